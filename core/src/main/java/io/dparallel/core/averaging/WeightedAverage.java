@@ -1,0 +1,125 @@
+package io.dparallel.core.averaging;
+
+import java.io.Serializable;
+
+/**
+ * A running, example-weighted sum of model states: {@code sum_i n_i * state_i} and {@code sum_i n_i}.
+ *
+ * <p>States are folded in one at a time with {@link #add}, so whoever averages never holds more than the
+ * sum and the one state being added; partial sums combine with {@link #merge}, which is associative and
+ * commutative (up to float rounding), so it fits Spark's {@code aggregate}/{@code treeAggregate}.
+ * The empty sum is the identity of {@code merge}.
+ *
+ * <p>Not thread-safe: one instance is owned by one task or by the driver thread that merges results.
+ */
+public final class WeightedAverage implements Serializable {
+
+    private float[] parameterSum;
+    private float[] updaterSum;
+    private long examples;
+    private int contributions;
+
+    /** The empty sum. */
+    public WeightedAverage() {
+    }
+
+    /**
+     * Adds {@code state} with weight {@code exampleCount}. A state with zero examples contributes nothing
+     * (the caller decides whether an idle worker is an error).
+     *
+     * @return this, for chaining
+     * @throws IllegalArgumentException when the state's shape differs from what was added before, or the
+     *                                  count is negative
+     */
+    public WeightedAverage add(ModelState state, long exampleCount) {
+        if (exampleCount < 0) {
+            throw new IllegalArgumentException("exampleCount is " + exampleCount + " but must be >= 0");
+        }
+        if (exampleCount == 0) {
+            return this;
+        }
+        float weight = exampleCount;
+        parameterSum = accumulate("parameters", parameterSum, state.parameters(), weight);
+        if (contributions > 0 && (updaterSum == null) != !state.hasUpdaterState()) {
+            throw new IllegalArgumentException("Cannot average a state " + (state.hasUpdaterState() ? "with" : "without")
+                    + " updater state into states " + (updaterSum == null ? "without" : "with") + " it");
+        }
+        if (state.hasUpdaterState()) {
+            updaterSum = accumulate("updaterState", updaterSum, state.updaterState(), weight);
+        }
+        examples += exampleCount;
+        contributions++;
+        return this;
+    }
+
+    /**
+     * Adds another partial sum into this one. {@code other} is left unchanged.
+     *
+     * @return this, for chaining
+     */
+    public WeightedAverage merge(WeightedAverage other) {
+        if (other.contributions == 0) {
+            return this;
+        }
+        if (contributions == 0) {
+            parameterSum = other.parameterSum.clone();
+            updaterSum = other.updaterSum == null ? null : other.updaterSum.clone();
+        } else {
+            if ((updaterSum == null) != (other.updaterSum == null)) {
+                throw new IllegalArgumentException("Cannot merge sums with and without updater state");
+            }
+            parameterSum = accumulate("parameters", parameterSum, other.parameterSum, 1f);
+            if (updaterSum != null) {
+                updaterSum = accumulate("updaterState", updaterSum, other.updaterSum, 1f);
+            }
+        }
+        examples += other.examples;
+        contributions += other.contributions;
+        return this;
+    }
+
+    /** Total weight (examples) added so far. */
+    public long examples() {
+        return examples;
+    }
+
+    /** Number of states with a positive weight added so far (merged sums count theirs). */
+    public int contributions() {
+        return contributions;
+    }
+
+    /**
+     * The weighted mean: {@code sum_i n_i * state_i / sum_i n_i}, as fresh arrays.
+     *
+     * @throws IllegalStateException when nothing with a positive weight was added
+     */
+    public ModelState average() {
+        if (examples == 0) {
+            throw new IllegalStateException("Nothing to average: no worker contributed any examples");
+        }
+        return new ModelState(divide(parameterSum, examples), updaterSum == null ? null : divide(updaterSum, examples));
+    }
+
+    private static float[] accumulate(String what, float[] sum, float[] values, float weight) {
+        if (sum == null) {
+            sum = new float[values.length];
+        } else if (sum.length != values.length) {
+            throw new IllegalArgumentException("Cannot average " + what + " of length " + values.length
+                    + " with " + what + " of length " + sum.length + ": the replicas are not the same network");
+        }
+        for (int i = 0; i < values.length; i++) {
+            sum[i] += weight * values[i];
+        }
+        return sum;
+    }
+
+    private static float[] divide(float[] sum, long divisor) {
+        float[] out = new float[sum.length];
+        // Divide rather than multiply by the reciprocal: equal weights then give the exact float mean.
+        float d = divisor;
+        for (int i = 0; i < sum.length; i++) {
+            out[i] = sum[i] / d;
+        }
+        return out;
+    }
+}

@@ -1,0 +1,109 @@
+package io.dparallel.core.replica;
+
+import io.dparallel.core.averaging.ModelState;
+import org.deeplearning4j.nn.api.Model;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.api.DataSet;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * One DL4J network ({@link MultiLayerNetwork} or {@link ComputationGraph}) seen through the few operations
+ * data-parallel training needs: load and capture its state as flat arrays, fit one minibatch, and keep its
+ * iteration and epoch counters in step with the global ones (Adam's bias correction and learning-rate
+ * schedules read them).
+ */
+public final class NetworkReplica {
+
+    private final Model network;
+
+    /**
+     * @param network an initialized MultiLayerNetwork or ComputationGraph
+     */
+    public NetworkReplica(Model network) {
+        if (!(network instanceof MultiLayerNetwork) && !(network instanceof ComputationGraph)) {
+            throw new IllegalArgumentException("Unsupported network type " + network.getClass().getName()
+                    + ": use a MultiLayerNetwork or a ComputationGraph");
+        }
+        this.network = network;
+    }
+
+    /** The wrapped network. */
+    public Model network() {
+        return network;
+    }
+
+    /** Number of parameters. */
+    public long numParams() {
+        return network.numParams();
+    }
+
+    /**
+     * The network's parameters and, if asked, its updater state, copied into fresh float arrays.
+     * A network whose updater keeps no state (plain SGD) gives an empty updater array.
+     */
+    public ModelState captureState(boolean withUpdaterState) {
+        float[] parameters = network.params().dup().data().asFloat();
+        if (!withUpdaterState) {
+            return new ModelState(parameters, null);
+        }
+        INDArray view = updaterStateView();
+        return new ModelState(parameters, view == null ? new float[0] : view.dup().data().asFloat());
+    }
+
+    /**
+     * Overwrites the network's parameters (and updater state, when {@code state} carries it) in place.
+     *
+     * @throws IllegalArgumentException when the lengths do not match this network
+     */
+    public void loadState(ModelState state) {
+        INDArray params = network.params();
+        requireLength("parameters", state.parameters().length, params.length());
+        params.assign(Nd4j.createFromArray(state.parameters()).reshape(params.shape()));
+        if (state.hasUpdaterState()) {
+            INDArray view = updaterStateView();
+            long expected = view == null ? 0 : view.length();
+            requireLength("updater state", state.updaterState().length, expected);
+            if (expected > 0) {
+                view.assign(Nd4j.createFromArray(state.updaterState()).reshape(view.shape()));
+            }
+        }
+    }
+
+    /** Fits one minibatch and returns the network's score (mean loss plus regularization) on it. */
+    public double fit(DataSet minibatch) {
+        if (network instanceof MultiLayerNetwork mln) {
+            mln.fit(minibatch);
+        } else {
+            ((ComputationGraph) network).fit(minibatch);
+        }
+        return network.score();
+    }
+
+    /** Sets the iteration and epoch counters (they drive Adam's bias correction and LR schedules). */
+    public void setCounters(int iteration, int epoch) {
+        if (network instanceof MultiLayerNetwork mln) {
+            mln.setIterationCount(iteration);
+            mln.setEpochCount(epoch);
+        } else {
+            ComputationGraph graph = (ComputationGraph) network;
+            graph.getConfiguration().setIterationCount(iteration);
+            graph.getConfiguration().setEpochCount(epoch);
+        }
+    }
+
+    private INDArray updaterStateView() {
+        if (network instanceof MultiLayerNetwork mln) {
+            return mln.getUpdater(true).getStateViewArray();
+        }
+        return ((ComputationGraph) network).getUpdater(true).getStateViewArray();
+    }
+
+    private static void requireLength(String what, long actual, long expected) {
+        if (actual != expected) {
+            throw new IllegalArgumentException(what + " length is " + actual + " but this network has " + expected
+                    + ": the state comes from a different architecture");
+        }
+    }
+}
