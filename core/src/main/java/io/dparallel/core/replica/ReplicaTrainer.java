@@ -4,6 +4,7 @@ import io.dparallel.core.averaging.ModelState;
 import io.dparallel.core.device.DeviceIdentity;
 import io.dparallel.core.report.WorkerRoundReport;
 import org.nd4j.linalg.dataset.api.DataSet;
+import org.nd4j.linalg.factory.Nd4j;
 
 import java.util.Iterator;
 
@@ -50,17 +51,20 @@ public final class ReplicaTrainer {
      * @param epoch       0-based epoch
      * @param round       0-based round within the epoch
      * @param worker      this worker's index
+     * @param roundSeed   seed of ND4J's random generator for this round (dropout and other noise), so that
+     *                    a retried round repeats exactly
      * @param minibatches the round's minibatches, in order
      * @param device      the device this thread is bound to
      * @param setupMillis time already spent before this call (binding, building), added to the report
      * @param reused      whether this trainer was reused from an earlier round
      */
     public WorkerRoundResult trainRound(ModelState start, int iteration, int epoch, int round, int worker,
-                                        Iterator<? extends DataSet> minibatches, DeviceIdentity device,
+                                        long roundSeed, Iterator<? extends DataSet> minibatches, DeviceIdentity device,
                                         long setupMillis, boolean reused) {
         long loadStart = System.nanoTime();
         replica.loadState(averageUpdaterState ? start : new ModelState(start.parameters(), null));
         replica.setCounters(iteration, epoch);
+        Nd4j.getRandom().setSeed(roundSeed);
         long fitStart = System.nanoTime();
 
         long examples = 0;
