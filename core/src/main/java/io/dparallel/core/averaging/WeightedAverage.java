@@ -35,17 +35,14 @@ public final class WeightedAverage implements Serializable {
         if (exampleCount < 0) {
             throw new IllegalArgumentException("exampleCount is " + exampleCount + " but must be >= 0");
         }
+        requireSameShape(state.parameters(), state.updaterState());
         if (exampleCount == 0) {
             return this;
         }
         float weight = exampleCount;
-        parameterSum = accumulate("parameters", parameterSum, state.parameters(), weight);
-        if (contributions > 0 && (updaterSum == null) != !state.hasUpdaterState()) {
-            throw new IllegalArgumentException("Cannot average a state " + (state.hasUpdaterState() ? "with" : "without")
-                    + " updater state into states " + (updaterSum == null ? "without" : "with") + " it");
-        }
+        parameterSum = accumulate(parameterSum, state.parameters(), weight);
         if (state.hasUpdaterState()) {
-            updaterSum = accumulate("updaterState", updaterSum, state.updaterState(), weight);
+            updaterSum = accumulate(updaterSum, state.updaterState(), weight);
         }
         examples += exampleCount;
         contributions++;
@@ -61,21 +58,41 @@ public final class WeightedAverage implements Serializable {
         if (other.contributions == 0) {
             return this;
         }
+        requireSameShape(other.parameterSum, other.updaterSum);
         if (contributions == 0) {
             parameterSum = other.parameterSum.clone();
             updaterSum = other.updaterSum == null ? null : other.updaterSum.clone();
         } else {
-            if ((updaterSum == null) != (other.updaterSum == null)) {
-                throw new IllegalArgumentException("Cannot merge sums with and without updater state");
-            }
-            parameterSum = accumulate("parameters", parameterSum, other.parameterSum, 1f);
+            parameterSum = accumulate(parameterSum, other.parameterSum, 1f);
             if (updaterSum != null) {
-                updaterSum = accumulate("updaterState", updaterSum, other.updaterSum, 1f);
+                updaterSum = accumulate(updaterSum, other.updaterSum, 1f);
             }
         }
         examples += other.examples;
         contributions += other.contributions;
         return this;
+    }
+
+    /** Checks before touching the sums, so that a rejected state leaves them unchanged. */
+    private void requireSameShape(float[] parameters, float[] updaterState) {
+        if (contributions == 0) {
+            return;
+        }
+        requireLength("parameters", parameters.length, parameterSum.length);
+        if ((updaterSum == null) != (updaterState == null)) {
+            throw new IllegalArgumentException("Cannot average a state " + (updaterState != null ? "with" : "without")
+                    + " updater state into states " + (updaterSum == null ? "without" : "with") + " it");
+        }
+        if (updaterState != null) {
+            requireLength("updaterState", updaterState.length, updaterSum.length);
+        }
+    }
+
+    private static void requireLength(String what, int length, int expected) {
+        if (length != expected) {
+            throw new IllegalArgumentException("Cannot average " + what + " of length " + length
+                    + " with " + what + " of length " + expected + ": the replicas are not the same network");
+        }
     }
 
     /** Total weight (examples) added so far. */
@@ -100,12 +117,9 @@ public final class WeightedAverage implements Serializable {
         return new ModelState(divide(parameterSum, examples), updaterSum == null ? null : divide(updaterSum, examples));
     }
 
-    private static float[] accumulate(String what, float[] sum, float[] values, float weight) {
+    private static float[] accumulate(float[] sum, float[] values, float weight) {
         if (sum == null) {
             sum = new float[values.length];
-        } else if (sum.length != values.length) {
-            throw new IllegalArgumentException("Cannot average " + what + " of length " + values.length
-                    + " with " + what + " of length " + sum.length + ": the replicas are not the same network");
         }
         for (int i = 0; i < values.length; i++) {
             sum[i] += weight * values[i];

@@ -40,10 +40,8 @@ public record TrainingPlan(long numExamples, TrainingConfig config, int minibatc
             throw new IllegalArgumentException("Too few examples for the workers: " + numExamples
                     + " examples cannot give each of numWorkers=" + config.numWorkers()
                     + " workers one minibatch of batchSizePerWorker=" + config.batchSizePerWorker()
-                    + " (needs at least " + needed + "). A worker without data leaves its device idle: lower "
-                    + "numWorkers to at most " + Math.max(1, numExamples / config.batchSizePerWorker())
-                    + " or batchSizePerWorker to at most " + Math.max(1, numExamples / config.numWorkers())
-                    + ", or supply more data.");
+                    + " (needs at least " + needed + "). A worker without data leaves its device idle: "
+                    + remedy(numExamples, config) + ", or supply more data.");
         }
         long perWorker = numExamples / needed;
         if (perWorker > Integer.MAX_VALUE) {
@@ -51,8 +49,20 @@ public record TrainingPlan(long numExamples, TrainingConfig config, int minibatc
                     + " but must be <= " + Integer.MAX_VALUE + "; raise batchSizePerWorker or numWorkers");
         }
         int minibatches = (int) perWorker;
-        int rounds = (minibatches + config.averagingFrequency() - 1) / config.averagingFrequency();
+        // (M - 1) / k + 1 rather than (M + k - 1) / k: no overflow for a huge averagingFrequency.
+        int rounds = (minibatches - 1) / config.averagingFrequency() + 1;
         return new TrainingPlan(numExamples, config, minibatches, rounds);
+    }
+
+    private static String remedy(long numExamples, TrainingConfig config) {
+        long batchFits = numExamples / config.numWorkers();
+        String lowerBatch = "lower batchSizePerWorker to at most " + batchFits;
+        if (numExamples < config.batchSizePerWorker()) {
+            // Not even one worker fits a minibatch: only a smaller batch helps.
+            return batchFits >= 1 ? lowerBatch : "lower numWorkers and batchSizePerWorker";
+        }
+        String lowerWorkers = "lower numWorkers to at most " + numExamples / config.batchSizePerWorker();
+        return batchFits >= 1 ? lowerWorkers + " or " + lowerBatch : lowerWorkers;
     }
 
     /** Examples trained on per epoch: {@code numWorkers x batchSizePerWorker x minibatchesPerWorker}. */
@@ -75,13 +85,14 @@ public record TrainingPlan(long numExamples, TrainingConfig config, int minibatc
         if (round < 0 || round >= roundsPerEpoch) {
             throw new IllegalArgumentException("round is " + round + " but must be in [0, " + roundsPerEpoch + ")");
         }
-        int first = round * config.averagingFrequency();
-        return Math.min(config.averagingFrequency(), minibatchesPerWorker - first);
+        long first = (long) round * config.averagingFrequency();
+        return (int) Math.min(config.averagingFrequency(), minibatchesPerWorker - first);
     }
 
     /** The first local minibatch of {@code round} (0-based) of an epoch. */
     public int firstMinibatchOfRound(int round) {
         minibatchesInRound(round);
+        // round < roundsPerEpoch, so the product is below minibatchesPerWorker and fits an int.
         return round * config.averagingFrequency();
     }
 

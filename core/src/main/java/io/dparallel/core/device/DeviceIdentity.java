@@ -28,9 +28,13 @@ public record DeviceIdentity(String host, String executorId, String backend, int
         }
     }
 
-    /** The device as users name it: {@code host:gpu1} or {@code host:cpu0}. */
+    /**
+     * The device as users name it, {@code host:gpu1} or {@code host:cpu0}; with the GPU's UUID appended
+     * when known ({@code host:gpu0/GPU-8f2c...}), because under CUDA_VISIBLE_DEVICES isolation every
+     * executor on a host sees its own GPU as ordinal 0.
+     */
     public String deviceKey() {
-        return host + ":" + deviceLabel();
+        return host + ":" + deviceLabel() + (uuid == null ? "" : "/" + uuid);
     }
 
     /** {@code gpu1} on CUDA, {@code cpu0} on the CPU backend. */

@@ -35,6 +35,12 @@ public final class RoundChecks {
             throw new IllegalStateException("In " + where + " " + reports.size() + " workers reported but numWorkers is "
                     + expectedWorkers + ": some partitions of the training data were not trained on");
         }
+        long distinctWorkers = reports.stream().mapToInt(WorkerRoundReport::worker).distinct().count();
+        if (distinctWorkers != expectedWorkers) {
+            throw new IllegalStateException("In " + where + " the reports came from " + distinctWorkers
+                    + " distinct workers but numWorkers is " + expectedWorkers
+                    + ": a worker reported twice and another not at all");
+        }
         List<String> warnings = new java.util.ArrayList<>();
         for (WorkerRoundReport report : reports) {
             if (report.examples() == 0) {

@@ -1,7 +1,6 @@
 package io.dparallel.core.config;
 
 import io.dparallel.core.config.TrainingPlan.Slot;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -106,6 +105,18 @@ class TrainingPlanTest {
     }
 
     @Test
+    void fewerExamplesThanOneMinibatchOnlySuggestsASmallerBatch() {
+        // N=2 < B=3: even one worker cannot fill a minibatch; a batch of at most 2/2 = 1 per worker works.
+        assertThatThrownBy(() -> TrainingPlan.of(2, config(2, 3, 1)))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("batchSizePerWorker to at most 1")
+                .hasMessageNotContaining("numWorkers to at most");
+        // N=1 with W=2: neither knob alone helps.
+        assertThatThrownBy(() -> TrainingPlan.of(1, config(2, 3, 1)))
+                .hasMessageContaining("lower numWorkers and batchSizePerWorker");
+    }
+
+    @Test
     void zeroAndNegativeExampleCountsAreRejected() {
         assertThatThrownBy(() -> TrainingPlan.of(0, config(1, 1, 1)))
                 .isInstanceOf(IllegalArgumentException.class)
@@ -197,7 +208,6 @@ class TrainingPlanTest {
      * when averagingFrequency is huge (e.g. Integer.MAX_VALUE for "average once per epoch"): roundsPerEpoch
      * becomes 0 and an epoch trains on nothing.
      */
-    @Disabled("bug in TrainingPlan.of: int overflow in the rounds computation")
     @Test
     void hugeAveragingFrequencyGivesOneRoundPerEpoch() {
         TrainingPlan plan = TrainingPlan.of(100, config(2, 10, Integer.MAX_VALUE)); // M = 100 / 20 = 5
@@ -210,7 +220,6 @@ class TrainingPlanTest {
      * Documents a bug (see the helper's report): {@code (minibatches + averagingFrequency - 1)} overflows int
      * when minibatchesPerWorker is close to Integer.MAX_VALUE, giving a negative roundsPerEpoch.
      */
-    @Disabled("bug in TrainingPlan.of: int overflow in the rounds computation")
     @Test
     void roundsDoNotOverflowForHugeMinibatchCounts() {
         TrainingPlan plan = TrainingPlan.of(Integer.MAX_VALUE, config(1, 1, 2)); // M = 2^31 - 1

@@ -138,4 +138,25 @@ class RoundChecksTest {
 
         assertThat(RoundChecks.check(reports, 2, true, true)).isEmpty();
     }
+
+    @Test
+    void aWorkerReportingTwiceWhileAnotherIsMissingFails() {
+        List<WorkerRoundReport> reports = List.of(gpu(0, "h1", "1", 0, 32), gpu(0, "h1", "2", 1, 32));
+
+        assertThatThrownBy(() -> RoundChecks.check(reports, 2, false, true))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("1 distinct workers but numWorkers is 2");
+    }
+
+    @Test
+    void isolatedGpusWithTheSameOrdinalAreToldApartByUuid() {
+        // Under CUDA_VISIBLE_DEVICES isolation both executors see their own GPU as ordinal 0.
+        WorkerRoundReport a = new WorkerRoundReport(0, 0, 0, new DeviceIdentity("h1", "1", "cuda", 0, "GPU-aaa"),
+                32, 4, 16.0, 100L, 5L, false);
+        WorkerRoundReport b = new WorkerRoundReport(0, 0, 1, new DeviceIdentity("h1", "2", "cuda", 0, "GPU-bbb"),
+                32, 4, 16.0, 100L, 5L, false);
+
+        assertThat(RoundChecks.check(List.of(a, b), 2, true, true)).isEmpty();
+        assertThat(a.device().deviceKey()).isEqualTo("h1:gpu0/GPU-aaa");
+    }
 }

@@ -72,7 +72,7 @@ class RunReportTest {
         DeviceUsage w0 = rows.get(0);
         assertThat(w0.key()).isEqualTo("0");
         assertThat(w0.executors()).isEqualTo("1,3");
-        assertThat(w0.device()).isEqualTo("hostA:gpu0");
+        assertThat(w0.device()).isEqualTo("hostA:gpu0/GPU-a");
         assertThat(w0.examples()).isEqualTo(40L);
         assertThat(w0.share()).isCloseTo(2.0 / 3, within(1e-12));
         assertThat(w0.busyMillis()).isEqualTo(700L);
@@ -81,7 +81,7 @@ class RunReportTest {
         DeviceUsage w1 = rows.get(1);
         assertThat(w1.key()).isEqualTo("1");
         assertThat(w1.executors()).isEqualTo("2");
-        assertThat(w1.device()).isEqualTo("hostB:gpu0");
+        assertThat(w1.device()).isEqualTo("hostB:gpu0/GPU-b");
         assertThat(w1.examples()).isEqualTo(20L);
         assertThat(w1.share()).isCloseTo(1.0 / 3, within(1e-12));
         assertThat(w1.busyMillis()).isEqualTo(600L);
@@ -94,8 +94,8 @@ class RunReportTest {
         List<DeviceUsage> rows = report.deviceUsage();
 
         assertThat(rows).containsExactly(
-                new DeviceUsage("hostA:gpu0", "1,3", "hostA:gpu0", 40, rows.get(0).share(), 700, 2),
-                new DeviceUsage("hostB:gpu0", "2", "hostB:gpu0", 20, rows.get(1).share(), 600, 1));
+                new DeviceUsage("hostA:gpu0/GPU-a", "1,3", "hostA:gpu0/GPU-a", 40, rows.get(0).share(), 700, 2),
+                new DeviceUsage("hostB:gpu0/GPU-b", "2", "hostB:gpu0/GPU-b", 20, rows.get(1).share(), 600, 1));
         assertThat(rows.get(0).share()).isCloseTo(2.0 / 3, within(1e-12));
         assertThat(rows.get(1).share()).isCloseTo(1.0 / 3, within(1e-12));
         assertThat(report.devicesUsed()).isEqualTo(2);
@@ -150,8 +150,8 @@ class RunReportTest {
         assertThat(rows.get(0)).containsExactly("worker", "executor", "device", "examples", "share", "busy", "ms",
                 "rounds");
         assertThat(rows).contains(
-                List.of("0", "1,3", "hostA:gpu0", "40", "66.7%", "700", "2"),
-                List.of("1", "2", "hostB:gpu0", "20", "33.3%", "600", "1"));
+                List.of("0", "1,3", "hostA:gpu0/GPU-a", "40", "66.7%", "700", "2"),
+                List.of("1", "2", "hostB:gpu0/GPU-b", "20", "33.3%", "600", "1"));
         assertThat(table).contains("devices used / devices assigned: 2 / 2");
         assertThat(table).contains("60 examples in 2 rounds, 2.5 s, 24 examples/s");
     }
@@ -188,7 +188,7 @@ class RunReportTest {
         assertThat(workers.get(1).get("rounds").asInt()).isEqualTo(1);
 
         assertThat(json.get("devices")).hasSize(2);
-        assertThat(json.at("/devices/1/key").asText()).isEqualTo("hostB:gpu0");
+        assertThat(json.at("/devices/1/key").asText()).isEqualTo("hostB:gpu0/GPU-b");
 
         assertThat(json.get("rounds")).hasSize(2);
         assertThat(json.at("/rounds/1/wallMillis").asLong()).isEqualTo(1500L);
