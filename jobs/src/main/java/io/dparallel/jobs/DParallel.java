@@ -18,7 +18,7 @@ import java.util.concurrent.Callable;
  */
 @Command(name = "dparallel", mixinStandardHelpOptions = true, version = "dparallel 0.1.0",
         description = "Data-parallel training of DL4J models on Spark, one GPU per executor.",
-        subcommands = {DParallel.Train.class})
+        subcommands = {DParallel.Train.class, DParallel.Benchmark.class})
 public final class DParallel implements Runnable {
 
     @CommandLine.Spec
@@ -103,6 +103,38 @@ public final class DParallel implements Runnable {
             }
             try (JavaSparkContext sc = SparkContexts.start("dparallel train", master, workers)) {
                 TrainJob.run(sc, new TrainJob.Options(config, learningRate, report), System.out);
+            }
+            return 0;
+        }
+    }
+
+    /** {@code benchmark}: plain DL4J fit against this trainer, side by side. */
+    @Command(name = "benchmark", mixinStandardHelpOptions = true,
+            description = "Train the letter MLP with plain DL4J fit (1 thread) and with dparallel on embedded "
+                    + "local Spark, in one run; print examples/s, the ratio and test accuracies.")
+    static final class Benchmark implements Callable<Integer> {
+
+        @Option(names = "--workers", description = "Workers of the dparallel run. Default: ${DEFAULT-VALUE}.")
+        int workers = 2;
+
+        @Option(names = "--averaging-frequency", description = "Default: ${DEFAULT-VALUE}.")
+        int averagingFrequency = 10;
+
+        @Option(names = "--epochs", description = "Default: ${DEFAULT-VALUE}.")
+        int epochs = 5;
+
+        @Option(names = "--batch-size-per-worker", description = "Default: ${DEFAULT-VALUE}.")
+        int batchSizePerWorker = 32;
+
+        @Option(names = "--learning-rate", description = "Default: ${DEFAULT-VALUE}.")
+        double learningRate = 0.001;
+
+        @Override
+        public Integer call() {
+            TrainingConfig config = TrainingConfig.builder().numWorkers(workers).batchSizePerWorker(batchSizePerWorker)
+                    .averagingFrequency(averagingFrequency).epochs(epochs).threadsPerWorker(1).build();
+            try (JavaSparkContext sc = SparkContexts.start("dparallel benchmark", null, workers)) {
+                io.dparallel.jobs.bench.LetterBenchmark.run(sc, config, learningRate, System.out);
             }
             return 0;
         }

@@ -28,7 +28,7 @@ class SparkTrainerTest {
 
     @BeforeAll
     static void startSpark() {
-        sc = LocalSpark.start(2, "SparkTrainerTest");
+        sc = LocalSpark.start(4, "SparkTrainerTest");
     }
 
     @AfterAll
@@ -132,6 +132,19 @@ class SparkTrainerTest {
                 .hasMessageContaining("numWorkers=4")
                 .hasMessageContaining("batchSizePerWorker=8")
                 .hasMessageContaining("needs at least 32");
+        assertThat(network.params()).isEqualTo(before);
+    }
+
+    @Test
+    void moreWorkersThanTaskSlotsFailsBeforeTraining() {
+        TrainingConfig config = TrainingConfig.builder().numWorkers(5).batchSizePerWorker(2).build();
+        MultiLayerNetwork network = TestNetworks.mlp(new Sgd(0.1), 1);
+        INDArray before = network.params().dup();
+
+        assertThatThrownBy(() -> new SparkTrainer(sc, config).fit(network, sc.parallelize(TestNetworks.examples(40, 1), 2)))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("numWorkers is 5 but Spark has only 4 concurrent task slots")
+                .hasMessageContaining("local[5]");
         assertThat(network.params()).isEqualTo(before);
     }
 

@@ -39,10 +39,15 @@ public final class WeightedAverage implements Serializable {
         if (exampleCount == 0) {
             return this;
         }
+        if (contributions == 0) {
+            // First contribution (or first after clear()): size the sums after it, reusing zeroed arrays.
+            parameterSum = zeroed(parameterSum, state.parameters().length);
+            updaterSum = state.hasUpdaterState() ? zeroed(updaterSum, state.updaterState().length) : null;
+        }
         float weight = exampleCount;
-        parameterSum = accumulate(parameterSum, state.parameters(), weight);
+        accumulate(parameterSum, state.parameters(), weight);
         if (state.hasUpdaterState()) {
-            updaterSum = accumulate(updaterSum, state.updaterState(), weight);
+            accumulate(updaterSum, state.updaterState(), weight);
         }
         examples += exampleCount;
         contributions++;
@@ -63,9 +68,9 @@ public final class WeightedAverage implements Serializable {
             parameterSum = other.parameterSum.clone();
             updaterSum = other.updaterSum == null ? null : other.updaterSum.clone();
         } else {
-            parameterSum = accumulate(parameterSum, other.parameterSum, 1f);
+            accumulate(parameterSum, other.parameterSum, 1f);
             if (updaterSum != null) {
-                updaterSum = accumulate(updaterSum, other.updaterSum, 1f);
+                accumulate(updaterSum, other.updaterSum, 1f);
             }
         }
         examples += other.examples;
@@ -117,18 +122,54 @@ public final class WeightedAverage implements Serializable {
         return new ModelState(divide(parameterSum, examples), updaterSum == null ? null : divide(updaterSum, examples));
     }
 
-    private static float[] accumulate(float[] sum, float[] values, float weight) {
-        if (sum == null) {
-            sum = new float[values.length];
+    /**
+     * Writes the weighted mean into {@code target}'s arrays (which must have the sums' shape) instead of
+     * allocating new ones: the driver swaps two state buffers round after round.
+     *
+     * @return {@code target}
+     * @throws IllegalStateException    when nothing with a positive weight was added
+     * @throws IllegalArgumentException when {@code target} has another shape
+     */
+    public ModelState averageInto(ModelState target) {
+        if (examples == 0) {
+            throw new IllegalStateException("Nothing to average: no worker contributed any examples");
         }
+        requireSameShape(target.parameters(), target.updaterState());
+        divideInto(parameterSum, examples, target.parameters());
+        if (updaterSum != null) {
+            divideInto(updaterSum, examples, target.updaterState());
+        }
+        return target;
+    }
+
+    /** Empties the sum but keeps its arrays (zeroed) for the next round. */
+    public void clear() {
+        if (parameterSum != null) {
+            java.util.Arrays.fill(parameterSum, 0f);
+        }
+        if (updaterSum != null) {
+            java.util.Arrays.fill(updaterSum, 0f);
+        }
+        examples = 0;
+        contributions = 0;
+    }
+
+    private static void accumulate(float[] sum, float[] values, float weight) {
         for (int i = 0; i < values.length; i++) {
             sum[i] += weight * values[i];
         }
-        return sum;
+    }
+
+    /** {@code array} when it has {@code length} elements (cleared sums are already zero), else a new one. */
+    private static float[] zeroed(float[] array, int length) {
+        return array != null && array.length == length ? array : new float[length];
     }
 
     private static float[] divide(float[] sum, long divisor) {
-        float[] out = new float[sum.length];
+        return divideInto(sum, divisor, new float[sum.length]);
+    }
+
+    private static float[] divideInto(float[] sum, long divisor, float[] out) {
         // Divide rather than multiply by the reciprocal: equal weights then give the exact float mean.
         float d = divisor;
         for (int i = 0; i < sum.length; i++) {

@@ -1,0 +1,307 @@
+package io.dparallel.core.exchange;
+
+import io.dparallel.core.averaging.ModelState;
+import io.dparallel.core.averaging.WeightedAverage;
+import io.dparallel.core.report.WorkerRoundReport;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.Closeable;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.SocketException;
+import java.net.SocketTimeoutException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.BooleanSupplier;
+
+/**
+ * The driver's end of the parameter exchange: long-lived worker tasks connect once per epoch, then each
+ * round the driver sends every worker the round's assignment and start state and folds their results
+ * into an example-weighted sum.
+ *
+ * <p>Why not one Spark job per round: a Spark job costs about 14 ms on a small local cluster before any
+ * payload moves, more than a whole round of a small model. Here a round costs one message each way.
+ *
+ * <p>Results are read in worker order, so the sum is computed in the same order every time (bitwise
+ * reproducible), and a worker that finishes early simply waits in its socket buffer: the driver holds the
+ * start state, the running sum and one receive buffer, never all the workers' states.
+ *
+ * <p>Connections must present the run's token; only numbers and short strings are read from them.
+ * Not thread-safe: one driver thread drives the rounds; an internal thread accepts connections.
+ */
+public final class AveragingServer implements Closeable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(AveragingServer.class);
+    /** How often a blocked wait checks whether the Spark job died. */
+    private static final int POLL_MILLIS = 200;
+    /** A worker silent this long in the middle of a message is lost. */
+    private static final int MESSAGE_TIMEOUT_MILLIS = 10 * 60 * 1000;
+
+    private final ServerSocket server;
+    private final String token;
+    private final int workers;
+    private final Thread acceptor;
+    private final Map<Integer, Connection> pending = new HashMap<>();
+    private final Connection[] active;
+    private final byte[] scratch = WireFormat.scratch();
+
+    /**
+     * Starts listening on an ephemeral port of {@code bindAddress}.
+     *
+     * @param bindAddress the address the workers can reach the driver at
+     * @param workers     number of workers
+     * @param token       secret the workers must present (e.g. a random run id)
+     */
+    public AveragingServer(InetAddress bindAddress, int workers, String token) throws IOException {
+        this.server = new ServerSocket();
+        this.server.bind(new InetSocketAddress(bindAddress, 0), workers * 2);
+        this.token = token;
+        this.workers = workers;
+        this.active = new Connection[workers];
+        this.acceptor = new Thread(this::acceptLoop, "dparallel-averaging-accept");
+        this.acceptor.setDaemon(true);
+        this.acceptor.start();
+    }
+
+    /** The port workers connect to. */
+    public int port() {
+        return server.getLocalPort();
+    }
+
+    /**
+     * Waits until every worker (a fresh set of task attempts) has connected, then makes them the active
+     * set, closing any previous connections.
+     *
+     * @param jobEnded   true once the Spark job running the workers has ended (then waiting is pointless)
+     * @param timeoutMillis how long to wait at most
+     * @throws IllegalStateException when the job ended or time ran out first; the message says how many
+     *                               workers connected
+     */
+    public void awaitWorkers(BooleanSupplier jobEnded, long timeoutMillis) throws InterruptedException {
+        long deadline = System.currentTimeMillis() + timeoutMillis;
+        synchronized (pending) {
+            while (pending.size() < workers) {
+                if (jobEnded.getAsBoolean()) {
+                    throw new IllegalStateException("The training job ended while " + pending.size() + " of "
+                            + workers + " workers had connected");
+                }
+                long left = deadline - System.currentTimeMillis();
+                if (left <= 0) {
+                    throw new IllegalStateException("Only " + pending.size() + " of " + workers + " workers connected"
+                            + " to the driver within " + timeoutMillis / 1000 + " s: are there " + workers
+                            + " free task slots, and can executors reach the driver at " + server.getInetAddress()
+                            + ":" + port() + "?");
+                }
+                pending.wait(Math.min(left, POLL_MILLIS));
+            }
+            for (int w = 0; w < workers; w++) {
+                closeQuietly(active[w]);
+                active[w] = pending.remove(w);
+            }
+        }
+    }
+
+    /** Sends the round's assignment and start state to every active worker. */
+    public void sendRound(RoundAssignment assignment, ModelState start) throws WorkerLostException {
+        for (int w = 0; w < workers; w++) {
+            try {
+                DataOutputStream out = active[w].out;
+                WireFormat.writeAssignment(out, assignment);
+                WireFormat.writeFloats(out, start.parameters(), scratch);
+                WireFormat.writeFloats(out, start.updaterState(), scratch);
+                out.flush();
+            } catch (IOException e) {
+                throw new WorkerLostException(w, "sending round " + assignment.round(), e);
+            }
+        }
+    }
+
+    /**
+     * Reads every worker's result in worker order and adds its state, weighted by its examples, to
+     * {@code sum}.
+     *
+     * @param sum      the running sum to add to (normally empty)
+     * @param receive  a buffer of the state's shape to read into, reused for every worker
+     * @param jobEnded true once the Spark job has ended
+     * @return the workers' reports, by worker index
+     */
+    public List<WorkerRoundReport> collectInto(WeightedAverage sum, ModelState receive, BooleanSupplier jobEnded)
+            throws WorkerLostException {
+        List<WorkerRoundReport> reports = new ArrayList<>(workers);
+        for (int w = 0; w < workers; w++) {
+            Connection connection = active[w];
+            try {
+                awaitMessage(connection, jobEnded);
+                byte type = connection.in.readByte();
+                if (type != WireFormat.RESULT) {
+                    throw new IOException("expected a result but got message type " + type);
+                }
+                WorkerRoundReport report = WireFormat.readReport(connection.in);
+                float[] parameters = WireFormat.readFloats(connection.in, receive.parameters(), scratch);
+                float[] updater = WireFormat.readFloats(connection.in, receive.updaterState(), scratch);
+                sum.add(new ModelState(parameters, updater), report.examples());
+                reports.add(report);
+            } catch (IOException e) {
+                throw new WorkerLostException(w, "collecting its result", e);
+            }
+        }
+        return reports;
+    }
+
+    /** Tells every active worker that the epoch is over and closes the connections. */
+    public void endEpoch() {
+        for (int w = 0; w < workers; w++) {
+            Connection connection = active[w];
+            active[w] = null;
+            if (connection == null) {
+                continue;
+            }
+            try {
+                connection.out.writeByte(WireFormat.END);
+                connection.out.flush();
+            } catch (IOException e) {
+                LOG.debug("Worker {} left before the end of the epoch", w, e);
+            }
+            closeQuietly(connection);
+        }
+    }
+
+    /** Drops all connections (after a lost worker): the retried tasks will connect anew. */
+    public void dropConnections() {
+        for (int w = 0; w < workers; w++) {
+            closeQuietly(active[w]);
+            active[w] = null;
+        }
+    }
+
+    @Override
+    public void close() {
+        try {
+            server.close();
+        } catch (IOException e) {
+            LOG.debug("Closing the averaging server", e);
+        }
+        acceptor.interrupt();
+        dropConnections();
+        synchronized (pending) {
+            pending.values().forEach(AveragingServer::closeQuietly);
+            pending.clear();
+        }
+    }
+
+    /** Blocks until a message starts arriving, checking every POLL_MILLIS whether the job died. */
+    private void awaitMessage(Connection connection, BooleanSupplier jobEnded) throws IOException {
+        connection.socket.setSoTimeout(POLL_MILLIS);
+        while (true) {
+            try {
+                connection.in.mark(1);
+                if (connection.in.read() < 0) {
+                    throw new IOException("connection closed by the worker");
+                }
+                connection.in.reset();
+                break;
+            } catch (SocketTimeoutException e) {
+                if (jobEnded.getAsBoolean()) {
+                    throw new IOException("the training job ended", e);
+                }
+            }
+        }
+        connection.socket.setSoTimeout(MESSAGE_TIMEOUT_MILLIS);
+    }
+
+    private void acceptLoop() {
+        while (!server.isClosed()) {
+            Socket socket;
+            try {
+                socket = server.accept();
+            } catch (SocketException e) {
+                return;
+            } catch (IOException e) {
+                LOG.warn("Accepting a worker connection failed", e);
+                continue;
+            }
+            try {
+                socket.setTcpNoDelay(true);
+                socket.setSoTimeout(30_000);
+                Connection connection = new Connection(socket);
+                int[] hello = readHello(connection);
+                if (hello == null) {
+                    LOG.warn("Rejected a connection from {}: not a worker of this run", socket.getRemoteSocketAddress());
+                    socket.close();
+                    continue;
+                }
+                connection.attempt = hello[1];
+                synchronized (pending) {
+                    Connection previous = pending.get(hello[0]);
+                    if (previous != null && previous.attempt > connection.attempt) {
+                        closeQuietly(connection);
+                        continue;
+                    }
+                    closeQuietly(previous);
+                    pending.put(hello[0], connection);
+                    pending.notifyAll();
+                }
+            } catch (IOException e) {
+                LOG.warn("A worker connection from {} failed its handshake", socket.getRemoteSocketAddress(), e);
+                closeQuietly(socket);
+            }
+        }
+    }
+
+    /** Returns {worker, attempt}, or null when the peer is not a worker of this run. */
+    private int[] readHello(Connection connection) throws IOException {
+        DataInputStream in = connection.in;
+        if (in.readInt() != WireFormat.MAGIC || in.readInt() != WireFormat.VERSION || !token.equals(in.readUTF())) {
+            return null;
+        }
+        int worker = in.readInt();
+        int attempt = in.readInt();
+        if (worker < 0 || worker >= workers) {
+            return null;
+        }
+        return new int[]{worker, attempt};
+    }
+
+    private static void closeQuietly(Closeable closeable) {
+        if (closeable == null) {
+            return;
+        }
+        try {
+            closeable.close();
+        } catch (IOException e) {
+            LOG.debug("Closing a connection", e);
+        }
+    }
+
+    private static final class Connection implements Closeable {
+        final Socket socket;
+        final DataInputStream in;
+        final DataOutputStream out;
+        int attempt;
+
+        Connection(Socket socket) throws IOException {
+            this.socket = socket;
+            this.in = WireFormat.input(socket.getInputStream());
+            this.out = WireFormat.output(socket.getOutputStream());
+        }
+
+        @Override
+        public void close() throws IOException {
+            socket.close();
+        }
+
+        @Override
+        public String toString() {
+            return Arrays.toString(new Object[]{socket.getRemoteSocketAddress(), attempt});
+        }
+    }
+}

@@ -1,0 +1,79 @@
+package io.dparallel.spark;
+
+import io.dparallel.core.config.TrainingPlan;
+import io.dparallel.core.device.DeviceIdentity;
+import io.dparallel.core.exchange.AveragingClient;
+import io.dparallel.core.replica.Nd4jThreads;
+import io.dparallel.core.replica.NetworkSpec;
+import io.dparallel.core.replica.ReplicaTrainer;
+import org.apache.spark.BarrierTaskContext;
+import org.nd4j.linalg.dataset.DataSet;
+import scala.collection.Iterator;
+import scala.collection.JavaConverters;
+import scala.runtime.AbstractFunction1;
+
+import java.io.Serializable;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * One worker's epoch, run as a barrier task over the worker's partition of minibatches: bind the device,
+ * take the executor's cached replica, connect to the driver and train every round it assigns.
+ *
+ * <p>Barrier mode gives what a synchronous round needs: all workers are scheduled together (or the job
+ * fails instead of hanging), and when one task fails Spark restarts all of them, while the driver, which
+ * holds the round's start state, simply runs the interrupted round again.
+ */
+final class EpochTask extends AbstractFunction1<Iterator<DataSet>, Iterator<Integer>> implements Serializable {
+
+    private final String runId;
+    private final NetworkSpec spec;
+    private final TrainingPlan plan;
+    private final String driverHost;
+    private final int driverPort;
+
+    EpochTask(String runId, NetworkSpec spec, TrainingPlan plan, String driverHost, int driverPort) {
+        this.runId = runId;
+        this.spec = spec;
+        this.plan = plan;
+        this.driverHost = driverHost;
+        this.driverPort = driverPort;
+    }
+
+    @Override
+    public Iterator<Integer> apply(Iterator<DataSet> partition) {
+        long setupStart = System.nanoTime();
+        BarrierTaskContext task = BarrierTaskContext.get();
+        int worker = task.partitionId();
+        int threads = plan.config().threadsPerWorker() > 0 ? plan.config().threadsPerWorker() : task.cpus();
+        Nd4jThreads.limitTo(threads);
+        DeviceIdentity device = TaskDevices.bindCurrentTask();
+        ExecutorReplicas.Lease lease = ExecutorReplicas.acquire(runId, worker, spec, plan.config().averageUpdaterState());
+        List<DataSet> minibatches = new ArrayList<>(plan.minibatchesPerWorker());
+        JavaConverters.asJavaIterator(partition).forEachRemaining(minibatches::add);
+        long[] setupMillis = {(System.nanoTime() - setupStart) / 1_000_000};
+        boolean[] reused = {lease.reused()};
+        int attempt = task.stageAttemptNumber() * 1000 + task.attemptNumber();
+        ReplicaTrainer trainer = lease.trainer();
+        int rounds;
+        try {
+            synchronized (trainer) {
+                rounds = AveragingClient.serve(driverHost, driverPort, runId, worker, attempt, (assignment, start) -> {
+                    int first = assignment.firstMinibatch();
+                    var result = trainer.trainRound(start, assignment.iteration(), assignment.epoch(),
+                            assignment.round(), worker, assignment.roundSeed() + worker,
+                            minibatches.subList(first, first + assignment.minibatches()).iterator(), device,
+                            setupMillis[0], reused[0]);
+                    setupMillis[0] = 0;
+                    reused[0] = true;
+                    return result;
+                });
+            }
+        } catch (RuntimeException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new IllegalStateException("Worker " + worker + " failed: " + e.getMessage(), e);
+        }
+        return JavaConverters.asScalaIterator(List.of(rounds).iterator());
+    }
+}

@@ -1,0 +1,48 @@
+package io.dparallel.spark;
+
+import org.apache.spark.SparkContext;
+
+/**
+ * Checks, before any training job, that Spark can run every worker at the same time: a round needs all
+ * workers, so a worker without a task slot would not wait politely but stall the whole run (Spark's
+ * barrier scheduler retries for ten minutes before it gives up).
+ */
+final class TaskSlots {
+
+    private static final long POLL_MILLIS = 200;
+
+    private TaskSlots() {
+    }
+
+    /**
+     * Waits up to {@code waitMillis} (for executors still registering) until Spark has at least
+     * {@code workers} concurrent task slots.
+     *
+     * @throws IllegalStateException naming numWorkers, the slots found and what to change
+     */
+    static void require(SparkContext sc, int workers, long waitMillis) {
+        long deadline = System.currentTimeMillis() + (sc.isLocal() ? 0 : waitMillis);
+        int slots = slots(sc);
+        while (slots < workers && System.currentTimeMillis() < deadline) {
+            try {
+                Thread.sleep(POLL_MILLIS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("Interrupted while waiting for executors", e);
+            }
+            slots = slots(sc);
+        }
+        if (slots < workers) {
+            throw new IllegalStateException("numWorkers is " + workers + " but Spark has only " + slots
+                    + " concurrent task slots (master " + sc.master() + ", spark.task.cpus="
+                    + sc.getConf().get("spark.task.cpus", "1") + "). Every worker needs its own slot for the whole "
+                    + "epoch: lower numWorkers to " + Math.max(1, slots) + ", or give Spark more slots ("
+                    + (sc.isLocal() ? "local[" + workers + "]" : "more executors, spark.executor.cores, or GPUs")
+                    + ").");
+        }
+    }
+
+    private static int slots(SparkContext sc) {
+        return sc.maxNumConcurrentTasks(sc.resourceProfileManager().defaultResourceProfile());
+    }
+}
