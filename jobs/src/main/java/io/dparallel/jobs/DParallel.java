@@ -29,9 +29,14 @@ public final class DParallel implements Runnable {
         System.exit(execute(args));
     }
 
-    /** Runs the command line and returns its exit code (for tests). */
+    /** Runs the command line, printing usage and errors to the console, and returns its exit code. */
     public static int execute(String... args) {
-        CommandLine commandLine = new CommandLine(new DParallel());
+        return execute(new java.io.PrintWriter(System.out, true), new java.io.PrintWriter(System.err, true), args);
+    }
+
+    /** Runs the command line with usage and error messages going to {@code out} and {@code err}. */
+    public static int execute(java.io.PrintWriter out, java.io.PrintWriter err, String... args) {
+        CommandLine commandLine = new CommandLine(new DParallel()).setOut(out).setErr(err);
         commandLine.setExecutionExceptionHandler((e, cmd, parsed) -> {
             cmd.getErr().println("dparallel " + cmd.getCommandName() + " failed: " + describe(e));
             return 1;
