@@ -1,0 +1,154 @@
+package io.dparallel.core.replica;
+
+import io.dparallel.core.averaging.ModelState;
+import io.dparallel.core.device.DeviceIdentity;
+import org.deeplearning4j.nn.api.Model;
+import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
+import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.conf.layers.DenseLayer;
+import org.deeplearning4j.nn.conf.layers.OutputLayer;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.activations.Activation;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.dataset.DataSet;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.learning.config.Adam;
+import org.nd4j.linalg.lossfunctions.LossFunctions;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** The replica trainer on both DL4J network types, against plain DL4J fit. */
+class ReplicaTrainerTest {
+
+    private static final DeviceIdentity CPU = new DeviceIdentity("host", "driver", "cpu", 0, null);
+
+    private static MultiLayerConfiguration mlp() {
+        return new NeuralNetConfiguration.Builder().seed(7).dataType(DataType.FLOAT).updater(new Adam(0.01)).list()
+                .layer(new DenseLayer.Builder().nIn(4).nOut(6).activation(Activation.TANH).build())
+                .layer(new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).nIn(6).nOut(3)
+                        .activation(Activation.SOFTMAX).build())
+                .build();
+    }
+
+    private static ComputationGraphConfiguration graph() {
+        return new NeuralNetConfiguration.Builder().seed(7).dataType(DataType.FLOAT).updater(new Adam(0.01))
+                .graphBuilder().addInputs("in")
+                .addLayer("hidden", new DenseLayer.Builder().nIn(4).nOut(6).activation(Activation.TANH).build(), "in")
+                .addLayer("out", new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).nIn(6).nOut(3)
+                        .activation(Activation.SOFTMAX).build(), "hidden")
+                .setOutputs("out").build();
+    }
+
+    enum Kind {
+        MULTI_LAYER, GRAPH;
+
+        NetworkSpec spec() {
+            return this == MULTI_LAYER ? NetworkSpec.of(mlp()) : NetworkSpec.of(graph());
+        }
+    }
+
+    private static List<DataSet> minibatches(int count, int size, long seed) {
+        Random random = new Random(seed);
+        List<DataSet> out = new ArrayList<>();
+        for (int b = 0; b < count; b++) {
+            float[][] x = new float[size][4];
+            float[][] y = new float[size][3];
+            for (int i = 0; i < size; i++) {
+                for (int f = 0; f < 4; f++) {
+                    x[i][f] = (float) random.nextGaussian();
+                }
+                y[i][random.nextInt(3)] = 1;
+            }
+            out.add(new DataSet(Nd4j.createFromArray(x), Nd4j.createFromArray(y)));
+        }
+        return out;
+    }
+
+    private static void fit(Model network, DataSet minibatch) {
+        if (network instanceof MultiLayerNetwork mln) {
+            mln.fit(minibatch);
+        } else {
+            ((ComputationGraph) network).fit(minibatch);
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(Kind.class)
+    void twoRoundsFromCapturedStatesEqualPlainFitOnTheSameMinibatches(Kind kind) {
+        List<DataSet> data = minibatches(6, 5, 3);
+        Model reference = kind.spec().build();
+        ReplicaTrainer trainer = new ReplicaTrainer(kind.spec(), true);
+        NetworkReplica referenceReplica = new NetworkReplica(reference);
+        ModelState start = referenceReplica.captureState(true);
+
+        WorkerRoundResult first = trainer.trainRound(start, 0, 0, 0, 0, 1L, data.subList(0, 3).iterator(), CPU, 0, false);
+        WorkerRoundResult second = trainer.trainRound(first.state(), 3, 0, 1, 0, 2L, data.subList(3, 6).iterator(), CPU, 0, true);
+        double expectedLossSum = 0;
+        for (DataSet minibatch : data) {
+            fit(reference, minibatch);
+            if (data.indexOf(minibatch) >= 3) {
+                expectedLossSum += reference.score() * minibatch.numExamples();
+            }
+        }
+
+        ModelState expected = referenceReplica.captureState(true);
+        assertThat(second.state().parameters()).containsExactly(expected.parameters());
+        assertThat(second.state().updaterState()).containsExactly(expected.updaterState());
+        assertThat(second.report().examples()).isEqualTo(15);
+        assertThat(second.report().minibatches()).isEqualTo(3);
+        assertThat(second.report().lossSum()).isCloseTo(expectedLossSum, org.assertj.core.data.Offset.offset(1e-9));
+        assertThat(second.report().device()).isEqualTo(CPU);
+        assertThat(second.report().replicaReused()).isTrue();
+    }
+
+    @ParameterizedTest
+    @EnumSource(Kind.class)
+    void loadingAStateOverwritesParametersAndUpdaterState(Kind kind) {
+        NetworkReplica replica = new NetworkReplica(kind.spec().build());
+        ModelState original = replica.captureState(true);
+        float[] parameters = new float[original.parameters().length];
+        float[] updater = new float[original.updaterState().length];
+        for (int i = 0; i < parameters.length; i++) {
+            parameters[i] = i * 0.001f;
+        }
+        for (int i = 0; i < updater.length; i++) {
+            updater[i] = -i * 0.002f;
+        }
+
+        replica.loadState(new ModelState(parameters, updater));
+
+        ModelState loaded = replica.captureState(true);
+        assertThat(loaded.parameters()).containsExactly(parameters);
+        assertThat(loaded.updaterState()).containsExactly(updater);
+        // 4*6 + 6 + 6*3 + 3 parameters; Adam keeps two moments per parameter.
+        assertThat(parameters).hasSize(51);
+        assertThat(updater).hasSize(102);
+    }
+
+    @Test
+    void aStateOfAnotherArchitectureIsRefused() {
+        NetworkReplica replica = new NetworkReplica(Kind.MULTI_LAYER.spec().build());
+        assertThatThrownBy(() -> replica.loadState(new ModelState(new float[50], null)))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("parameters length is 50 but this network has 51");
+    }
+
+    @Test
+    void withoutUpdaterAveragingOnlyParametersTravel() {
+        ReplicaTrainer trainer = new ReplicaTrainer(Kind.MULTI_LAYER.spec(), false);
+        ModelState start = trainer.replica().captureState(false);
+        WorkerRoundResult result = trainer.trainRound(start, 0, 0, 0, 0, 1L, minibatches(2, 4, 1).iterator(), CPU, 0, false);
+        assertThat(result.state().hasUpdaterState()).isFalse();
+        assertThat(result.state().parameters()).isNotEqualTo(start.parameters());
+    }
+}
