@@ -25,13 +25,17 @@ import org.nd4j.linalg.dataset.DataSet;
 
 import java.util.List;
 
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.rand;
+
 /**
  * What the dparallel classifier and regressor share: the network (a DL4J configuration JSON, or the preset
  * MLP with {@link #hiddenLayers()}), the training params of {@link TrainingConfig}, and the columns.
  *
- * <p>{@link #fit} reads the features vector and the numeric label, trains the network data-parallel with
- * {@link SparkTrainer} ({@link #numWorkers()} Spark tasks, parameters averaged every
- * {@link #averagingFrequency()} minibatches) and returns a model holding the trained network and the
+ * <p>{@link #fit} reads the features vector and the numeric label, shuffles the rows once (seeded by
+ * {@link #seed()}: minibatch SGD needs a random order, whatever order the DataFrame has), trains the
+ * network data-parallel with {@link SparkTrainer} ({@link #numWorkers()} Spark tasks, parameters averaged
+ * every {@link #averagingFrequency()} minibatches) and returns a model holding the trained network and the
  * run's report. Params not listed here take {@link TrainingConfig}'s defaults.
  *
  * @param <E> the concrete estimator
@@ -263,8 +267,11 @@ public abstract class DParallelEstimator<E extends DParallelEstimator<E, M>, M e
             labelWidth = labelWidth(dataset, NetworkConfigs.outputSize(network));
         }
         JavaSparkContext sc = JavaSparkContext.fromSparkContext(dataset.sparkSession().sparkContext());
+        // Minibatches follow the input order, and a DataFrame's order can be anything: randomSplit, for one,
+        // sorts rows within partitions, which would make minibatches of a single class.
+        Dataset<Row> shuffled = dataset.select(col(getFeaturesCol()), col(getLabelCol())).orderBy(rand(getSeed()));
         // Cached: the trainer reads its input twice (count, then cut), and the conversion need not run twice.
-        JavaRDD<DataSet> data = LabeledRows.toDataSets(dataset, getFeaturesCol(), getLabelCol(), numFeatures,
+        JavaRDD<DataSet> data = LabeledRows.toDataSets(shuffled, getFeaturesCol(), getLabelCol(), numFeatures,
                 isClassifier() ? labelWidth : 0, getBatchSizePerWorker()).persist(StorageLevel.MEMORY_AND_DISK());
         try {
             RunReport report = new SparkTrainer(sc, trainingConfig()).fit(network, data).report();

@@ -202,6 +202,18 @@ class DParallelEstimatorTest {
                 .hasMessage("networkJson's first layer takes 5 features but featuresCol 'features' holds vectors of size 4");
     }
 
+    /** randomSplit, for one, sorts rows within partitions: minibatches in that order would hold one class each. */
+    @Test
+    void rowsSortedByClassAreShuffledBeforeTraining() {
+        DParallelClassificationModel model = new DParallelClassifier().setHiddenLayers(16).setLearningRate(0.01)
+                .setNumWorkers(WORKERS).setBatchSizePerWorker(BATCH).setAveragingFrequency(AVERAGING).setEpochs(1)
+                .fit(indexedFeatures(train).orderBy("label"));
+        List<Row> rows = model.transform(indexedFeatures(test)).select("label", "prediction").collectAsList();
+        long correct = rows.stream().filter(r -> r.getDouble(0) == r.getDouble(1)).count();
+        // Measured on this data after one epoch: about 0.84 shuffled, 0.6 when trained in the sorted order.
+        assertThat(correct / (double) rows.size()).isGreaterThan(0.75);
+    }
+
     @Test
     void labelsThatAreNotClassIndicesFailNamingTheColumnAndValue() {
         Dataset<Row> assembled = new VectorAssembler().setInputCols(TestData.FEATURES).setOutputCol("features")
