@@ -38,6 +38,9 @@ import static org.apache.spark.sql.functions.rand;
  * every {@link #averagingFrequency()} minibatches) and returns a model holding the trained network and the
  * run's report. Params not listed here take {@link TrainingConfig}'s defaults.
  *
+ * <p>Every param {@code x} has the {@code Param} object {@code x()} (its {@code doc()} gives meaning, bounds
+ * and default), {@code getX()}, and {@code setX(value)}, which validates and returns this estimator.
+ *
  * @param <E> the concrete estimator
  * @param <M> the model it fits
  */

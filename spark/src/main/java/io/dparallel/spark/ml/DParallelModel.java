@@ -5,6 +5,7 @@ import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.ml.param.IntParam;
 import org.apache.spark.ml.param.Param;
+import org.apache.spark.ml.param.ParamMap;
 import org.apache.spark.ml.util.DefaultParamsReader;
 import org.apache.spark.ml.util.DefaultParamsWriter;
 import org.apache.spark.ml.util.MLReader;
@@ -32,6 +33,9 @@ import java.util.function.BiFunction;
  * <p>Saved with {@code write().save(path)} (or inside a saved {@code PipelineModel}) as Spark ML's JSON
  * metadata plus {@code network.zip} in DL4J's own {@code ModelSerializer} format, on any Hadoop file
  * system. The run report is not saved: a loaded model has none ({@link #hasRunReport()}).
+ *
+ * <p>Every param {@code x} has the {@code Param} object {@code x()} (its {@code doc()} gives meaning, bounds
+ * and default), {@code getX()}, and {@code setX(value)}, which validates and returns this model.
  *
  * @param <M> the concrete model
  */
@@ -178,8 +182,8 @@ public abstract class DParallelModel<M extends DParallelModel<M>> extends org.ap
         return (M) this;
     }
 
-    @SuppressWarnings("unchecked")
-    M copyTo(M copy, org.apache.spark.ml.param.ParamMap extra) {
+    /** {@code copy} with this model's params, {@code extra} on top, and this model's parent. */
+    M copyTo(M copy, ParamMap extra) {
         return copyValues(copy, extra).setParent(parent());
     }
 
