@@ -4,6 +4,7 @@ import io.dparallel.core.averaging.ModelState;
 import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.api.DataSet;
 import org.nd4j.linalg.factory.Nd4j;
@@ -44,12 +45,12 @@ public final class NetworkReplica {
      * A network whose updater keeps no state (plain SGD) gives an empty updater array.
      */
     public ModelState captureState(boolean withUpdaterState) {
-        float[] parameters = network.params().dup().data().asFloat();
+        float[] parameters = copyOut(network.params());
         if (!withUpdaterState) {
             return new ModelState(parameters, null);
         }
         INDArray view = updaterStateView();
-        return new ModelState(parameters, view == null ? new float[0] : view.dup().data().asFloat());
+        return new ModelState(parameters, view == null ? new float[0] : copyOut(view));
     }
 
     /**
@@ -60,13 +61,13 @@ public final class NetworkReplica {
     public void loadState(ModelState state) {
         INDArray params = network.params();
         requireLength("parameters", state.parameters().length, params.length());
-        params.assign(Nd4j.createFromArray(state.parameters()).reshape(params.shape()));
+        copyIn(params, state.parameters());
         if (state.hasUpdaterState()) {
             INDArray view = updaterStateView();
             long expected = view == null ? 0 : view.length();
             requireLength("updater state", state.updaterState().length, expected);
             if (expected > 0) {
-                view.assign(Nd4j.createFromArray(state.updaterState()).reshape(view.shape()));
+                copyIn(view, state.updaterState());
             }
         }
     }
@@ -98,6 +99,27 @@ public final class NetworkReplica {
             return mln.getUpdater(true).getStateViewArray();
         }
         return ((ComputationGraph) network).getUpdater(true).getStateViewArray();
+    }
+
+    /**
+     * Whether {@code array} is exactly its whole float buffer, so that it can be copied to and from a
+     * {@code float[]} in one memcpy, without an intermediate INDArray (this runs every round).
+     */
+    private static boolean wholeFloatBuffer(INDArray array) {
+        return array.dataType() == DataType.FLOAT && !array.isView() && array.data().offset() == 0
+                && array.data().length() == array.length();
+    }
+
+    private static float[] copyOut(INDArray array) {
+        return wholeFloatBuffer(array) ? array.data().asFloat() : array.dup().data().asFloat();
+    }
+
+    private static void copyIn(INDArray target, float[] values) {
+        if (wholeFloatBuffer(target)) {
+            target.data().setData(values);
+        } else {
+            target.assign(Nd4j.createFromArray(values).reshape(target.shape()));
+        }
     }
 
     private static void requireLength(String what, long actual, long expected) {
