@@ -47,7 +47,8 @@ final class ClusterDevices {
      * Checks, before any training job, that every worker gets a GPU task slot of its own. The executors are
      * counted from {@value GpuSettings#EXECUTOR_INSTANCES} when set; otherwise (standalone, local-cluster) the
      * driver waits up to {@value #REGISTRATION_WAIT} (default 30 s) for enough executors to register and counts
-     * those. With dynamic allocation the count is unknown and only a warning results.
+     * those (so GPUs of executors that register later are not counted here; {@link #finish} names them if idle).
+     * With dynamic allocation the count is unknown and only a warning results.
      *
      * @param sc         the Spark context training will use
      * @param numWorkers the run's workers
@@ -65,36 +66,41 @@ final class ClusterDevices {
         }
         // Before any waiting: a fractional amount is wrong whatever the cluster has.
         GpuSettings.requireOneGpuPerTask(gpuConf.taskGpuAmount());
-        GpuPreflight.Input input;
-        boolean counted = false;
+        OptionalInt executors;
+        // GpuPreflight names spark.executor.instances; say where the count came from when that is not set.
+        String countedFrom = "";
         if (conf.getBoolean("spark.dynamicAllocation.enabled", false)) {
-            input = input(numWorkers, OptionalInt.empty(), gpuConf);
+            executors = OptionalInt.empty();
         } else if (conf.contains(GpuSettings.EXECUTOR_INSTANCES)) {
-            input = input(numWorkers, OptionalInt.of(conf.getInt(GpuSettings.EXECUTOR_INSTANCES, 0)), gpuConf);
+            executors = OptionalInt.of(conf.getInt(GpuSettings.EXECUTOR_INSTANCES, 0));
         } else {
             int registered = awaitExecutors(sc, numWorkers, gpuConf.executorGpuAmount(),
                     conf.getTimeAsMs(REGISTRATION_WAIT, "30s"));
-            input = input(numWorkers, registered == 0 ? OptionalInt.empty() : OptionalInt.of(registered), gpuConf);
-            counted = registered > 0;
+            executors = registered == 0 ? OptionalInt.empty() : OptionalInt.of(registered);
+            if (registered > 0) {
+                countedFrom = " (" + GpuSettings.EXECUTOR_INSTANCES + " is not set, so the executors were counted as"
+                        + " they registered, waiting up to " + REGISTRATION_WAIT + "=" + conf.get(REGISTRATION_WAIT, "30s")
+                        + "; on a standalone cluster their number follows spark.cores.max / spark.executor.cores and"
+                        + " the GPUs of the Workers.)";
+            }
         }
+        GpuPreflight.Input input = new GpuPreflight.Input(numWorkers, executors, gpuConf.executorGpuAmount(),
+                gpuConf.taskGpuAmount(), true);
+        return new ClusterDevices(sc, gpuConf, gpuBackend, check(input, countedFrom));
+    }
+
+    /** {@link GpuPreflight#check}'s warnings, or its error, each followed by {@code note}. */
+    private static List<String> check(GpuPreflight.Input input, String note) {
         try {
-            return new ClusterDevices(sc, gpuConf, gpuBackend, GpuPreflight.check(input).warnings());
+            return GpuPreflight.check(input).warnings().stream().map(warning -> warning + note).toList();
         } catch (DeviceAssignmentException e) {
-            if (!counted) {
+            if (note.isEmpty()) {
                 throw e;
             }
-            DeviceAssignmentException explained = new DeviceAssignmentException(e.getMessage() + " (" + GpuSettings.EXECUTOR_INSTANCES
-                    + " is not set, so the executors were counted as they registered, waiting up to " + REGISTRATION_WAIT
-                    + "=" + conf.get(REGISTRATION_WAIT, "30s") + "; on a standalone cluster their number follows"
-                    + " spark.cores.max / spark.executor.cores and the GPUs of the Workers.)");
+            DeviceAssignmentException explained = new DeviceAssignmentException(e.getMessage() + note);
             explained.initCause(e);
             throw explained;
         }
-    }
-
-    private static GpuPreflight.Input input(int numWorkers, OptionalInt executors, SparkGpuConf gpuConf) {
-        return new GpuPreflight.Input(numWorkers, executors, gpuConf.executorGpuAmount(), gpuConf.taskGpuAmount(),
-                true);
     }
 
     /** Registered executors once they give {@code numWorkers} GPU slots (one GPU per task), or at the deadline. */

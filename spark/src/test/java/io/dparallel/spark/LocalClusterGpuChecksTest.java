@@ -2,6 +2,9 @@ package io.dparallel.spark;
 
 import io.dparallel.core.config.TrainingConfig;
 import io.dparallel.core.device.DeviceAssignmentException;
+import io.dparallel.core.device.DeviceIdentity;
+import io.dparallel.core.device.ExecutorGpus;
+import io.dparallel.core.report.RunReport;
 import org.apache.spark.SparkConf;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
@@ -19,6 +22,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -38,6 +42,7 @@ class LocalClusterGpuChecksTest {
     @TempDir
     static Path dir;
     private static Path oneGpuScript;
+    private static Path nextGpuScript;
 
     @BeforeAll
     static void localClusterMode() throws IOException {
@@ -48,6 +53,12 @@ class LocalClusterGpuChecksTest {
         oneGpuScript = dir.resolve("one-gpu.sh");
         Files.writeString(oneGpuScript, "#!/bin/sh\necho '{\"name\":\"gpu\",\"addresses\":[\"0\"]}'\n");
         Files.setPosixFilePermissions(oneGpuScript, PosixFilePermissions.fromString("rwxr-xr-x"));
+        // Each run claims the lowest free address (mkdir is atomic), so the in-process Workers get GPU "0" and "1".
+        Path claimed = Files.createDirectories(dir.resolve("claimed-gpus"));
+        nextGpuScript = dir.resolve("next-gpu.sh");
+        Files.writeString(nextGpuScript, "#!/bin/sh\ni=0\nwhile ! mkdir '" + claimed + "'/$i 2>/dev/null; do i=$((i+1)); done\n"
+                + "echo '{\"name\":\"gpu\",\"addresses\":[\"'$i'\"]}'\n");
+        Files.setPosixFilePermissions(nextGpuScript, PosixFilePermissions.fromString("rwxr-xr-x"));
     }
 
     @AfterAll
@@ -57,6 +68,10 @@ class LocalClusterGpuChecksTest {
     }
 
     private static SparkConf localCluster(int executors, String taskGpuAmount) {
+        return localCluster(executors, taskGpuAmount, oneGpuScript);
+    }
+
+    private static SparkConf localCluster(int executors, String taskGpuAmount, Path discoveryScript) {
         return new SparkConf()
                 .setMaster("local-cluster[" + executors + ",1,1024]")
                 .setAppName("LocalClusterGpuChecksTest")
@@ -65,7 +80,7 @@ class LocalClusterGpuChecksTest {
                 .set("spark.driver.bindAddress", "127.0.0.1")
                 .set("spark.executor.memory", "768m")
                 .set("spark.worker.resource.gpu.amount", "1")
-                .set("spark.worker.resource.gpu.discoveryScript", oneGpuScript.toString())
+                .set("spark.worker.resource.gpu.discoveryScript", discoveryScript.toString())
                 .set("spark.executor.resource.gpu.amount", "1")
                 .set("spark.task.resource.gpu.amount", taskGpuAmount)
                 .set("spark.scheduler.maxRegisteredResourcesWaitingTime", "3s");
@@ -117,6 +132,41 @@ class LocalClusterGpuChecksTest {
                             + " bound to [^ ]+:cpu0, so another GPU sat idle.*")
                     .hasMessageContaining("spark.task.resource.gpu.amount=1");
             assertThat(network.params()).isEqualTo(before);
+        }
+    }
+
+    /** Two executors with GPUs "0" and "1", one worker: a warning before training, the idle GPU named after it. */
+    @Test
+    void fewerWorkersThanGpusWarnBeforeTrainingAndNameTheIdleGpuAfter() throws Exception {
+        try (JavaSparkContext sc = new JavaSparkContext(localCluster(2, "1", nextGpuScript))) {
+            awaitExecutors(sc, 2);
+            List<ExecutorGpus> executors = ClusterDevices.registeredExecutors(sc);
+            assertThat(executors).extracting(ExecutorGpus::addresses)
+                    .containsExactlyInAnyOrder(List.of("0"), List.of("1"));
+            TrainingConfig oneWorker = TrainingConfig.builder().numWorkers(1).batchSizePerWorker(8).build();
+
+            RunReport report = new SparkTrainer(sc, oneWorker)
+                    .fit(TestNetworks.mlp(new Sgd(0.1), 1), sc.parallelize(TestNetworks.examples(32, 1), 2)).report();
+
+            DeviceIdentity used = report.rounds().get(0).workers().get(0).device();
+            ExecutorGpus idle = executors.stream().filter(e -> !e.executorId().equals(used.executorId()))
+                    .findFirst().orElseThrow();
+            assertThat(idle.host()).isEqualTo("127.0.0.1");
+            assertThat(report.warnings()).containsExactly(
+                    "numWorkers is 1 but the cluster has 2 GPU task slots (spark.executor.instances=2 executors x"
+                            + " floor(spark.executor.resource.gpu.amount=1 / spark.task.resource.gpu.amount=1)): 1 GPU"
+                            + " will be left idle. Set numWorkers=2 to use them all, or request fewer GPUs"
+                            + " (spark.executor.instances, spark.executor.resource.gpu.amount). (spark.executor.instances"
+                            + " is not set, so the executors were counted as they registered, waiting up to"
+                            + " spark.scheduler.maxRegisteredResourcesWaitingTime=3s; on a standalone cluster their number"
+                            + " follows spark.cores.max / spark.executor.cores and the GPUs of the Workers.)",
+                    "1 of the 2 GPUs granted to this application trained nothing: executor " + idle.executorId()
+                            + " on 127.0.0.1 (GPU " + idle.addresses().get(0) + "). Set numWorkers=2 to train on all of"
+                            + " them, or request fewer GPUs (spark.executor.instances or spark.cores.max,"
+                            + " spark.executor.resource.gpu.amount).");
+            assertThat(report.devicesUsed()).isEqualTo(1);
+            assertThat(report.devicesAssigned()).isEqualTo(2);
+            assertThat(report.toTable()).contains("devices used / devices assigned: 1 / 2");
         }
     }
 
