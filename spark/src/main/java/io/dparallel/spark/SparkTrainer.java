@@ -37,16 +37,17 @@ import java.util.concurrent.ExecutionException;
 /**
  * Data-parallel training of a DL4J network on Spark by parameter averaging.
  *
- * <p>Lifecycle of {@link #fit}: with Spark's GPU scheduling on, the driver first checks that every worker has a
- * GPU task slot of its own (see docs/gpu.md). The data are counted and cut once into {@code numWorkers}
- * partitions of equal minibatches (see {@link MinibatchPartitioner}) and cached; then each epoch is one Spark barrier job
- * with one long-lived task per worker. A task binds its device, reuses its executor's replica and connects
- * to the driver's {@link AveragingServer}. Each round the driver sends every worker the averaged state; the
- * worker fits {@code averagingFrequency} minibatches and sends its state back; the driver folds the results
- * into an example-weighted average in worker order, checks the round (every worker worked, no two workers
- * on one exclusive device, finite loss), records it and starts the next round. The report ends with the devices used out of the devices the
- * run was given, naming granted GPUs that trained nothing. A lost worker voids the round: Spark restarts the barrier tasks and the driver runs the round again from its start state. The
- * cached minibatches are released at the end, also on failure.
+ * <p>Lifecycle of {@link #fit}: with Spark's GPU scheduling on, the driver first checks that every worker
+ * has a GPU task slot of its own (see docs/gpu.md). The data are counted and cut once into
+ * {@code numWorkers} partitions of equal minibatches (see {@link MinibatchPartitioner}) and cached; then each
+ * epoch is one Spark barrier job with one long-lived task per worker. A task binds its device, reuses its
+ * executor's replica and connects to the driver's {@link AveragingServer}. Each round the driver sends every
+ * worker the averaged state; the worker fits {@code averagingFrequency} minibatches and sends its state back;
+ * the driver folds the results into an example-weighted average in worker order, checks the round (every
+ * worker worked, no two workers on one exclusive device, finite loss), records it and starts the next round.
+ * A lost worker voids the round: Spark restarts the barrier tasks and the driver runs the round again from
+ * its start state. The report ends with the devices used out of the devices the run was given, naming
+ * granted GPUs that trained nothing. The cached minibatches are released at the end, also on failure.
  *
  * <pre>{@code
  * TrainingConfig config = TrainingConfig.builder().numWorkers(2).batchSizePerWorker(32).epochs(5).build();
