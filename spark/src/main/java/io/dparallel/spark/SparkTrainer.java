@@ -37,15 +37,17 @@ import java.util.concurrent.ExecutionException;
 /**
  * Data-parallel training of a DL4J network on Spark by parameter averaging.
  *
- * <p>Lifecycle of {@link #fit}: the data are counted and cut once into {@code numWorkers} partitions of
- * equal minibatches (see {@link MinibatchPartitioner}) and cached; then each epoch is one Spark barrier job
- * with one long-lived task per worker. A task binds its device, reuses its executor's replica and connects
- * to the driver's {@link AveragingServer}. Each round the driver sends every worker the averaged state; the
- * worker fits {@code averagingFrequency} minibatches and sends its state back; the driver folds the results
- * into an example-weighted average in worker order, checks the round (every worker worked, no two workers
- * on one exclusive device, finite loss), records it and starts the next round. A lost worker voids the
- * round: Spark restarts the barrier tasks and the driver runs the round again from its start state. The
- * cached minibatches are released at the end, also on failure.
+ * <p>Lifecycle of {@link #fit}: with Spark's GPU scheduling on, the driver first checks that every worker
+ * has a GPU task slot of its own (see docs/gpu.md). The data are counted and cut once into
+ * {@code numWorkers} partitions of equal minibatches (see {@link MinibatchPartitioner}) and cached; then each
+ * epoch is one Spark barrier job with one long-lived task per worker. A task binds its device, reuses its
+ * executor's replica and connects to the driver's {@link AveragingServer}. Each round the driver sends every
+ * worker the averaged state; the worker fits {@code averagingFrequency} minibatches and sends its state back;
+ * the driver folds the results into an example-weighted average in worker order, checks the round (every
+ * worker worked, no two workers on one exclusive device, finite loss), records it and starts the next round.
+ * A lost worker voids the round: Spark restarts the barrier tasks and the driver runs the round again from
+ * its start state. The report ends with the devices used out of the devices the run was given, naming
+ * granted GPUs that trained nothing. The cached minibatches are released at the end, also on failure.
  *
  * <pre>{@code
  * TrainingConfig config = TrainingConfig.builder().numWorkers(2).batchSizePerWorker(32).epochs(5).build();
@@ -110,6 +112,9 @@ public final class SparkTrainer {
      * @param network an initialized {@code MultiLayerNetwork} or {@code ComputationGraph}
      * @param data    training examples: single examples or minibatches of any size, in any partitioning;
      *                cache it if computing it is expensive or not deterministic (it is read twice)
+     * @throws io.dparallel.core.device.DeviceAssignmentException before any Spark job, when the GPU configuration
+     *                                  cannot give every worker a GPU of its own (fractional GPUs per task, more
+     *                                  workers than GPU slots); the message names the setting and the fix
      * @throws IllegalArgumentException when the data cannot give every worker a full minibatch
      * @throws IllegalStateException    when Spark has fewer task slots than workers, or a round fails its
      *                                  checks (idle worker, shared device, divergence), or the job fails
@@ -118,12 +123,14 @@ public final class SparkTrainer {
         NetworkReplica driverReplica = new NetworkReplica(network);
         NetworkSpec spec = NetworkSpec.of(network);
         String runId = UUID.randomUUID().toString();
+        ClusterDevices devices = ClusterDevices.preflight(sc, config.numWorkers());
         TaskSlots.require(sc.sc(), config.numWorkers(), slotWaitMillis);
 
         sc.setJobDescription("dparallel: count and cut the training data into minibatches");
         MinibatchPartitioner.Minibatches cut = MinibatchPartitioner.cut(data, config);
         TrainingPlan plan = cut.plan();
         RunReport report = new RunReport(config, plan);
+        devices.warnings().forEach(warning -> warn(report, warning));
         if (plan.droppedExamples() > 0) {
             report.addWarning(plan.droppedExamples() + " of " + plan.numExamples() + " examples do not fill a step of "
                     + config.numWorkers() + " workers x " + config.batchSizePerWorker() + " and are not trained on");
@@ -153,10 +160,8 @@ public final class SparkTrainer {
                                 plan.firstMinibatchOfRound(round), plan.minibatchesInRound(round));
                         sum.clear();
                         List<WorkerRoundReport> workers = epochRun.runRound(assignment, state, sum, spare);
-                        RoundChecks.check(workers, config.numWorkers(), false, failOnIdleWorker).forEach(warning -> {
-                            LOG.warn(warning);
-                            report.addWarning(warning);
-                        });
+                        RoundChecks.check(workers, config.numWorkers(), devices.exclusiveDevices(), failOnIdleWorker)
+                                .forEach(warning -> warn(report, warning));
                         ModelState averaged = sum.averageInto(spare);
                         spare = state;
                         state = averaged;
@@ -183,6 +188,7 @@ public final class SparkTrainer {
                     listener.epochFinished(summary, report);
                 }
             }
+            devices.finish(report).forEach(warning -> warn(report, warning));
             driverReplica.loadState(state);
             driverReplica.setCounters(iteration, epochCount(network) + config.epochs());
             return new TrainingResult<>(network, report);
@@ -252,6 +258,11 @@ public final class SparkTrainer {
             }
             connected = true;
         }
+    }
+
+    private static void warn(RunReport report, String warning) {
+        LOG.warn(warning);
+        report.addWarning(warning);
     }
 
     private static long roundSeed(int epoch, int round, TrainingPlan plan) {
