@@ -12,6 +12,7 @@ import io.dparallel.core.replica.NetworkSpec;
 import io.dparallel.core.report.EpochSummary;
 import io.dparallel.core.report.ProgressListener;
 import io.dparallel.core.report.RoundChecks;
+import io.dparallel.core.report.RoundPhases;
 import io.dparallel.core.report.RoundSummary;
 import io.dparallel.core.report.RunReport;
 import io.dparallel.core.report.WorkerRoundReport;
@@ -160,16 +161,19 @@ public final class SparkTrainer {
                                 plan.firstMinibatchOfRound(round), plan.minibatchesInRound(round));
                         sum.clear();
                         List<WorkerRoundReport> workers = epochRun.runRound(assignment, state, sum, spare);
+                        long averageStarted = System.nanoTime();
                         RoundChecks.check(workers, config.numWorkers(), devices.exclusiveDevices(), failOnIdleWorker)
                                 .forEach(warning -> warn(report, warning));
                         ModelState averaged = sum.averageInto(spare);
                         spare = state;
                         state = averaged;
                         iteration += assignment.minibatches();
-                        long wallMillis = (System.nanoTime() - started) / 1_000_000;
+                        long ended = System.nanoTime();
+                        RoundPhases phases = new RoundPhases(epochRun.sendMillis, epochRun.collectMillis,
+                                (ended - averageStarted) / 1e6);
                         double lossSum = workers.stream().mapToDouble(WorkerRoundReport::lossSum).sum();
-                        RoundSummary summary = new RoundSummary(epoch, round, wallMillis, sum.examples(),
-                                lossSum / sum.examples(), workers);
+                        RoundSummary summary = new RoundSummary(epoch, round, (ended - started) / 1_000_000,
+                                sum.examples(), lossSum / sum.examples(), workers, phases);
                         report.addRound(summary);
                         for (ProgressListener listener : listeners) {
                             listener.roundFinished(summary, report);
@@ -215,6 +219,9 @@ public final class SparkTrainer {
         private final RunReport report;
         private final int epoch;
         private boolean connected;
+        /** Phases of the last successful round, for its summary. */
+        double sendMillis;
+        double collectMillis;
 
         EpochRun(AveragingServer server, JavaFutureAction<List<Integer>> job, RunReport report, int epoch) {
             this.server = server;
@@ -230,8 +237,13 @@ public final class SparkTrainer {
                     awaitWorkers();
                 }
                 try {
+                    long started = System.nanoTime();
                     server.sendRound(assignment, start);
-                    return server.collectInto(sum, receive, job::isDone);
+                    long sent = System.nanoTime();
+                    List<WorkerRoundReport> reports = server.collectInto(sum, receive, job::isDone);
+                    sendMillis = (sent - started) / 1e6;
+                    collectMillis = (System.nanoTime() - sent) / 1e6;
+                    return reports;
                 } catch (WorkerLostException e) {
                     if (job.isDone()) {
                         job.get();
