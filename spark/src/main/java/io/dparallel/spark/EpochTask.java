@@ -72,7 +72,7 @@ final class EpochTask extends AbstractFunction1<Iterator<DataSet>, Iterator<Inte
         } catch (RuntimeException e) {
             throw e;
         } catch (Exception e) {
-            throw new IllegalStateException("Worker " + worker + " failed: " + e.getMessage(), e);
+            throw new IllegalStateException("Worker " + worker + " failed: " + e, e);
         }
         return JavaConverters.asScalaIterator(List.of(rounds).iterator());
     }

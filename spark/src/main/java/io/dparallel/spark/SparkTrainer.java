@@ -2,6 +2,7 @@ package io.dparallel.spark;
 
 import io.dparallel.core.averaging.ModelState;
 import io.dparallel.core.averaging.WeightedAverage;
+import io.dparallel.core.checkpoint.TrainerState;
 import io.dparallel.core.config.TrainingConfig;
 import io.dparallel.core.config.TrainingPlan;
 import io.dparallel.core.exchange.AveragingServer;
@@ -65,6 +66,10 @@ public final class SparkTrainer {
     private final List<ProgressListener> listeners = new ArrayList<>();
     private boolean failOnIdleWorker = true;
     private long slotWaitMillis = 60_000;
+    private String checkpointDirectory;
+    private int checkpointEveryRounds;
+    private int checkpointsToKeep = 2;
+    private boolean resume;
 
     /**
      * @param sc     the Spark context to train on
@@ -99,6 +104,31 @@ public final class SparkTrainer {
         return this;
     }
 
+    /**
+     * Writes a checkpoint every {@code everyRounds} rounds and at the end of every epoch into
+     * {@code directory} (any Hadoop path), keeping the newest two. See {@link CheckpointStore}.
+     */
+    public SparkTrainer checkpointTo(String directory, int everyRounds) {
+        if (everyRounds < 1) {
+            throw new IllegalArgumentException("checkpoint everyRounds is " + everyRounds + " but must be >= 1");
+        }
+        this.checkpointDirectory = java.util.Objects.requireNonNull(directory, "directory");
+        this.checkpointEveryRounds = everyRounds;
+        return this;
+    }
+
+    /**
+     * Whether {@link #fit} continues from the newest good checkpoint in the checkpoint directory (skipping
+     * corrupt ones with a warning). The network passed to {@code fit} must have the checkpoint's
+     * configuration, and the data and configuration must be the same (only {@code epochs} may grow); the
+     * resumed run then ends with the same parameters as an uninterrupted one. Without a checkpoint it starts
+     * from scratch, with a warning.
+     */
+    public SparkTrainer resume(boolean resume) {
+        this.resume = resume;
+        return this;
+    }
+
     /** The configuration this trainer uses. */
     public TrainingConfig config() {
         return config;
@@ -126,28 +156,68 @@ public final class SparkTrainer {
         String runId = UUID.randomUUID().toString();
         ClusterDevices devices = ClusterDevices.preflight(sc, config.numWorkers());
         TaskSlots.require(sc.sc(), config.numWorkers(), slotWaitMillis);
+        CheckpointStore checkpoints = openCheckpoints();
 
         sc.setJobDescription("dparallel: count and cut the training data into minibatches");
         MinibatchPartitioner.Minibatches cut = MinibatchPartitioner.cut(data, config);
         TrainingPlan plan = cut.plan();
         RunReport report = new RunReport(config, plan);
-        devices.warnings().forEach(warning -> warn(report, warning));
-        if (plan.droppedExamples() > 0) {
-            report.addWarning(plan.droppedExamples() + " of " + plan.numExamples() + " examples do not fill a step of "
-                    + config.numWorkers() + " workers x " + config.batchSizePerWorker() + " and are not trained on");
+        try {
+            devices.warnings().forEach(warning -> warn(report, warning));
+            Position position = resume ? restore(checkpoints, driverReplica, spec, report)
+                    : new Position(0, 0, iterationCount(network));
+            if (position.epoch() == 0 && position.round() == 0 && plan.droppedExamples() > 0) {
+                report.addWarning(plan.droppedExamples() + " of " + plan.numExamples() + " examples do not fill a step of "
+                        + config.numWorkers() + " workers x " + config.batchSizePerWorker() + " and are not trained on");
+            }
+            LOG.info("Training {} examples: {} workers x {} minibatches of {} per epoch, {} rounds per epoch, {} epochs",
+                    plan.numExamples(), config.numWorkers(), plan.minibatchesPerWorker(), config.batchSizePerWorker(),
+                    plan.roundsPerEpoch(), config.epochs());
+            int baseEpochCount = epochCount(network) - position.epoch();
+            Trained trained = train(runId, spec, cut, report, devices, position, driverReplica, checkpoints);
+            devices.finish(report).forEach(warning -> warn(report, warning));
+            driverReplica.loadState(trained.state());
+            driverReplica.setCounters(trained.iteration(), baseEpochCount + config.epochs());
+            return new TrainingResult<>(network, report);
+        } finally {
+            cut.minibatches().unpersist(false);
+            ExecutorReplicas.release(runId);
+            sc.clearJobGroup();
+            sc.setJobDescription(null);
         }
-        LOG.info("Training {} examples: {} workers x {} minibatches of {} per epoch, {} rounds per epoch, {} epochs",
-                plan.numExamples(), config.numWorkers(), plan.minibatchesPerWorker(), config.batchSizePerWorker(),
-                plan.roundsPerEpoch(), config.epochs());
+    }
+
+    /**
+     * Where training starts or continues.
+     *
+     * @param epoch      epoch to run (0-based)
+     * @param round      round of that epoch to run first
+     * @param iteration  global iteration count at that point
+     */
+    private record Position(int epoch, int round, int iteration) {
+    }
+
+    /** The final averaged state and the global iteration count reached. */
+    private record Trained(ModelState state, int iteration) {
+    }
+
+    /** Runs the rounds from {@code from} to the end. */
+    private Trained train(String runId, NetworkSpec spec, MinibatchPartitioner.Minibatches cut, RunReport report,
+                             ClusterDevices devices, Position from, NetworkReplica driverReplica,
+                             CheckpointStore checkpoints) {
+        TrainingPlan plan = cut.plan();
         String driverHost = sc.getConf().get("spark.driver.host");
         try (AveragingServer server = new AveragingServer(bindAddress(), config.numWorkers(), runId)) {
             ModelState state = driverReplica.captureState(config.averageUpdaterState());
             ModelState spare = emptyLike(state);
             WeightedAverage sum = new WeightedAverage();
-            int iteration = iterationCount(network);
-            for (int epoch = 0; epoch < config.epochs(); epoch++) {
-                String description = "dparallel epoch " + (epoch + 1) + "/" + config.epochs() + ": "
-                        + plan.roundsPerEpoch() + " rounds of " + config.numWorkers() + " workers";
+            int iteration = from.iteration();
+            long globalRound = (long) from.epoch() * plan.roundsPerEpoch() + from.round();
+            String lastCheckpoint = null;
+            for (int epoch = from.epoch(); epoch < config.epochs(); epoch++) {
+                int firstRound = epoch == from.epoch() ? from.round() : 0;
+                String description = "dparallel epoch " + (epoch + 1) + "/" + config.epochs() + ": rounds "
+                        + (firstRound + 1) + "-" + plan.roundsPerEpoch() + " of " + config.numWorkers() + " workers";
                 sc.setJobGroup(runId, description, true);
                 JavaFutureAction<List<Integer>> job = cut.minibatches().rdd().barrier()
                         .mapPartitions(new EpochTask(runId, spec, plan, driverHost, server.port()), false,
@@ -155,19 +225,20 @@ public final class SparkTrainer {
                         .toJavaRDD().collectAsync();
                 try {
                     EpochRun epochRun = new EpochRun(server, job, report, epoch);
-                    for (int round = 0; round < plan.roundsPerEpoch(); round++) {
+                    for (int round = firstRound; round < plan.roundsPerEpoch(); round++) {
                         long started = System.nanoTime();
                         RoundAssignment assignment = new RoundAssignment(epoch, round, iteration, roundSeed(epoch, round, plan),
                                 plan.firstMinibatchOfRound(round), plan.minibatchesInRound(round));
                         sum.clear();
                         List<WorkerRoundReport> workers = epochRun.runRound(assignment, state, sum, spare);
                         long averageStarted = System.nanoTime();
-                        RoundChecks.check(workers, config.numWorkers(), devices.exclusiveDevices(), failOnIdleWorker)
-                                .forEach(warning -> warn(report, warning));
+                        checkRound(workers, devices, report, lastCheckpoint);
                         ModelState averaged = sum.averageInto(spare);
+                        requireFinite(averaged, epoch, round, workers, lastCheckpoint);
                         spare = state;
                         state = averaged;
                         iteration += assignment.minibatches();
+                        globalRound++;
                         long ended = System.nanoTime();
                         RoundPhases phases = new RoundPhases(epochRun.sendMillis, epochRun.collectMillis,
                                 (ended - averageStarted) / 1e6);
@@ -178,6 +249,16 @@ public final class SparkTrainer {
                         for (ProgressListener listener : listeners) {
                             listener.roundFinished(summary, report);
                         }
+                        boolean endOfEpoch = round == plan.roundsPerEpoch() - 1;
+                        if (checkpoints != null && (endOfEpoch || globalRound % checkpointEveryRounds == 0)) {
+                            if (endOfEpoch) {
+                                report.addEpoch(epochSummary(report, epoch));
+                            }
+                            lastCheckpoint = writeCheckpoint(checkpoints, driverReplica, spec, state, report,
+                                    endOfEpoch ? epoch + 1 : epoch, endOfEpoch ? 0 : round + 1, iteration, globalRound);
+                        } else if (endOfEpoch) {
+                            report.addEpoch(epochSummary(report, epoch));
+                        }
                     }
                     server.endEpoch();
                     job.get();
@@ -186,29 +267,103 @@ public final class SparkTrainer {
                         job.cancel(true);
                     }
                 }
-                EpochSummary summary = epochSummary(report, epoch);
-                report.addEpoch(summary);
+                EpochSummary summary = report.epochs().get(report.epochs().size() - 1);
                 for (ProgressListener listener : listeners) {
                     listener.epochFinished(summary, report);
                 }
             }
-            devices.finish(report).forEach(warning -> warn(report, warning));
-            driverReplica.loadState(state);
-            driverReplica.setCounters(iteration, epochCount(network) + config.epochs());
-            return new TrainingResult<>(network, report);
+            return new Trained(state, iteration);
         } catch (IOException e) {
-            throw new UncheckedIOException("The driver could not open its averaging port", e);
+            throw new UncheckedIOException("Training failed on the driver: " + e.getMessage(), e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("Interrupted while training", e);
         } catch (ExecutionException e) {
             throw new IllegalStateException("The training job failed: " + e.getCause().getMessage(), e.getCause());
-        } finally {
-            cut.minibatches().unpersist(false);
-            ExecutorReplicas.release(runId);
-            sc.clearJobGroup();
-            sc.setJobDescription(null);
         }
+    }
+
+    private CheckpointStore openCheckpoints() {
+        if (checkpointDirectory == null) {
+            if (resume) {
+                throw new IllegalStateException("resume is set but no checkpoint directory: call checkpointTo(...)");
+            }
+            return null;
+        }
+        try {
+            return new CheckpointStore(checkpointDirectory, sc.hadoopConfiguration(), checkpointsToKeep);
+        } catch (IOException e) {
+            throw new UncheckedIOException("Cannot use the checkpoint directory " + checkpointDirectory + ": "
+                    + e.getMessage(), e);
+        }
+    }
+
+    /** Loads the newest good checkpoint into the network and the report; a fresh start when there is none. */
+    private Position restore(CheckpointStore checkpoints, NetworkReplica driverReplica, NetworkSpec spec,
+                             RunReport report) {
+        try {
+            var latest = checkpoints.latest(warning -> warn(report, warning));
+            if (latest.isEmpty()) {
+                warn(report, "No checkpoint to resume from in " + checkpoints.location() + ": starting from scratch");
+                return new Position(0, 0, iterationCount(driverReplica.network()));
+            }
+            TrainerState saved = latest.get().state();
+            String incompatible = saved.incompatibility(config, report.plan().numExamples(), spec.json());
+            if (incompatible != null) {
+                throw new IllegalArgumentException("Cannot resume from " + latest.get().location() + ": " + incompatible);
+            }
+            Model restored = checkpoints.restoreNetwork(latest.get(), spec.kind());
+            driverReplica.loadState(new NetworkReplica(restored).captureState(true));
+            saved.restoreInto(report);
+            LOG.info("Resuming from {} at epoch {}, round {}", latest.get().location(), saved.epoch() + 1,
+                    saved.nextRound() + 1);
+            return new Position(saved.epoch(), saved.nextRound(), saved.iteration());
+        } catch (IOException e) {
+            throw new UncheckedIOException("Cannot read checkpoints in " + checkpoints.location() + ": " + e.getMessage(), e);
+        }
+    }
+
+    private String writeCheckpoint(CheckpointStore checkpoints, NetworkReplica driverReplica, NetworkSpec spec,
+                                   ModelState state, RunReport report, int nextEpoch, int nextRound, int iteration,
+                                   long globalRound) throws IOException {
+        driverReplica.loadState(state);
+        driverReplica.setCounters(iteration, nextEpoch);
+        String location = checkpoints.write(driverReplica.network(),
+                TrainerState.of(report, nextEpoch, nextRound, iteration, spec.json()), globalRound);
+        LOG.info("Checkpoint written to {}", location);
+        return location;
+    }
+
+    /** The round checks; a failure says where the last good checkpoint is. */
+    private void checkRound(List<WorkerRoundReport> workers, ClusterDevices devices, RunReport report,
+                            String lastCheckpoint) {
+        try {
+            RoundChecks.check(workers, config.numWorkers(), devices.exclusiveDevices(), failOnIdleWorker)
+                    .forEach(warning -> warn(report, warning));
+        } catch (IllegalStateException e) {
+            throw new IllegalStateException(e.getMessage() + " " + lastCheckpointNote(lastCheckpoint), e);
+        }
+    }
+
+    private static String lastCheckpointNote(String lastCheckpoint) {
+        return lastCheckpoint == null ? "No checkpoint was written." : "The last good checkpoint is " + lastCheckpoint + ".";
+    }
+
+    /** A NaN or infinite average must not start the next round: stop, naming the round and the workers. */
+    private static void requireFinite(ModelState averaged, int epoch, int round, List<WorkerRoundReport> workers,
+                                      String lastCheckpoint) {
+        int index = averaged.firstNonFiniteParameter();
+        if (index < 0) {
+            return;
+        }
+        StringBuilder losses = new StringBuilder();
+        for (WorkerRoundReport worker : workers) {
+            losses.append(losses.length() == 0 ? "" : ", ").append("worker ").append(worker.worker()).append(": ")
+                    .append(worker.meanLoss());
+        }
+        throw new IllegalStateException("Training diverged in epoch " + (epoch + 1) + ", round " + (round + 1)
+                + ": averaged parameter " + index + " is " + averaged.parameters()[index] + " (mean losses " + losses
+                + "). Lower the learning rate or check the data for extreme values. " + lastCheckpointNote(lastCheckpoint));
     }
 
     /** One epoch's barrier job and the rounds run through it, retrying a round when a worker is lost. */
