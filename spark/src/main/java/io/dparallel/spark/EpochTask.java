@@ -59,6 +59,7 @@ final class EpochTask extends AbstractFunction1<Iterator<DataSet>, Iterator<Inte
         try {
             synchronized (trainer) {
                 rounds = AveragingClient.serve(driverHost, driverPort, runId, worker, attempt, (assignment, start) -> {
+                    TaskFaults.beforeRound(worker, task.stageAttemptNumber(), assignment);
                     int first = assignment.firstMinibatch();
                     var result = trainer.trainRound(start, assignment.iteration(), assignment.epoch(),
                             assignment.round(), worker, assignment.roundSeed() + worker,

@@ -25,6 +25,7 @@ import org.nd4j.linalg.dataset.DataSet;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import scala.Tuple2;
 import scala.reflect.ClassTag$;
 
 import java.io.IOException;
@@ -219,10 +220,13 @@ public final class SparkTrainer {
                 String description = "dparallel epoch " + (epoch + 1) + "/" + config.epochs() + ": rounds "
                         + (firstRound + 1) + "-" + plan.roundsPerEpoch() + " of " + config.numWorkers() + " workers";
                 sc.setJobGroup(runId, description, true);
-                JavaFutureAction<List<Integer>> job = cut.minibatches().rdd().barrier()
+                // The shuffle after the barrier stage makes it a shuffle-map stage: Spark retries those as a
+                // whole when a task fails, but gives up on a failed barrier result stage.
+                JavaFutureAction<List<Tuple2<Integer, Integer>>> job = cut.minibatches().rdd().barrier()
                         .mapPartitions(new EpochTask(runId, spec, plan, driverHost, server.port()), false,
                                 ClassTag$.MODULE$.apply(Integer.class))
-                        .toJavaRDD().collectAsync();
+                        .toJavaRDD().mapToPair(rounds -> new Tuple2<>(0, rounds)).reduceByKey(Integer::sum, 1)
+                        .collectAsync();
                 try {
                     EpochRun epochRun = new EpochRun(server, job, report, epoch);
                     for (int round = firstRound; round < plan.roundsPerEpoch(); round++) {
@@ -370,7 +374,7 @@ public final class SparkTrainer {
     private static final class EpochRun {
         private static final long CONNECT_TIMEOUT_MILLIS = 10 * 60 * 1000;
         private final AveragingServer server;
-        private final JavaFutureAction<List<Integer>> job;
+        private final JavaFutureAction<List<Tuple2<Integer, Integer>>> job;
         private final RunReport report;
         private final int epoch;
         private boolean connected;
@@ -378,7 +382,7 @@ public final class SparkTrainer {
         double sendMillis;
         double collectMillis;
 
-        EpochRun(AveragingServer server, JavaFutureAction<List<Integer>> job, RunReport report, int epoch) {
+        EpochRun(AveragingServer server, JavaFutureAction<List<Tuple2<Integer, Integer>>> job, RunReport report, int epoch) {
             this.server = server;
             this.job = job;
             this.report = report;
