@@ -8,6 +8,7 @@ import io.dparallel.core.config.TrainingPlan;
 import io.dparallel.core.exchange.AveragingServer;
 import io.dparallel.core.exchange.RoundAssignment;
 import io.dparallel.core.exchange.WorkerLostException;
+import io.dparallel.core.replica.MemoryBudget;
 import io.dparallel.core.replica.NetworkReplica;
 import io.dparallel.core.replica.NetworkSpec;
 import io.dparallel.core.report.EpochSummary;
@@ -210,6 +211,7 @@ public final class SparkTrainer {
         String driverHost = sc.getConf().get("spark.driver.host");
         try (AveragingServer server = new AveragingServer(bindAddress(), config.numWorkers(), runId)) {
             ModelState state = driverReplica.captureState(config.averageUpdaterState());
+            MemoryBudget.requireDriverHeap(state.payloadBytes(), Runtime.getRuntime().maxMemory());
             ModelState spare = emptyLike(state);
             WeightedAverage sum = new WeightedAverage();
             int iteration = from.iteration();
@@ -223,7 +225,7 @@ public final class SparkTrainer {
                 // The shuffle after the barrier stage makes it a shuffle-map stage: Spark retries those as a
                 // whole when a task fails, but gives up on a failed barrier result stage.
                 JavaFutureAction<List<Tuple2<Integer, Integer>>> job = cut.minibatches().rdd().barrier()
-                        .mapPartitions(new EpochTask(runId, spec, plan, driverHost, server.port()), false,
+                        .mapPartitions(new EpochTask(runId, spec, plan, driverHost, server.port(), state), false,
                                 ClassTag$.MODULE$.apply(Integer.class))
                         .toJavaRDD().mapToPair(rounds -> new Tuple2<>(0, rounds)).reduceByKey(Integer::sum, 1)
                         .collectAsync();
