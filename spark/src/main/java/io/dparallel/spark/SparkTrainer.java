@@ -176,7 +176,8 @@ public final class SparkTrainer {
                     plan.numExamples(), config.numWorkers(), plan.minibatchesPerWorker(), config.batchSizePerWorker(),
                     plan.roundsPerEpoch(), config.epochs());
             int baseEpochCount = epochCount(network) - position.epoch();
-            Trained trained = train(runId, spec, cut, report, devices, position, driverReplica, checkpoints);
+            Trained trained = train(runId, spec, cut, report, devices, position, driverReplica, checkpoints,
+                    baseEpochCount);
             devices.finish(report).forEach(warning -> warn(report, warning));
             driverReplica.loadState(trained.state());
             driverReplica.setCounters(trained.iteration(), baseEpochCount + config.epochs());
@@ -206,7 +207,7 @@ public final class SparkTrainer {
     /** Runs the rounds from {@code from} to the end. */
     private Trained train(String runId, NetworkSpec spec, MinibatchPartitioner.Minibatches cut, RunReport report,
                              ClusterDevices devices, Position from, NetworkReplica driverReplica,
-                             CheckpointStore checkpoints) {
+                             CheckpointStore checkpoints, int baseEpochCount) {
         TrainingPlan plan = cut.plan();
         String driverHost = sc.getConf().get("spark.driver.host");
         try (AveragingServer server = new AveragingServer(bindAddress(), config.numWorkers(), runId)) {
@@ -260,8 +261,11 @@ public final class SparkTrainer {
                             if (endOfEpoch) {
                                 report.addEpoch(epochSummary(report, epoch));
                             }
-                            lastCheckpoint = writeCheckpoint(checkpoints, driverReplica, spec, state, report,
-                                    endOfEpoch ? epoch + 1 : epoch, endOfEpoch ? 0 : round + 1, iteration, globalRound);
+                            int nextEpoch = endOfEpoch ? epoch + 1 : epoch;
+                            driverReplica.loadState(state);
+                            driverReplica.setCounters(iteration, baseEpochCount + nextEpoch);
+                            lastCheckpoint = writeCheckpoint(checkpoints, driverReplica, spec, report, nextEpoch,
+                                    endOfEpoch ? 0 : round + 1, iteration, globalRound);
                         } else if (endOfEpoch) {
                             report.addEpoch(epochSummary(report, epoch));
                         }
@@ -274,6 +278,9 @@ public final class SparkTrainer {
                     }
                 }
                 EpochSummary summary = report.epochs().get(report.epochs().size() - 1);
+                // Listeners may evaluate the network: give it the epoch's averaged state (a memcpy).
+                driverReplica.loadState(state);
+                driverReplica.setCounters(iteration, baseEpochCount + epoch + 1);
                 for (ProgressListener listener : listeners) {
                     listener.epochFinished(summary, report);
                 }
@@ -329,11 +336,10 @@ public final class SparkTrainer {
         }
     }
 
+    /** Writes the driver's network (which holds the state to save) with the trainer state. */
     private String writeCheckpoint(CheckpointStore checkpoints, NetworkReplica driverReplica, NetworkSpec spec,
-                                   ModelState state, RunReport report, int nextEpoch, int nextRound, int iteration,
+                                   RunReport report, int nextEpoch, int nextRound, int iteration,
                                    long globalRound) throws IOException {
-        driverReplica.loadState(state);
-        driverReplica.setCounters(iteration, nextEpoch);
         String location = checkpoints.write(driverReplica.network(),
                 TrainerState.of(report, nextEpoch, nextRound, iteration, spec.json()), globalRound);
         LOG.info("Checkpoint written to {}", location);
