@@ -247,7 +247,7 @@ public final class SparkTrainer {
                         iteration += assignment.minibatches();
                         globalRound++;
                         long ended = System.nanoTime();
-                        RoundPhases phases = new RoundPhases(epochRun.sendMillis, epochRun.collectMillis,
+                        RoundPhases phases = new RoundPhases(epochRun.startMillis, epochRun.sendMillis, epochRun.collectMillis,
                                 (ended - averageStarted) / 1e6);
                         double lossSum = workers.stream().mapToDouble(WorkerRoundReport::lossSum).sum();
                         RoundSummary summary = new RoundSummary(epoch, round, (ended - started) / 1_000_000,
@@ -387,6 +387,7 @@ public final class SparkTrainer {
         private final int epoch;
         private boolean connected;
         /** Phases of the last successful round, for its summary. */
+        double startMillis;
         double sendMillis;
         double collectMillis;
 
@@ -399,9 +400,12 @@ public final class SparkTrainer {
 
         List<WorkerRoundReport> runRound(RoundAssignment assignment, ModelState start, WeightedAverage sum,
                                          ModelState receive) throws InterruptedException, ExecutionException {
+            startMillis = 0;
             while (true) {
                 if (!connected) {
+                    long waiting = System.nanoTime();
                     awaitWorkers();
+                    startMillis += (System.nanoTime() - waiting) / 1e6;
                 }
                 try {
                     long started = System.nanoTime();

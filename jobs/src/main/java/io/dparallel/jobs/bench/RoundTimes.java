@@ -17,6 +17,7 @@ final class RoundTimes {
         double wall = 0;
         double busy = 0;
         double setup = 0;
+        double start = 0;
         double send = 0;
         double collect = 0;
         double average = 0;
@@ -24,14 +25,15 @@ final class RoundTimes {
             wall += round.wallMillis();
             busy += round.workers().stream().mapToLong(WorkerRoundReport::busyMillis).max().orElse(0);
             setup += round.workers().stream().mapToLong(WorkerRoundReport::setupMillis).max().orElse(0);
+            start += round.phases().startMillis();
             send += round.phases().sendMillis();
             collect += round.phases().collectMillis();
             average += round.phases().averageMillis();
         }
-        return String.format(Locale.ROOT, "%d rounds, per round: %.1f ms wall = %.2f ms sending the state + "
-                + "%.1f ms until all results are in (slowest worker: %.1f ms fitting, %.1f ms loading/capturing state) "
-                + "+ %.2f ms checking and averaging; %.1f ms unaccounted",
-                rounds, wall / rounds, send / rounds, collect / rounds, busy / rounds, setup / rounds,
-                average / rounds, (wall - send - collect - average) / rounds);
+        return String.format(Locale.ROOT, "%d rounds, per round: %.1f ms wall = %.2f ms starting tasks (epoch start, "
+                + "retries) + %.2f ms sending the state + %.1f ms until all results are in (slowest worker: %.1f ms "
+                + "fitting, %.1f ms loading/capturing state) + %.2f ms checking and averaging + %.2f ms other",
+                rounds, wall / rounds, start / rounds, send / rounds, collect / rounds, busy / rounds, setup / rounds,
+                average / rounds, (wall - start - send - collect - average) / rounds);
     }
 }
