@@ -2,8 +2,6 @@ package io.dparallel.spark.cluster;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import org.apache.spark.SparkConf;
-import org.apache.spark.api.java.JavaSparkContext;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.util.ModelSerializer;
 import org.junit.jupiter.api.Test;
@@ -50,14 +48,17 @@ class ExecutorLossTest {
         Map<Long, String> executorsAfter;
         List<ProcessHandle> processes;
         try (StandaloneCluster cluster = startCluster(dir)) {
+            System.out.printf("TIMING cluster up %.1f%n", (System.nanoTime() - started) / 1e9);
             StandaloneCluster.Application app = cluster.start(ExecutorLossApp.class.getName(), conf(Map.of()),
                     List.of(out.toString()));
             kill = killExecutorOfWorkerZeroAtThePause(cluster, app, out);
+            System.out.printf("TIMING killed %.1f%n", (System.nanoTime() - started) / 1e9);
             submission = app.await(Duration.ofMinutes(2));
+            System.out.printf("TIMING app done %.1f%n", (System.nanoTime() - started) / 1e9);
+            new ProcessBuilder("sh", "-c", "rm -rf /tmp/loss-logs; mkdir -p /tmp/loss-logs; cp -r " + dir.resolve("cluster") + "/*.log " + dir.resolve("cluster") + "/work-* /tmp/loss-logs/").inheritIO().start().waitFor();
             executorsAfter = cluster.executorProcessesSeen();
             processes = cluster.processesStarted();
         }
-        long clusterDone = System.nanoTime();
         assertAllEnded(processes);
         assertThat(submission.exitCode()).as("SparkSubmit exit code; log:\n%s", submission.logTail()).isZero();
 
@@ -109,26 +110,21 @@ class ExecutorLossTest {
                     .isEqualTo(!onNewExecutor);
         }
 
-        // The same run on local[2] without any failure.
+        // The same training without the kill, on the same cluster (see ExecutorLossApp): on CPU every round is
+        // deterministic (same data cut, seeds, start state, one BLAS thread, results summed in worker order) and a
+        // voided round leaves nothing behind, so the rerun must reproduce the clean run bit for bit: tolerance zero.
         MultiLayerNetwork lossy = ModelSerializer.restoreMultiLayerNetwork(out.resolve(GpuTrainingApp.MODEL).toFile());
-        MultiLayerNetwork clean;
-        try (JavaSparkContext sc = new JavaSparkContext(new SparkConf().setMaster("local[2]").setAppName("clean twin")
-                .set("spark.ui.enabled", "false").set("spark.driver.host", HOST).set("spark.driver.bindAddress", HOST))) {
-            clean = ExecutorLossApp.train(sc).network();
-        }
-        float[] lossyParams = lossy.params().toFloatVector();
-        float[] cleanParams = clean.params().toFloatVector();
-        double maxDiff = 0;
-        for (int i = 0; i < cleanParams.length; i++) {
-            maxDiff = Math.max(maxDiff, Math.abs(lossyParams[i] - cleanParams[i]));
-        }
-        System.out.printf("executor loss: cluster run %.1f s, clean twin %.1f s; accuracy %.3f vs clean %.3f; "
-                        + "params bitwise equal %s, max diff %g; updater equal %s%n",
-                (clusterDone - started) / 1e9, (System.nanoTime() - clusterDone) / 1e9,
-                GpuTrainingApp.accuracy(lossy), GpuTrainingApp.accuracy(clean),
-                java.util.Arrays.equals(lossyParams, cleanParams), maxDiff,
-                java.util.Arrays.equals(lossy.getUpdater().getStateViewArray().toFloatVector(),
-                        clean.getUpdater().getStateViewArray().toFloatVector()));
+        MultiLayerNetwork clean = ModelSerializer.restoreMultiLayerNetwork(
+                out.resolve(ExecutorLossApp.CLEAN_MODEL).toFile());
+        assertThat(lossy.params().toFloatVector()).as("parameters after the kill vs the clean run")
+                .isEqualTo(clean.params().toFloatVector());
+        assertThat(lossy.getUpdater().getStateViewArray().toFloatVector()).as("Adam state after the kill vs the clean run")
+                .isEqualTo(clean.getUpdater().getStateViewArray().toFloatVector());
+        double accuracy = GpuTrainingApp.accuracy(lossy);
+        System.out.printf("executor loss: %.1f s; accuracy on 1,000 held-out examples %.3f (clean run %.3f)%n",
+                (System.nanoTime() - started) / 1e9, accuracy, GpuTrainingApp.accuracy(clean));
+        // Equal parameters give equal accuracy; this makes sure it is the accuracy of a model that learned.
+        assertThat(accuracy).isGreaterThanOrEqualTo(0.9);
     }
 
     @Test
