@@ -27,6 +27,11 @@ import static org.assertj.core.api.Assertions.assertThat;
  * one core and one fake GPU each, so every executor has a Worker of its own and a lost one can only come back
  * where it was. The run pauses after round {@link ExecutorLossApp#PAUSE_AFTER_ROUND} + 1 of the first epoch, the
  * test kills the executor of worker 0 by its pid, and the run resumes.
+ *
+ * <p>The Worker starts a replacement JVM within seconds, and the failed barrier stage, resubmitted inside the same
+ * job, starts as soon as Spark has two free slots again. Spark's barrier slot check (retried every
+ * {@code spark.scheduler.barrier.maxConcurrentTasksCheck.interval}) runs only when a job is submitted, and the next
+ * epoch's job comes after the replacement has trained, so that setting does not slow this test.
  */
 class ExecutorLossTest {
 
@@ -48,14 +53,10 @@ class ExecutorLossTest {
         Map<Long, String> executorsAfter;
         List<ProcessHandle> processes;
         try (StandaloneCluster cluster = startCluster(dir)) {
-            System.out.printf("TIMING cluster up %.1f%n", (System.nanoTime() - started) / 1e9);
             StandaloneCluster.Application app = cluster.start(ExecutorLossApp.class.getName(), conf(Map.of()),
                     List.of(out.toString()));
             kill = killExecutorOfWorkerZeroAtThePause(cluster, app, out);
-            System.out.printf("TIMING killed %.1f%n", (System.nanoTime() - started) / 1e9);
             submission = app.await(Duration.ofMinutes(2));
-            System.out.printf("TIMING app done %.1f%n", (System.nanoTime() - started) / 1e9);
-            new ProcessBuilder("sh", "-c", "rm -rf /tmp/loss-logs; mkdir -p /tmp/loss-logs; cp -r " + dir.resolve("cluster") + "/*.log " + dir.resolve("cluster") + "/work-* /tmp/loss-logs/").inheritIO().start().waitFor();
             executorsAfter = cluster.executorProcessesSeen();
             processes = cluster.processesStarted();
         }
@@ -121,9 +122,11 @@ class ExecutorLossTest {
         assertThat(lossy.getUpdater().getStateViewArray().toFloatVector()).as("Adam state after the kill vs the clean run")
                 .isEqualTo(clean.getUpdater().getStateViewArray().toFloatVector());
         double accuracy = GpuTrainingApp.accuracy(lossy);
+        double cleanAccuracy = GpuTrainingApp.accuracy(clean);
         System.out.printf("executor loss: %.1f s; accuracy on 1,000 held-out examples %.3f (clean run %.3f)%n",
-                (System.nanoTime() - started) / 1e9, accuracy, GpuTrainingApp.accuracy(clean));
-        // Equal parameters give equal accuracy; this makes sure it is the accuracy of a model that learned.
+                (System.nanoTime() - started) / 1e9, accuracy, cleanAccuracy);
+        assertThat(accuracy).as("accuracy after the kill vs the clean run").isEqualTo(cleanAccuracy);
+        // And the model learned (the task is easy: a sound run of this size scores about 0.97).
         assertThat(accuracy).isGreaterThanOrEqualTo(0.9);
     }
 
@@ -208,7 +211,8 @@ class ExecutorLossTest {
     }
 
     private static void assertAllEnded(List<ProcessHandle> processes) {
-        assertThat(processes).as("processes the cluster started").isNotEmpty();
+        // The Master, two Workers, SparkSubmit and at least the two first executor JVMs.
+        assertThat(processes).as("processes the cluster started").hasSizeGreaterThanOrEqualTo(6);
         assertThat(processes.stream().filter(ProcessHandle::isAlive).map(ProcessHandle::pid).toList())
                 .as("processes still alive after the cluster closed").isEmpty();
     }
