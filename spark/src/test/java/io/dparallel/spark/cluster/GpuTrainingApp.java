@@ -63,7 +63,7 @@ public final class GpuTrainingApp {
             result.report().writeJson(out.resolve(REPORT));
             DeviceChart.writePng(result.report(), DeviceChart.besideJson(out.resolve(REPORT)));
             ModelSerializer.writeModel(result.network(), out.resolve(MODEL).toFile(), true);
-            Files.write(out.resolve(EXECUTORS), executorsSeenFromTasks(sc));
+            Files.write(out.resolve(EXECUTORS), executorsSeenFromTasks(sc, WORKERS));
             System.out.println(result.report().toTable());
         }
     }
@@ -128,10 +128,10 @@ public final class GpuTrainingApp {
     }
 
     /**
-     * One line per executor from a barrier stage of {@link #WORKERS} tasks: Spark starts all of them at once, each
-     * holding one GPU, so with one GPU per executor every executor runs exactly one.
+     * One line per executor from a barrier stage of {@code tasks} tasks: Spark starts all of them at once, each
+     * holding one GPU, so with one GPU per executor and as many executors as tasks every executor runs exactly one.
      */
-    private static List<String> executorsSeenFromTasks(JavaSparkContext sc) {
+    static List<String> executorsSeenFromTasks(JavaSparkContext sc, int tasks) {
         Function1<Iterator<Integer>, Iterator<String>> describe =
                 (Function1<Iterator<Integer>, Iterator<String>> & Serializable) partition -> {
                     ResourceInformation gpu = BarrierTaskContext.get().resourcesJMap().get("gpu");
@@ -142,10 +142,10 @@ public final class GpuTrainingApp {
                     return JavaConverters.asScalaIterator(List.of(line).iterator());
                 };
         List<Integer> partitions = new ArrayList<>();
-        for (int i = 0; i < WORKERS; i++) {
+        for (int i = 0; i < tasks; i++) {
             partitions.add(i);
         }
-        Object lines = sc.parallelize(partitions, WORKERS).rdd().barrier()
+        Object lines = sc.parallelize(partitions, tasks).rdd().barrier()
                 .mapPartitions(describe, false, ClassTag$.MODULE$.apply(String.class)).collect();
         return List.of((String[]) lines);
     }

@@ -19,14 +19,19 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.jar.JarOutputStream;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import java.util.zip.ZipEntry;
 
@@ -38,17 +43,19 @@ import java.util.zip.ZipEntry;
  * <p>The directory it is given becomes a {@code SPARK_HOME}: {@code jars/} holds the test classpath (links to its
  * jars, and jars made of its class directories), which is also what the Workers put on executor classpaths.
  * Every process started is ended by {@link #close()} (also on a failed test), its descendants (the executors)
- * first, and by a shutdown hook should the test JVM exit before.
+ * first, then every executor JVM ever seen (one whose Worker died is no descendant any more), and by a shutdown
+ * hook should the test JVM exit before.
  */
 final class StandaloneCluster implements AutoCloseable {
 
     private static final String LOOPBACK = "127.0.0.1";
     private static final String EXECUTOR_MAIN = "org.apache.spark.executor.CoarseGrainedExecutorBackend";
+    private static final Pattern EXECUTOR_ID = Pattern.compile("--executor-id (\\S+)");
 
     private final Path dir;
     private final Path home;
     private final List<Process> processes = new CopyOnWriteArrayList<>();
-    private final Map<Long, String> executorsSeen = new ConcurrentHashMap<>();
+    private final Map<ProcessHandle, String> executorsSeen = new ConcurrentHashMap<>();
     private final ScheduledExecutorService sampler = Executors.newSingleThreadScheduledExecutor(runnable -> {
         Thread thread = new Thread(runnable, "executor-process-sampler");
         thread.setDaemon(true);
@@ -109,6 +116,11 @@ final class StandaloneCluster implements AutoCloseable {
      */
     Submission submit(String mainClass, Map<String, String> conf, List<String> args, Duration timeout)
             throws IOException, InterruptedException {
+        return start(mainClass, conf, args).await(timeout);
+    }
+
+    /** Starts {@code SparkSubmit} like {@link #submit} but returns at once, for a test that acts while it runs. */
+    Application start(String mainClass, Map<String, String> conf, List<String> args) throws IOException {
         List<String> command = new ArrayList<>(List.of(java(), "-Xmx1g"));
         command.addAll(Arrays.asList(JavaModuleOptions.defaultModuleOptions().split("\\s+")));
         command.addAll(List.of("-cp", home.resolve("jars") + File.separator + "*", "org.apache.spark.deploy.SparkSubmit",
@@ -118,18 +130,54 @@ final class StandaloneCluster implements AutoCloseable {
         command.add("spark-internal");
         command.addAll(args);
         Path log = dir.resolve("submit.log");
-        Process submit = launch(command, log);
-        if (!submit.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
-            destroy(submit);
-            throw new IllegalStateException("SparkSubmit did not finish within " + timeout + "; log:\n" + tail(log));
-        }
-        return new Submission(submit.exitValue(), log);
+        return new Application(launch(command, log), log);
     }
 
     /** The pids of executor JVMs seen as children of the Workers while the cluster ran, with their command lines. */
     Map<Long, String> executorProcessesSeen() {
         sampleExecutors();
-        return Map.copyOf(executorsSeen);
+        Map<Long, String> byPid = new HashMap<>();
+        executorsSeen.forEach((process, line) -> byPid.put(process.pid(), line));
+        return byPid;
+    }
+
+    /**
+     * The pid of the live executor JVM that Spark calls {@code executorId} (the Worker passes it as
+     * {@code --executor-id}); there is one application at a time, so the id names one JVM.
+     *
+     * @throws IllegalStateException when no live child of a Worker has that id
+     */
+    long executorPid(String executorId) {
+        sampleExecutors();
+        List<Long> pids = executorsSeen.entrySet().stream().filter(entry -> entry.getKey().isAlive())
+                .filter(entry -> executorIdOf(entry.getValue()).equals(executorId))
+                .map(entry -> entry.getKey().pid()).toList();
+        if (pids.size() != 1) {
+            throw new IllegalStateException("Expected one live executor JVM with id " + executorId + " but found "
+                    + pids + "; executors seen: " + executorsSeen.values());
+        }
+        return pids.get(0);
+    }
+
+    /** The executor id in an executor JVM's command line. */
+    static String executorIdOf(String commandLine) {
+        Matcher matcher = EXECUTOR_ID.matcher(commandLine);
+        if (!matcher.find()) {
+            throw new IllegalArgumentException("No --executor-id in " + commandLine);
+        }
+        return matcher.group(1);
+    }
+
+    /**
+     * Every process this cluster started: the Master, the Workers, the submits and every executor JVM seen, live or
+     * not, so that a test can check that {@link #close()} left none running.
+     */
+    List<ProcessHandle> processesStarted() {
+        sampleExecutors();
+        List<ProcessHandle> all = new ArrayList<>();
+        processes.forEach(process -> all.add(process.toHandle()));
+        all.addAll(executorsSeen.keySet());
+        return all;
     }
 
     /** Ends every process this cluster started (executors, submit, Workers, Master) and removes its jar links. */
@@ -142,6 +190,18 @@ final class StandaloneCluster implements AutoCloseable {
             Runtime.getRuntime().removeShutdownHook(shutdownHook);
         } catch (IllegalStateException shuttingDown) {
             // The hook is running or has run: nothing left to remove.
+        }
+    }
+
+    /** A running {@code SparkSubmit}. */
+    record Application(Process process, Path log) {
+        /** Waits for the application to end; kills it and fails after {@code timeout}. */
+        Submission await(Duration timeout) throws InterruptedException {
+            if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+                destroy(process);
+                throw new IllegalStateException("SparkSubmit did not finish within " + timeout + "; log:\n" + tail(log));
+            }
+            return new Submission(process.exitValue(), log);
         }
     }
 
@@ -260,7 +320,7 @@ final class StandaloneCluster implements AutoCloseable {
         for (Process worker : workers) {
             worker.toHandle().children().forEach(child -> child.info().commandLine()
                     .filter(line -> line.contains(EXECUTOR_MAIN))
-                    .ifPresent(line -> executorsSeen.put(child.pid(), line)));
+                    .ifPresent(line -> executorsSeen.putIfAbsent(child, line)));
         }
     }
 
@@ -283,11 +343,13 @@ final class StandaloneCluster implements AutoCloseable {
         for (Process process : started) {
             destroy(process);
         }
+        // An executor whose Worker died was re-parented away from it, out of reach of descendants().
+        executorsSeen.keySet().forEach(StandaloneCluster::destroyAndWait);
     }
 
     // Executors first: they are the Workers' children and would outlive a killed Worker for a while.
     private static void destroy(Process process) {
-        process.toHandle().descendants().forEach(ProcessHandle::destroyForcibly);
+        process.toHandle().descendants().forEach(StandaloneCluster::destroyAndWait);
         process.destroy();
         try {
             if (!process.waitFor(5, TimeUnit.SECONDS)) {
@@ -296,6 +358,20 @@ final class StandaloneCluster implements AutoCloseable {
         } catch (InterruptedException e) {
             process.destroyForcibly();
             Thread.currentThread().interrupt();
+        }
+    }
+
+    private static void destroyAndWait(ProcessHandle process) {
+        if (!process.isAlive()) {
+            return;
+        }
+        process.destroyForcibly();
+        try {
+            process.onExit().get(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (ExecutionException | TimeoutException e) {
+            // Reported by the caller's check of processesStarted(); nothing more to do here.
         }
     }
 
