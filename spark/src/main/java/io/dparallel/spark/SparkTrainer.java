@@ -68,6 +68,7 @@ public final class SparkTrainer {
     private final List<ProgressListener> listeners = new ArrayList<>();
     private boolean failOnIdleWorker = true;
     private long slotWaitMillis = 60_000;
+    private long workerWaitMillis = 10 * 60_000;
     private String checkpointDirectory;
     private int checkpointEveryRounds;
     private int checkpointsToKeep = 2;
@@ -103,6 +104,19 @@ public final class SparkTrainer {
             throw new IllegalArgumentException("slotWaitMillis is " + millis + " but must be >= 0");
         }
         this.slotWaitMillis = millis;
+        return this;
+    }
+
+    /**
+     * How long the driver waits for all workers to connect when an epoch starts or after Spark restarted
+     * them (default 10 minutes: a lost executor may take that long to be replaced). Then it fails, saying
+     * how many connected.
+     */
+    public SparkTrainer workerWaitMillis(long millis) {
+        if (millis < 1) {
+            throw new IllegalArgumentException("workerWaitMillis is " + millis + " but must be >= 1");
+        }
+        this.workerWaitMillis = millis;
         return this;
     }
 
@@ -231,7 +245,7 @@ public final class SparkTrainer {
                         .toJavaRDD().mapToPair(rounds -> new Tuple2<>(0, rounds)).reduceByKey(Integer::sum, 1)
                         .collectAsync();
                 try {
-                    EpochRun epochRun = new EpochRun(server, job, report, epoch);
+                    EpochRun epochRun = new EpochRun(server, job, report, epoch, workerWaitMillis);
                     for (int round = firstRound; round < plan.roundsPerEpoch(); round++) {
                         long started = System.nanoTime();
                         RoundAssignment assignment = new RoundAssignment(epoch, round, iteration, roundSeed(epoch, round, plan),
@@ -292,7 +306,10 @@ public final class SparkTrainer {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("Interrupted while training", e);
         } catch (ExecutionException e) {
-            throw new IllegalStateException("The training job failed: " + e.getCause().getMessage(), e.getCause());
+            throw new IllegalStateException("The training job failed after " + report.rounds().size() + " of "
+                    + plan.totalRounds() + " rounds: " + e.getCause().getMessage() + " (Spark retries an epoch's stage "
+                    + "after lost executors up to spark.stage.maxConsecutiveAttempts="
+                    + sc.getConf().get("spark.stage.maxConsecutiveAttempts", "4") + " times)", e.getCause());
         }
     }
 
@@ -380,8 +397,8 @@ public final class SparkTrainer {
 
     /** One epoch's barrier job and the rounds run through it, retrying a round when a worker is lost. */
     private static final class EpochRun {
-        private static final long CONNECT_TIMEOUT_MILLIS = 10 * 60 * 1000;
         private final AveragingServer server;
+        private final long connectMillis;
         private final JavaFutureAction<List<Tuple2<Integer, Integer>>> job;
         private final RunReport report;
         private final int epoch;
@@ -391,8 +408,10 @@ public final class SparkTrainer {
         double sendMillis;
         double collectMillis;
 
-        EpochRun(AveragingServer server, JavaFutureAction<List<Tuple2<Integer, Integer>>> job, RunReport report, int epoch) {
+        EpochRun(AveragingServer server, JavaFutureAction<List<Tuple2<Integer, Integer>>> job, RunReport report, int epoch,
+                 long connectMillis) {
             this.server = server;
+            this.connectMillis = connectMillis;
             this.job = job;
             this.report = report;
             this.epoch = epoch;
@@ -432,7 +451,7 @@ public final class SparkTrainer {
 
         private void awaitWorkers() throws InterruptedException, ExecutionException {
             try {
-                server.awaitWorkers(job::isDone, CONNECT_TIMEOUT_MILLIS);
+                server.awaitWorkers(job::isDone, connectMillis);
             } catch (IllegalStateException e) {
                 if (job.isDone()) {
                     job.get();
