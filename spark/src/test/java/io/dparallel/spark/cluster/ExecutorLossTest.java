@@ -148,9 +148,10 @@ class ExecutorLossTest {
         assertAllEnded(processes);
         assertThat(submission.exitCode()).as("SparkSubmit exit code; log:\n%s", submission.logTail()).isNotZero();
         String failure = Files.readString(out.resolve(ExecutorLossApp.FAILURE));
-        System.out.println("failure message: " + failure);
-        assertThat(failure).startsWith("The training job failed: ")
+        // The kill lands after round 11 of epoch 1 (ExecutorLossApp pauses there).
+        assertThat(failure).startsWith("The training job failed after 11 of 64 rounds: ")
                 .contains("failed the maximum allowable number of times: 1")
+                .contains("spark.stage.maxConsecutiveAttempts=1")
                 .contains("ExecutorLostFailure (executor " + kill.killedId() + " exited");
         assertThat(out.resolve(GpuTrainingApp.MODEL)).doesNotExist();
         assertThat(out.resolve(GpuTrainingApp.REPORT)).doesNotExist();
