@@ -105,7 +105,9 @@ public final class SparkTrainer {
      * Trains {@code network} on {@code data} and returns it trained, with the run's report.
      *
      * <p>The network's parameters (and updater state, when averaged) are updated in place: the returned
-     * network is the one passed in. Its iteration and epoch counters advance as in a local {@code fit}.
+     * network is the one passed in. Its iteration and epoch counters advance as in a local {@code fit}. It
+     * already holds each epoch's averaged parameters when listeners hear of the epoch's end, so that they can
+     * evaluate it.
      *
      * @param network an initialized {@code MultiLayerNetwork} or {@code ComputationGraph}
      * @param data    training examples: single examples or minibatches of any size, in any partitioning;
@@ -177,6 +179,8 @@ public final class SparkTrainer {
                         job.cancel(true);
                     }
                 }
+                // Epoch listeners may evaluate the network (validation metrics): give it the epoch's average.
+                driverReplica.loadState(state);
                 EpochSummary summary = epochSummary(report, epoch);
                 report.addEpoch(summary);
                 for (ProgressListener listener : listeners) {
