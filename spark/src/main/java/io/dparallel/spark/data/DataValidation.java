@@ -20,7 +20,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
-import java.util.Locale;
 import java.util.stream.Collectors;
 
 /**
@@ -464,7 +463,7 @@ public final class DataValidation {
 
         private static String format(double value) {
             return value == Math.rint(value) && Math.abs(value) < 1e15 ? Long.toString((long) value)
-                    : String.format(Locale.ROOT, "%.6g", value);
+                    : Double.toString(value);
         }
 
         private static String valueName(double value) {
