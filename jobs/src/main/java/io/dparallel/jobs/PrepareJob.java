@@ -138,7 +138,7 @@ public final class PrepareJob {
             Labelled labelled = switch (options.format()) {
                 case CSV -> csv(spark, options);
                 case LIBSVM -> libsvm(spark, options);
-                case IDX -> new Labelled(IdxFiles.read(spark, options.input(), options.labels(), 10_000), List.of(), false);
+                case IDX -> idx(spark, options);
             };
             Dataset<Row> data = labelled.data().persist(StorageLevel.MEMORY_AND_DISK());
             try {
@@ -159,13 +159,13 @@ public final class PrepareJob {
                 if (test != null) {
                     spark.sparkContext().setJobDescription("dparallel prepare: write " + output.target() + "/test");
                     test.write().parquet(testPath.toString());
-                    testRows = spark.read().parquet(testPath.toString()).count();
+                    testRows = test.count();
                 }
-                long trainRows = spark.read().parquet(trainPath.toString()).count();
+                long trainRows = train.count();
                 if (!labelled.classNames().isEmpty()) {
                     HadoopFiles.writeString(new Path(staging, LABELS_FILE), labelsJson(labelled.classNames()), conf);
                 }
-                int features = data.select(FEATURES).first().<org.apache.spark.ml.linalg.Vector>getAs(0).size();
+                int features = labelled.features();
                 output.commit();
                 Path target = output.target();
                 Outcome outcome = new Outcome(new Path(target, "train").toString(),
@@ -177,6 +177,9 @@ public final class PrepareJob {
                 return outcome;
             } finally {
                 data.unpersist();
+                if (labelled.input() != null) {
+                    labelled.input().unpersist();
+                }
                 spark.sparkContext().setJobDescription(null);
             }
         }
@@ -191,8 +194,12 @@ public final class PrepareJob {
                 : names.size() + " classes " + names.get(0) + ".." + names.get(names.size() - 1) + ", indexed in sorted order";
     }
 
-    /** The prepared rows ({@code id}, {@code label}, {@code features}) and what the labels are. */
-    private record Labelled(Dataset<Row> data, List<String> classNames, boolean regression) {
+    /**
+     * The prepared rows ({@code id}, {@code label}, {@code features}), what the labels are, the number of features,
+     * and the cached input they were made from (to release at the end), if any.
+     */
+    private record Labelled(Dataset<Row> data, List<String> classNames, boolean regression, int features,
+                            Dataset<Row> input) {
     }
 
     private static Labelled csv(SparkSession spark, Options options) {
@@ -217,20 +224,32 @@ public final class PrepareJob {
         }
         // Nulls (empty cells), NaN and infinity, with the row they are in.
         DataValidation.validate(raw, DataColumns.of(features, null), DataValidation.Requirements.none());
-        Labelled labelled = labels(raw, label, options.labelType(), options.input());
+        Labels labelled = labels(raw, label, options.labelType(), options.input());
         Dataset<Row> assembled = new VectorAssembler().setInputCols(features.toArray(new String[0]))
                 .setOutputCol(FEATURES).setHandleInvalid("error").transform(labelled.data());
-        return new Labelled(assembled.select(ID, LABEL, FEATURES), labelled.classNames(), labelled.regression());
+        return new Labelled(assembled.select(ID, LABEL, FEATURES), labelled.classNames(), labelled.regression(),
+                features.size(), raw);
     }
 
     private static Labelled libsvm(SparkSession spark, Options options) {
         Dataset<Row> raw = withIds(spark.read().format("libsvm").load(options.input()));
-        DataValidation.validate(raw, DataColumns.of(FEATURES, null), DataValidation.Requirements.none());
-        Labelled labelled = labels(raw, LABEL, options.labelType(), options.input());
-        return new Labelled(labelled.data().select(ID, LABEL, FEATURES), labelled.classNames(), labelled.regression());
+        int features = DataValidation.validate(raw, DataColumns.of(FEATURES, null), DataValidation.Requirements.none())
+                .featureSize();
+        Labels labelled = labels(raw, LABEL, options.labelType(), options.input());
+        return new Labelled(labelled.data().select(ID, LABEL, FEATURES), labelled.classNames(), labelled.regression(),
+                features, raw);
     }
 
-    /** {@code data} with a first column {@code id}: each row's 0-based position in the input. */
+    private static Labelled idx(SparkSession spark, Options options) {
+        Dataset<Row> data = IdxFiles.read(spark, options.input(), options.labels(), 10_000);
+        long[] shape = data.schema().apply(FEATURES).metadata().getLongArray(IdxFiles.IMAGE_SHAPE);
+        return new Labelled(data, List.of(), false, (int) (shape[0] * shape[1] * shape[2]), null);
+    }
+
+    /**
+     * {@code data} with a first column {@code id}: each row's 0-based position in the input; cached, since the
+     * checks and the writes all read it.
+     */
     private static Dataset<Row> withIds(Dataset<Row> data) {
         if (Arrays.asList(data.columns()).contains(ID)) {
             throw new IllegalArgumentException("The input already has a column '" + ID + "'; rename it");
@@ -247,7 +266,7 @@ public final class PrepareJob {
             }
             return RowFactory.create(values);
         });
-        return data.sparkSession().createDataFrame(rows, schema);
+        return data.sparkSession().createDataFrame(rows, schema).persist(StorageLevel.MEMORY_AND_DISK());
     }
 
     private static String labelColumn(List<String> columns, String spec) {
@@ -279,14 +298,17 @@ public final class PrepareJob {
                 + " (0-based, after any header) holds '" + sample.get(1) + "'; every column but the label must be a number");
     }
 
+    /** Rows with the {@code label} column made, and what the labels are. */
+    private record Labels(Dataset<Row> data, List<String> classNames, boolean regression) {
+    }
+
     /** Turns {@code column} into the int or double {@code label} column, per {@code type}. */
-    private static Labelled labels(Dataset<Row> raw, String column, LabelType type, String input) {
+    private static Labels labels(Dataset<Row> raw, String column, LabelType type, String input) {
         Column source = functions.col(column);
-        Row nulls = raw.filter(source.isNull()).orderBy(ID).select(ID).limit(1).collectAsList().stream().findFirst()
-                .orElse(null);
-        if (nulls != null) {
+        Row firstNull = raw.filter(source.isNull()).agg(functions.min(ID)).first();
+        if (!firstNull.isNullAt(0)) {
             throw new IllegalArgumentException("The label column '" + column + "' of " + input + " is empty in row "
-                    + nulls.getLong(0) + " (0-based, after any header); drop such rows or fill in their label");
+                    + firstNull.getLong(0) + " (0-based, after any header); drop such rows or fill in their label");
         }
         boolean text = raw.schema().apply(column).dataType() instanceof StringType;
         LabelType resolved = type;
@@ -324,7 +346,7 @@ public final class PrepareJob {
             data = data.withMetadata(LABEL, NominalAttribute.defaultAttr().withName(LABEL)
                     .withValues(names.toArray(new String[0])).toMetadata());
         }
-        return new Labelled(data, names, resolved == LabelType.REGRESSION);
+        return new Labels(data, names, resolved == LabelType.REGRESSION);
     }
 
     /** The distinct values of {@code column}, sorted (text in String order, numbers numerically), as names. */
