@@ -210,7 +210,7 @@ public final class TrainJob {
             if (finalValidation != null) {
                 out.printf(Locale.ROOT, profile.classification() ? "Validation accuracy: %.4f (%d examples)%n"
                                 : "Validation R2: %.4f (%d examples)%n",
-                        profile.classification() ? finalValidation.accuracy() : finalValidation.regression().averageRSquared(),
+                        profile.classification() ? finalValidation.accuracy() : finalValidation.r2(),
                         finalValidation.examples());
             }
             out.print(report.toTable());
@@ -287,11 +287,11 @@ public final class TrainJob {
                     classification ? last.classification().accuracy() : nan,
                     classification ? last.classification().f1() : nan,
                     classification ? nan : last.regression().averageMeanSquaredError(),
-                    classification ? nan : last.regression().averageRSquared()));
+                    classification ? nan : last.r2()));
             out.println(String.format(Locale.ROOT, "%s validation: loss %.4f, %s", epochName, last.loss(),
                     classification ? String.format(Locale.ROOT, "accuracy %.4f", last.accuracy())
                             : String.format(Locale.ROOT, "MSE %.4g, R2 %.4f", last.regression().averageMeanSquaredError(),
-                            last.regression().averageRSquared())));
+                            last.r2())));
         }
     }
 

@@ -27,6 +27,25 @@ public record EvaluationResult(long examples, double loss, Evaluation classifica
         return classification == null ? Double.NaN : classification.accuracy();
     }
 
+    /** Coefficient of determination of regression output {@code column}: {@code 1 - SSres / SStot}. */
+    public double r2(int column) {
+        // From DL4J's sums rather than RegressionEvaluation.rSquared: in 1.0.0-M2.1 that uses a running label mean
+        // which evaluating in several batches, or merging partitions, leaves wrong.
+        double n = regression.getExampleCountPerColumn().getDouble(column);
+        double sum = regression.getLabelsSumPerColumn().getDouble(column);
+        double total = regression.getSumSquaredLabels().getDouble(column) - sum * sum / n;
+        return 1 - regression.getSumSquaredErrorsPerColumn().getDouble(column) / total;
+    }
+
+    /** {@link #r2(int)} averaged over the regression outputs. */
+    public double r2() {
+        double sum = 0;
+        for (int column = 0; column < regression.numColumns(); column++) {
+            sum += r2(column);
+        }
+        return sum / regression.numColumns();
+    }
+
     /**
      * The metrics as a JSON-ready tree. Classification: {@code accuracy}; macro-averaged {@code precision},
      * {@code recall} and {@code f1}; per class ({@code classes}) precision, recall, F1 and support; and the
@@ -75,7 +94,7 @@ public record EvaluationResult(long examples, double loss, Evaluation classifica
             tree.put("mse", r.averageMeanSquaredError());
             tree.put("mae", r.averageMeanAbsoluteError());
             tree.put("rmse", r.averagerootMeanSquaredError());
-            tree.put("r2", r.averageRSquared());
+            tree.put("r2", r2());
             List<Map<String, Object>> outputs = new ArrayList<>();
             for (int column = 0; column < r.numColumns(); column++) {
                 Map<String, Object> row = new LinkedHashMap<>();
@@ -83,7 +102,7 @@ public record EvaluationResult(long examples, double loss, Evaluation classifica
                 row.put("mse", r.meanSquaredError(column));
                 row.put("mae", r.meanAbsoluteError(column));
                 row.put("rmse", r.rootMeanSquaredError(column));
-                row.put("r2", r.rSquared(column));
+                row.put("r2", r2(column));
                 outputs.add(row);
             }
             tree.put("outputs", outputs);
