@@ -12,8 +12,8 @@ import java.util.Objects;
  * <p>These are the statistics DL4J's {@code NormalizerStandardize} holds, so a model saved with them can be
  * used from plain DL4J.
  *
- * @param mean per-feature mean
- * @param std  per-feature (population) standard deviation, each >= {@link #MIN_STD}
+ * @param mean per-feature mean (kept at float precision)
+ * @param std  per-feature (population) standard deviation, each >= {@link #MIN_STD} (kept at float precision)
  */
 public record Standardization(double[] mean, double[] std) implements Serializable {
 
@@ -29,9 +29,9 @@ public record Standardization(double[] mean, double[] std) implements Serializab
         mean = mean.clone();
         std = std.clone();
         for (int j = 0; j < std.length; j++) {
-            if (!(std[j] >= MIN_STD)) {
-                std[j] = 1;
-            }
+            // Float precision, as a float network's DL4J normalizer holds them: training and a reloaded model agree.
+            mean[j] = (float) mean[j];
+            std[j] = std[j] >= MIN_STD ? (float) std[j] : 1;
         }
     }
 
