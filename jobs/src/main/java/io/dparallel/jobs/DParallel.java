@@ -101,7 +101,7 @@ public final class DParallel implements Runnable {
         @Option(names = "--validation-fraction", description = "Fraction of --data held out for validation instead. Default: ${DEFAULT-VALUE}.")
         double validationFraction = 0;
 
-        @Option(names = "--features-col", split = ",", description = "Feature column: a vector or numeric array, or several numeric columns (a,b,c). Default: ${DEFAULT-VALUE}.")
+        @Option(names = "--features-col", split = ",", description = "Feature column: a vector or numeric array, or several numeric columns (a,b,c). Default: features.")
         List<String> featuresCol = List.of(PrepareJob.FEATURES);
 
         @Option(names = "--label-col", description = "Label column. Default: ${DEFAULT-VALUE}.")
