@@ -203,15 +203,17 @@ class TrainJobTest {
                 .hasMessageContaining("already exists; pass --overwrite to replace it");
         assertThat(output.resolve("old.txt")).hasContent("previous run");
 
-        TrainJob.run(spark, options(train, null, "mlp", null, config(1, 16), output, true), out);
+        TrainJob.run(spark, new TrainJob.Options(train, null, 0.25, List.of("features"), "label", null, 0, null, "mlp",
+                null, true, config(1, 16), output.toString(), true), out);
 
         assertThat(output.resolve("old.txt")).doesNotExist();
         assertThat(output.resolve("model.zip")).exists();
-        // Without validation data there is no accuracy and no accuracy chart, but the training loss is there.
+        // A quarter of the 128 rows held out for validation (a seeded random split).
         JsonNode metrics = json(output.resolve("metrics.json"));
-        assertThat(metrics.at("/metrics/accuracy").isMissingNode()).isTrue();
-        assertThat(metrics.at("/metrics/trainLoss").asDouble()).isPositive();
-        assertThat(output.resolve("accuracy.png")).doesNotExist();
+        long validationRows = metrics.at("/data/validationRows").asLong();
+        assertThat(metrics.at("/data/trainRows").asLong() + validationRows).isEqualTo(128);
+        assertThat(validationRows).isBetween(16L, 48L);
+        assertThat(metrics.at("/metrics/examples").asLong()).isEqualTo(validationRows);
         assertThat(leftovers(output)).isEmpty();
     }
 
@@ -272,6 +274,11 @@ class TrainJobTest {
         assertThat(((DenseLayer) trained.getLayerWiseConfigurations().getConf(0).getLayer()).getNOut()).isEqualTo(7);
         assertThat(TestData.PlainModel.load(output.resolve("model.zip").toFile()).network().params())
                 .isEqualTo(trained.params());
+        // Without validation data there is no accuracy and no accuracy chart, but the training loss is there.
+        JsonNode metrics = json(output.resolve("metrics.json"));
+        assertThat(metrics.at("/metrics/accuracy").isMissingNode()).isTrue();
+        assertThat(metrics.at("/metrics/trainLoss").asDouble()).isEqualTo(outcome.report().epochs().get(0).meanLoss());
+        assertThat(output.resolve("accuracy.png")).doesNotExist();
 
         Path wrong = dir.resolve("wrong.json");
         Files.writeString(wrong, network(5, 3).toJson());

@@ -75,9 +75,4 @@ public record DataColumns(List<String> featureColumns, String labelColumn, Label
     public DataColumns withoutLabel() {
         return new DataColumns(featureColumns, null, null, 0, shape);
     }
-
-    /** Whether features come from one vector or array column rather than numeric columns. */
-    boolean singleColumn() {
-        return featureColumns.size() == 1;
-    }
 }
