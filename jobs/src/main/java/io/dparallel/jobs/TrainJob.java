@@ -118,6 +118,10 @@ public final class TrainJob {
             if (validationData != null && validationFraction > 0) {
                 throw new IllegalArgumentException("Give --validation-data or --validation-fraction, not both");
             }
+            if (data == null && (validationData != null || validationFraction > 0)) {
+                throw new IllegalArgumentException("--validation-data and --validation-fraction need --data: the "
+                        + "shipped data come with their own validation split");
+            }
             if (shape != null && "mlp".equals(model)) {
                 throw new IllegalArgumentException("--shape is for the cnn preset or a configuration that takes images, not for mlp");
             }

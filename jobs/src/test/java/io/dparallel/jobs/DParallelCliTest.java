@@ -65,6 +65,8 @@ class DParallelCliTest {
         assertThat(err.toString()).contains("--format idx needs --labels, the IDX label file");
         assertThat(run("train", "--validation-data", "v", "--validation-fraction", "0.1")).isEqualTo(2);
         assertThat(err.toString()).contains("Give --validation-data or --validation-fraction, not both");
+        assertThat(run("train", "--validation-fraction", "0.1")).isEqualTo(2);
+        assertThat(err.toString()).contains("--validation-data and --validation-fraction need --data");
         assertThat(run("train", "--model", "cnn", "--shape", "1,28")).isEqualTo(2);
         assertThat(err.toString()).contains("shape is '1,28' but must be channels,height,width");
         assertThat(run("train", "--model", "net.json", "--learning-rate", "0.1")).isEqualTo(2);

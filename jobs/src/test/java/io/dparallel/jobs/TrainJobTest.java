@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.dparallel.core.config.TrainingConfig;
 import io.dparallel.core.report.EpochSummary;
 import io.dparallel.jobs.io.AtomicOutput;
+import io.dparallel.jobs.models.ModelBundle;
 import io.dparallel.spark.data.DataValidationException;
 import io.dparallel.spark.data.LabelKind;
 import org.apache.spark.ml.linalg.Vectors;
@@ -12,11 +13,13 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
+import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
 import org.deeplearning4j.nn.conf.layers.DenseLayer;
 import org.deeplearning4j.nn.conf.layers.OutputLayer;
+import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -280,6 +283,16 @@ class TrainJobTest {
         assertThat(metrics.at("/metrics/trainLoss").asDouble()).isEqualTo(outcome.report().epochs().get(0).meanLoss());
         assertThat(output.resolve("accuracy.png")).doesNotExist();
 
+        // A ComputationGraph configuration trains too, and model.zip restores as a graph.
+        Path graphFile = dir.resolve("graph.json");
+        Files.writeString(graphFile, graph(4, 3).toJson());
+        TrainJob.Outcome graphOutcome = TrainJob.run(spark, options(train, null, graphFile.toString(), null,
+                config(1, 16), dir.resolve("graph-out"), false), out);
+        assertThat(graphOutcome.bundle().network()).isInstanceOf(ComputationGraph.class);
+        assertThat(graphOutcome.report().totalExamples()).isEqualTo(256);
+        assertThat(ModelBundle.load(dir.resolve("graph-out").toString(), spark.sparkContext().hadoopConfiguration())
+                .network()).isInstanceOf(ComputationGraph.class);
+
         Path wrong = dir.resolve("wrong.json");
         Files.writeString(wrong, network(5, 3).toJson());
         assertThatThrownBy(() -> TrainJob.run(spark, options(train, null, wrong.toString(), null, config(1, 16),
@@ -309,6 +322,15 @@ class TrainJobTest {
         // y has variance 4/3 + 1/3 + 1/12 ~ 1.75: a fitted model explains most of it.
         assertThat(metrics.at("/metrics/r2").asDouble()).isGreaterThan(0.9);
         assertThat(output.resolve("accuracy.png")).doesNotExist();
+    }
+
+    private static ComputationGraphConfiguration graph(int nIn, int nOut) {
+        return new NeuralNetConfiguration.Builder().seed(3).dataType(DataType.FLOAT).updater(new Adam(0.01))
+                .graphBuilder().addInputs("in")
+                .addLayer("hidden", new DenseLayer.Builder().nIn(nIn).nOut(6).activation(Activation.RELU).build(), "in")
+                .addLayer("out", new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).nIn(6).nOut(nOut)
+                        .activation(Activation.SOFTMAX).build(), "hidden")
+                .setOutputs("out").build();
     }
 
     private static MultiLayerConfiguration network(int nIn, int nOut) {
