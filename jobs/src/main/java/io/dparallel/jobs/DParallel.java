@@ -3,13 +3,16 @@ package io.dparallel.jobs;
 import io.dparallel.core.config.TrainingConfig;
 import io.dparallel.spark.data.ImageShape;
 import io.dparallel.spark.data.LabelKind;
-import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.SparkSession;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
+import io.dparallel.jobs.bench.ComparisonBenchmark;
+import io.dparallel.jobs.bench.Workload;
+
 import java.io.PrintWriter;
+import java.nio.file.Path;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.List;
@@ -328,39 +331,48 @@ public final class DParallel implements Runnable {
         }
     }
 
-    /** {@code benchmark}: plain DL4J fit against this trainer, side by side. */
+    /** {@code benchmark}: this trainer against plain DL4J, DL4J Spark and Spark MLlib, side by side. */
     @Command(name = "benchmark", mixinStandardHelpOptions = true,
-            description = "Train the letter MLP with plain DL4J fit (1 thread) and with dparallel on embedded "
-                    + "local Spark, in one run; print examples/s, the ratio and test accuracies.")
+            description = "Train one workload with plain DL4J fit, DL4J Spark parameter averaging, dparallel and "
+                    + "Spark MLlib's MLP on embedded local Spark, in one run; print examples/s, time to the target "
+                    + "accuracy, test accuracy, peak heap and the ratios.")
     static final class Benchmark implements Callable<Integer> {
 
-        @Option(names = "--workers", description = "Workers of the dparallel run. Default: ${DEFAULT-VALUE}.")
-        int workers = 2;
+        @Option(names = "--workload", description = "letter (16-256-256-26), wide (5.0M parameters) or rounds "
+                + "(fixed cost per round). Default: ${DEFAULT-VALUE}.")
+        String workload = "letter";
 
-        @Option(names = "--averaging-frequency", description = "Default: ${DEFAULT-VALUE}.")
-        int averagingFrequency = 10;
+        @Option(names = "--systems", split = ",", description = "Any of plain, dl4j-spark, dparallel, mllib. "
+                + "Default: plain,dl4j-spark,dparallel,mllib.")
+        List<String> systems = List.of("plain", "dl4j-spark", "dparallel", "mllib");
 
-        @Option(names = "--epochs", description = "Default: ${DEFAULT-VALUE}.")
-        int epochs = 5;
+        @Option(names = "--workers", split = ",", description = "Worker counts for the distributed systems. Default: 2.")
+        List<Integer> workers = List.of(2);
 
-        @Option(names = "--batch-size-per-worker", description = "Default: ${DEFAULT-VALUE}.")
-        int batchSizePerWorker = 32;
+        @Option(names = "--seed", description = "Default: ${DEFAULT-VALUE}.")
+        long seed = TrainingConfig.DEFAULT_SEED;
 
-        @Option(names = "--learning-rate", description = "Default: ${DEFAULT-VALUE}.")
-        double learningRate = 0.001;
+        @Option(names = "--output", description = "Directory for the JSON results and PNG charts. Default: ${DEFAULT-VALUE}.")
+        Path output = Path.of("dparallel-runs", "benchmark");
 
         @CommandLine.Spec
         CommandLine.Model.CommandSpec spec;
 
         @Override
-        public Integer call() {
-            TrainingConfig config = options(spec, () -> TrainingConfig.builder().numWorkers(workers)
-                    .batchSizePerWorker(batchSizePerWorker).averagingFrequency(averagingFrequency).epochs(epochs)
-                    .threadsPerWorker(1).build());
-            try (SparkSession session = SparkSessions.start("dparallel benchmark", null, Integer.toString(workers))) {
-                io.dparallel.jobs.bench.LetterBenchmark.run(JavaSparkContext.fromSparkContext(session.sparkContext()),
-                        config, learningRate, System.out);
+        public Integer call() throws Exception {
+            ComparisonBenchmark.Options options;
+            try {
+                options = new ComparisonBenchmark.Options(Workload.named(workload),
+                        ComparisonBenchmark.systems(String.join(",", systems)), workers, seed, output);
+                for (int w : workers) {
+                    if (w < 1) {
+                        throw new IllegalArgumentException("--workers has " + w + " but each must be >= 1");
+                    }
+                }
+            } catch (IllegalArgumentException e) {
+                throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage(), e);
             }
+            ComparisonBenchmark.run(options, System.out);
             return 0;
         }
     }

@@ -1,12 +1,15 @@
 package io.dparallel.spark;
 
+import io.dparallel.core.averaging.ModelState;
 import io.dparallel.core.config.TrainingPlan;
 import io.dparallel.core.device.DeviceIdentity;
 import io.dparallel.core.exchange.AveragingClient;
+import io.dparallel.core.replica.MemoryBudget;
 import io.dparallel.core.replica.Nd4jThreads;
 import io.dparallel.core.replica.NetworkSpec;
 import io.dparallel.core.replica.ReplicaTrainer;
 import org.apache.spark.BarrierTaskContext;
+import org.bytedeco.javacpp.Pointer;
 import org.nd4j.linalg.dataset.DataSet;
 import scala.collection.Iterator;
 import scala.collection.JavaConverters;
@@ -31,13 +34,18 @@ final class EpochTask extends AbstractFunction1<Iterator<DataSet>, Iterator<Inte
     private final TrainingPlan plan;
     private final String driverHost;
     private final int driverPort;
+    private final long parameterBytes;
+    private final long updaterBytes;
 
-    EpochTask(String runId, NetworkSpec spec, TrainingPlan plan, String driverHost, int driverPort) {
+    EpochTask(String runId, NetworkSpec spec, TrainingPlan plan, String driverHost, int driverPort,
+              ModelState state) {
         this.runId = runId;
         this.spec = spec;
         this.plan = plan;
         this.driverHost = driverHost;
         this.driverPort = driverPort;
+        this.parameterBytes = 4L * state.parameters().length;
+        this.updaterBytes = state.payloadBytes() - parameterBytes;
     }
 
     @Override
@@ -48,7 +56,14 @@ final class EpochTask extends AbstractFunction1<Iterator<DataSet>, Iterator<Inte
         int threads = plan.config().threadsPerWorker() > 0 ? plan.config().threadsPerWorker() : task.cpus();
         Nd4jThreads.limitTo(threads);
         DeviceIdentity device = TaskDevices.bindCurrentTask();
-        ExecutorReplicas.Lease lease = ExecutorReplicas.acquire(runId, worker, spec, plan.config().averageUpdaterState());
+        ExecutorReplicas.Lease lease;
+        try {
+            lease = ExecutorReplicas.acquire(runId, worker, spec, plan.config().averageUpdaterState(),
+                    () -> MemoryBudget.requireReplicaOffHeap(parameterBytes, updaterBytes, Pointer.maxBytes(),
+                            Pointer.totalBytes()));
+        } catch (OutOfMemoryError e) {
+            throw MemoryBudget.explain(e, "Worker " + worker + " building its replica on executor " + device.executorId());
+        }
         List<DataSet> minibatches = new ArrayList<>(plan.minibatchesPerWorker());
         JavaConverters.asJavaIterator(partition).forEachRemaining(minibatches::add);
         long[] setupMillis = {(System.nanoTime() - setupStart) / 1_000_000};
@@ -59,6 +74,7 @@ final class EpochTask extends AbstractFunction1<Iterator<DataSet>, Iterator<Inte
         try {
             synchronized (trainer) {
                 rounds = AveragingClient.serve(driverHost, driverPort, runId, worker, attempt, (assignment, start) -> {
+                    TaskFaults.beforeRound(worker, task.stageAttemptNumber(), assignment);
                     int first = assignment.firstMinibatch();
                     var result = trainer.trainRound(start, assignment.iteration(), assignment.epoch(),
                             assignment.round(), worker, assignment.roundSeed() + worker,
@@ -69,10 +85,12 @@ final class EpochTask extends AbstractFunction1<Iterator<DataSet>, Iterator<Inte
                     return result;
                 });
             }
+        } catch (OutOfMemoryError e) {
+            throw MemoryBudget.explain(e, "Worker " + worker + " on executor " + device.executorId());
         } catch (RuntimeException e) {
             throw e;
         } catch (Exception e) {
-            throw new IllegalStateException("Worker " + worker + " failed: " + e.getMessage(), e);
+            throw new IllegalStateException("Worker " + worker + " failed: " + e, e);
         }
         return JavaConverters.asScalaIterator(List.of(rounds).iterator());
     }

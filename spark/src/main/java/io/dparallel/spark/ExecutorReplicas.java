@@ -23,8 +23,11 @@ final class ExecutorReplicas {
     record Lease(ReplicaTrainer trainer, boolean reused) {
     }
 
-    /** The cached replica of {@code worker} in run {@code runId}, built from {@code spec} when missing. */
-    static Lease acquire(String runId, int worker, NetworkSpec spec, boolean averageUpdaterState) {
+    /**
+     * The cached replica of {@code worker} in run {@code runId}, built from {@code spec} when missing, after
+     * {@code beforeBuild} (which checks there is room for it) has passed.
+     */
+    static Lease acquire(String runId, int worker, NetworkSpec spec, boolean averageUpdaterState, Runnable beforeBuild) {
         if (!runId.equals(currentRun)) {
             synchronized (ExecutorReplicas.class) {
                 if (!runId.equals(currentRun)) {
@@ -38,6 +41,7 @@ final class ExecutorReplicas {
         if (existing != null) {
             return new Lease(existing, true);
         }
+        beforeBuild.run();
         ReplicaTrainer built = new ReplicaTrainer(spec, averageUpdaterState);
         ReplicaTrainer raced = REPLICAS.putIfAbsent(key, built);
         return raced == null ? new Lease(built, false) : new Lease(raced, true);

@@ -2,16 +2,19 @@ package io.dparallel.spark;
 
 import io.dparallel.core.averaging.ModelState;
 import io.dparallel.core.averaging.WeightedAverage;
+import io.dparallel.core.checkpoint.TrainerState;
 import io.dparallel.core.config.TrainingConfig;
 import io.dparallel.core.config.TrainingPlan;
 import io.dparallel.core.exchange.AveragingServer;
 import io.dparallel.core.exchange.RoundAssignment;
 import io.dparallel.core.exchange.WorkerLostException;
+import io.dparallel.core.replica.MemoryBudget;
 import io.dparallel.core.replica.NetworkReplica;
 import io.dparallel.core.replica.NetworkSpec;
 import io.dparallel.core.report.EpochSummary;
 import io.dparallel.core.report.ProgressListener;
 import io.dparallel.core.report.RoundChecks;
+import io.dparallel.core.report.RoundPhases;
 import io.dparallel.core.report.RoundSummary;
 import io.dparallel.core.report.RunReport;
 import io.dparallel.core.report.WorkerRoundReport;
@@ -23,6 +26,7 @@ import org.nd4j.linalg.dataset.DataSet;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import scala.Tuple2;
 import scala.reflect.ClassTag$;
 
 import java.io.IOException;
@@ -37,15 +41,17 @@ import java.util.concurrent.ExecutionException;
 /**
  * Data-parallel training of a DL4J network on Spark by parameter averaging.
  *
- * <p>Lifecycle of {@link #fit}: the data are counted and cut once into {@code numWorkers} partitions of
- * equal minibatches (see {@link MinibatchPartitioner}) and cached; then each epoch is one Spark barrier job
- * with one long-lived task per worker. A task binds its device, reuses its executor's replica and connects
- * to the driver's {@link AveragingServer}. Each round the driver sends every worker the averaged state; the
- * worker fits {@code averagingFrequency} minibatches and sends its state back; the driver folds the results
- * into an example-weighted average in worker order, checks the round (every worker worked, no two workers
- * on one exclusive device, finite loss), records it and starts the next round. A lost worker voids the
- * round: Spark restarts the barrier tasks and the driver runs the round again from its start state. The
- * cached minibatches are released at the end, also on failure.
+ * <p>Lifecycle of {@link #fit}: with Spark's GPU scheduling on, the driver first checks that every worker
+ * has a GPU task slot of its own (see docs/gpu.md). The data are counted and cut once into
+ * {@code numWorkers} partitions of equal minibatches (see {@link MinibatchPartitioner}) and cached; then each
+ * epoch is one Spark barrier job with one long-lived task per worker. A task binds its device, reuses its
+ * executor's replica and connects to the driver's {@link AveragingServer}. Each round the driver sends every
+ * worker the averaged state; the worker fits {@code averagingFrequency} minibatches and sends its state back;
+ * the driver folds the results into an example-weighted average in worker order, checks the round (every
+ * worker worked, no two workers on one exclusive device, finite loss), records it and starts the next round.
+ * A lost worker voids the round: Spark restarts the barrier tasks and the driver runs the round again from
+ * its start state. The report ends with the devices used out of the devices the run was given, naming
+ * granted GPUs that trained nothing. The cached minibatches are released at the end, also on failure.
  *
  * <pre>{@code
  * TrainingConfig config = TrainingConfig.builder().numWorkers(2).batchSizePerWorker(32).epochs(5).build();
@@ -62,6 +68,11 @@ public final class SparkTrainer {
     private final List<ProgressListener> listeners = new ArrayList<>();
     private boolean failOnIdleWorker = true;
     private long slotWaitMillis = 60_000;
+    private long workerWaitMillis = 10 * 60_000;
+    private String checkpointDirectory;
+    private int checkpointEveryRounds;
+    private int checkpointsToKeep = 2;
+    private boolean resume;
 
     /**
      * @param sc     the Spark context to train on
@@ -96,6 +107,44 @@ public final class SparkTrainer {
         return this;
     }
 
+    /**
+     * How long the driver waits for all workers to connect when an epoch starts or after Spark restarted
+     * them (default 10 minutes: a lost executor may take that long to be replaced). Then it fails, saying
+     * how many connected.
+     */
+    public SparkTrainer workerWaitMillis(long millis) {
+        if (millis < 1) {
+            throw new IllegalArgumentException("workerWaitMillis is " + millis + " but must be >= 1");
+        }
+        this.workerWaitMillis = millis;
+        return this;
+    }
+
+    /**
+     * Writes a checkpoint every {@code everyRounds} rounds and at the end of every epoch into
+     * {@code directory} (any Hadoop path), keeping the newest two. See {@link CheckpointStore}.
+     */
+    public SparkTrainer checkpointTo(String directory, int everyRounds) {
+        if (everyRounds < 1) {
+            throw new IllegalArgumentException("checkpoint everyRounds is " + everyRounds + " but must be >= 1");
+        }
+        this.checkpointDirectory = java.util.Objects.requireNonNull(directory, "directory");
+        this.checkpointEveryRounds = everyRounds;
+        return this;
+    }
+
+    /**
+     * Whether {@link #fit} continues from the newest good checkpoint in the checkpoint directory (skipping
+     * corrupt ones with a warning). The network passed to {@code fit} must have the checkpoint's
+     * configuration, and the data and configuration must be the same (only {@code epochs} may grow); the
+     * resumed run then ends with the same parameters as an uninterrupted one. Without a checkpoint it starts
+     * from scratch, with a warning.
+     */
+    public SparkTrainer resume(boolean resume) {
+        this.resume = resume;
+        return this;
+    }
+
     /** The configuration this trainer uses. */
     public TrainingConfig config() {
         return config;
@@ -105,13 +154,14 @@ public final class SparkTrainer {
      * Trains {@code network} on {@code data} and returns it trained, with the run's report.
      *
      * <p>The network's parameters (and updater state, when averaged) are updated in place: the returned
-     * network is the one passed in. Its iteration and epoch counters advance as in a local {@code fit}. It
-     * already holds each epoch's averaged parameters when listeners hear of the epoch's end, so that they can
-     * evaluate it.
+     * network is the one passed in. Its iteration and epoch counters advance as in a local {@code fit}.
      *
      * @param network an initialized {@code MultiLayerNetwork} or {@code ComputationGraph}
      * @param data    training examples: single examples or minibatches of any size, in any partitioning;
      *                cache it if computing it is expensive or not deterministic (it is read twice)
+     * @throws io.dparallel.core.device.DeviceAssignmentException before any Spark job, when the GPU configuration
+     *                                  cannot give every worker a GPU of its own (fractional GPUs per task, more
+     *                                  workers than GPU slots); the message names the setting and the fix
      * @throws IllegalArgumentException when the data cannot give every worker a full minibatch
      * @throws IllegalStateException    when Spark has fewer task slots than workers, or a round fails its
      *                                  checks (idle worker, shared device, divergence), or the job fails
@@ -120,56 +170,118 @@ public final class SparkTrainer {
         NetworkReplica driverReplica = new NetworkReplica(network);
         NetworkSpec spec = NetworkSpec.of(network);
         String runId = UUID.randomUUID().toString();
+        ClusterDevices devices = ClusterDevices.preflight(sc, config.numWorkers());
         TaskSlots.require(sc.sc(), config.numWorkers(), slotWaitMillis);
+        CheckpointStore checkpoints = openCheckpoints();
 
         sc.setJobDescription("dparallel: count and cut the training data into minibatches");
         MinibatchPartitioner.Minibatches cut = MinibatchPartitioner.cut(data, config);
         TrainingPlan plan = cut.plan();
         RunReport report = new RunReport(config, plan);
-        if (plan.droppedExamples() > 0) {
-            report.addWarning(plan.droppedExamples() + " of " + plan.numExamples() + " examples do not fill a step of "
-                    + config.numWorkers() + " workers x " + config.batchSizePerWorker() + " and are not trained on");
+        try {
+            devices.warnings().forEach(warning -> warn(report, warning));
+            Position position = resume ? restore(checkpoints, driverReplica, spec, report)
+                    : new Position(0, 0, iterationCount(network));
+            if (position.epoch() == 0 && position.round() == 0 && plan.droppedExamples() > 0) {
+                report.addWarning(plan.droppedExamples() + " of " + plan.numExamples() + " examples do not fill a step of "
+                        + config.numWorkers() + " workers x " + config.batchSizePerWorker() + " and are not trained on");
+            }
+            LOG.info("Training {} examples: {} workers x {} minibatches of {} per epoch, {} rounds per epoch, {} epochs",
+                    plan.numExamples(), config.numWorkers(), plan.minibatchesPerWorker(), config.batchSizePerWorker(),
+                    plan.roundsPerEpoch(), config.epochs());
+            int baseEpochCount = epochCount(network) - position.epoch();
+            Trained trained = train(runId, spec, cut, report, devices, position, driverReplica, checkpoints,
+                    baseEpochCount);
+            devices.finish(report).forEach(warning -> warn(report, warning));
+            driverReplica.loadState(trained.state());
+            driverReplica.setCounters(trained.iteration(), baseEpochCount + config.epochs());
+            return new TrainingResult<>(network, report);
+        } finally {
+            cut.minibatches().unpersist(false);
+            ExecutorReplicas.release(runId);
+            sc.clearJobGroup();
+            sc.setJobDescription(null);
         }
-        LOG.info("Training {} examples: {} workers x {} minibatches of {} per epoch, {} rounds per epoch, {} epochs",
-                plan.numExamples(), config.numWorkers(), plan.minibatchesPerWorker(), config.batchSizePerWorker(),
-                plan.roundsPerEpoch(), config.epochs());
+    }
+
+    /**
+     * Where training starts or continues.
+     *
+     * @param epoch      epoch to run (0-based)
+     * @param round      round of that epoch to run first
+     * @param iteration  global iteration count at that point
+     */
+    private record Position(int epoch, int round, int iteration) {
+    }
+
+    /** The final averaged state and the global iteration count reached. */
+    private record Trained(ModelState state, int iteration) {
+    }
+
+    /** Runs the rounds from {@code from} to the end. */
+    private Trained train(String runId, NetworkSpec spec, MinibatchPartitioner.Minibatches cut, RunReport report,
+                             ClusterDevices devices, Position from, NetworkReplica driverReplica,
+                             CheckpointStore checkpoints, int baseEpochCount) {
+        TrainingPlan plan = cut.plan();
         String driverHost = sc.getConf().get("spark.driver.host");
         try (AveragingServer server = new AveragingServer(bindAddress(), config.numWorkers(), runId)) {
             ModelState state = driverReplica.captureState(config.averageUpdaterState());
+            MemoryBudget.requireDriverHeap(state.payloadBytes(), Runtime.getRuntime().maxMemory());
             ModelState spare = emptyLike(state);
             WeightedAverage sum = new WeightedAverage();
-            int iteration = iterationCount(network);
-            for (int epoch = 0; epoch < config.epochs(); epoch++) {
-                String description = "dparallel epoch " + (epoch + 1) + "/" + config.epochs() + ": "
-                        + plan.roundsPerEpoch() + " rounds of " + config.numWorkers() + " workers";
+            int iteration = from.iteration();
+            long globalRound = (long) from.epoch() * plan.roundsPerEpoch() + from.round();
+            String lastCheckpoint = null;
+            for (int epoch = from.epoch(); epoch < config.epochs(); epoch++) {
+                int firstRound = epoch == from.epoch() ? from.round() : 0;
+                String description = "dparallel epoch " + (epoch + 1) + "/" + config.epochs() + ": rounds "
+                        + (firstRound + 1) + "-" + plan.roundsPerEpoch() + " of " + config.numWorkers() + " workers";
                 sc.setJobGroup(runId, description, true);
-                JavaFutureAction<List<Integer>> job = cut.minibatches().rdd().barrier()
-                        .mapPartitions(new EpochTask(runId, spec, plan, driverHost, server.port()), false,
+                // The shuffle after the barrier stage makes it a shuffle-map stage: Spark retries those as a
+                // whole when a task fails, but gives up on a failed barrier result stage.
+                JavaFutureAction<List<Tuple2<Integer, Integer>>> job = cut.minibatches().rdd().barrier()
+                        .mapPartitions(new EpochTask(runId, spec, plan, driverHost, server.port(), state), false,
                                 ClassTag$.MODULE$.apply(Integer.class))
-                        .toJavaRDD().collectAsync();
+                        .toJavaRDD().mapToPair(rounds -> new Tuple2<>(0, rounds)).reduceByKey(Integer::sum, 1)
+                        .collectAsync();
                 try {
-                    EpochRun epochRun = new EpochRun(server, job, report, epoch);
-                    for (int round = 0; round < plan.roundsPerEpoch(); round++) {
+                    EpochRun epochRun = new EpochRun(server, job, report, epoch, workerWaitMillis);
+                    for (int round = firstRound; round < plan.roundsPerEpoch(); round++) {
                         long started = System.nanoTime();
                         RoundAssignment assignment = new RoundAssignment(epoch, round, iteration, roundSeed(epoch, round, plan),
                                 plan.firstMinibatchOfRound(round), plan.minibatchesInRound(round));
                         sum.clear();
                         List<WorkerRoundReport> workers = epochRun.runRound(assignment, state, sum, spare);
-                        RoundChecks.check(workers, config.numWorkers(), false, failOnIdleWorker).forEach(warning -> {
-                            LOG.warn(warning);
-                            report.addWarning(warning);
-                        });
+                        long averageStarted = System.nanoTime();
+                        checkRound(workers, devices, report, lastCheckpoint);
                         ModelState averaged = sum.averageInto(spare);
+                        requireFinite(averaged, epoch, round, workers, lastCheckpoint);
                         spare = state;
                         state = averaged;
                         iteration += assignment.minibatches();
-                        long wallMillis = (System.nanoTime() - started) / 1_000_000;
+                        globalRound++;
+                        long ended = System.nanoTime();
+                        RoundPhases phases = new RoundPhases(epochRun.startMillis, epochRun.sendMillis, epochRun.collectMillis,
+                                (ended - averageStarted) / 1e6);
                         double lossSum = workers.stream().mapToDouble(WorkerRoundReport::lossSum).sum();
-                        RoundSummary summary = new RoundSummary(epoch, round, wallMillis, sum.examples(),
-                                lossSum / sum.examples(), workers);
+                        RoundSummary summary = new RoundSummary(epoch, round, (ended - started) / 1_000_000,
+                                sum.examples(), lossSum / sum.examples(), workers, phases);
                         report.addRound(summary);
                         for (ProgressListener listener : listeners) {
                             listener.roundFinished(summary, report);
+                        }
+                        boolean endOfEpoch = round == plan.roundsPerEpoch() - 1;
+                        if (checkpoints != null && (endOfEpoch || globalRound % checkpointEveryRounds == 0)) {
+                            if (endOfEpoch) {
+                                report.addEpoch(epochSummary(report, epoch));
+                            }
+                            int nextEpoch = endOfEpoch ? epoch + 1 : epoch;
+                            driverReplica.loadState(state);
+                            driverReplica.setCounters(iteration, baseEpochCount + nextEpoch);
+                            lastCheckpoint = writeCheckpoint(checkpoints, driverReplica, spec, report, nextEpoch,
+                                    endOfEpoch ? 0 : round + 1, iteration, globalRound);
+                        } else if (endOfEpoch) {
+                            report.addEpoch(epochSummary(report, epoch));
                         }
                     }
                     server.endEpoch();
@@ -179,43 +291,127 @@ public final class SparkTrainer {
                         job.cancel(true);
                     }
                 }
-                // Epoch listeners may evaluate the network (validation metrics): give it the epoch's average.
+                EpochSummary summary = report.epochs().get(report.epochs().size() - 1);
+                // Listeners may evaluate the network: give it the epoch's averaged state (a memcpy).
                 driverReplica.loadState(state);
-                EpochSummary summary = epochSummary(report, epoch);
-                report.addEpoch(summary);
+                driverReplica.setCounters(iteration, baseEpochCount + epoch + 1);
                 for (ProgressListener listener : listeners) {
                     listener.epochFinished(summary, report);
                 }
             }
-            driverReplica.loadState(state);
-            driverReplica.setCounters(iteration, epochCount(network) + config.epochs());
-            return new TrainingResult<>(network, report);
+            return new Trained(state, iteration);
         } catch (IOException e) {
-            throw new UncheckedIOException("The driver could not open its averaging port", e);
+            throw new UncheckedIOException("Training failed on the driver: " + e.getMessage(), e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("Interrupted while training", e);
         } catch (ExecutionException e) {
-            throw new IllegalStateException("The training job failed: " + e.getCause().getMessage(), e.getCause());
-        } finally {
-            cut.minibatches().unpersist(false);
-            ExecutorReplicas.release(runId);
-            sc.clearJobGroup();
-            sc.setJobDescription(null);
+            throw new IllegalStateException("The training job failed after " + report.rounds().size() + " of "
+                    + plan.totalRounds() + " rounds: " + e.getCause().getMessage() + " (Spark retries an epoch's stage "
+                    + "after lost executors up to spark.stage.maxConsecutiveAttempts="
+                    + sc.getConf().get("spark.stage.maxConsecutiveAttempts", "4") + " times)", e.getCause());
         }
+    }
+
+    private CheckpointStore openCheckpoints() {
+        if (checkpointDirectory == null) {
+            if (resume) {
+                throw new IllegalStateException("resume is set but no checkpoint directory: call checkpointTo(...)");
+            }
+            return null;
+        }
+        try {
+            return new CheckpointStore(checkpointDirectory, sc.hadoopConfiguration(), checkpointsToKeep);
+        } catch (IOException e) {
+            throw new UncheckedIOException("Cannot use the checkpoint directory " + checkpointDirectory + ": "
+                    + e.getMessage(), e);
+        }
+    }
+
+    /** Loads the newest good checkpoint into the network and the report; a fresh start when there is none. */
+    private Position restore(CheckpointStore checkpoints, NetworkReplica driverReplica, NetworkSpec spec,
+                             RunReport report) {
+        try {
+            var latest = checkpoints.latest(warning -> warn(report, warning));
+            if (latest.isEmpty()) {
+                warn(report, "No checkpoint to resume from in " + checkpoints.location() + ": starting from scratch");
+                return new Position(0, 0, iterationCount(driverReplica.network()));
+            }
+            TrainerState saved = latest.get().state();
+            String incompatible = saved.incompatibility(config, report.plan().numExamples(), spec.json());
+            if (incompatible != null) {
+                throw new IllegalArgumentException("Cannot resume from " + latest.get().location() + ": " + incompatible);
+            }
+            Model restored = checkpoints.restoreNetwork(latest.get(), spec.kind());
+            driverReplica.loadState(new NetworkReplica(restored).captureState(true));
+            saved.restoreInto(report);
+            LOG.info("Resuming from {} at epoch {}, round {}", latest.get().location(), saved.epoch() + 1,
+                    saved.nextRound() + 1);
+            return new Position(saved.epoch(), saved.nextRound(), saved.iteration());
+        } catch (IOException e) {
+            throw new UncheckedIOException("Cannot read checkpoints in " + checkpoints.location() + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Writes the driver's network (which holds the state to save) with the trainer state. */
+    private String writeCheckpoint(CheckpointStore checkpoints, NetworkReplica driverReplica, NetworkSpec spec,
+                                   RunReport report, int nextEpoch, int nextRound, int iteration,
+                                   long globalRound) throws IOException {
+        String location = checkpoints.write(driverReplica.network(),
+                TrainerState.of(report, nextEpoch, nextRound, iteration, spec.json()), globalRound);
+        LOG.info("Checkpoint written to {}", location);
+        return location;
+    }
+
+    /** The round checks; a failure says where the last good checkpoint is. */
+    private void checkRound(List<WorkerRoundReport> workers, ClusterDevices devices, RunReport report,
+                            String lastCheckpoint) {
+        try {
+            RoundChecks.check(workers, config.numWorkers(), devices.exclusiveDevices(), failOnIdleWorker)
+                    .forEach(warning -> warn(report, warning));
+        } catch (IllegalStateException e) {
+            throw new IllegalStateException(e.getMessage() + " " + lastCheckpointNote(lastCheckpoint), e);
+        }
+    }
+
+    private static String lastCheckpointNote(String lastCheckpoint) {
+        return lastCheckpoint == null ? "No checkpoint was written." : "The last good checkpoint is " + lastCheckpoint + ".";
+    }
+
+    /** A NaN or infinite average must not start the next round: stop, naming the round and the workers. */
+    private static void requireFinite(ModelState averaged, int epoch, int round, List<WorkerRoundReport> workers,
+                                      String lastCheckpoint) {
+        int index = averaged.firstNonFiniteParameter();
+        if (index < 0) {
+            return;
+        }
+        StringBuilder losses = new StringBuilder();
+        for (WorkerRoundReport worker : workers) {
+            losses.append(losses.length() == 0 ? "" : ", ").append("worker ").append(worker.worker()).append(": ")
+                    .append(worker.meanLoss());
+        }
+        throw new IllegalStateException("Training diverged in epoch " + (epoch + 1) + ", round " + (round + 1)
+                + ": averaged parameter " + index + " is " + averaged.parameters()[index] + " (mean losses " + losses
+                + "). Lower the learning rate or check the data for extreme values. " + lastCheckpointNote(lastCheckpoint));
     }
 
     /** One epoch's barrier job and the rounds run through it, retrying a round when a worker is lost. */
     private static final class EpochRun {
-        private static final long CONNECT_TIMEOUT_MILLIS = 10 * 60 * 1000;
         private final AveragingServer server;
-        private final JavaFutureAction<List<Integer>> job;
+        private final long connectMillis;
+        private final JavaFutureAction<List<Tuple2<Integer, Integer>>> job;
         private final RunReport report;
         private final int epoch;
         private boolean connected;
+        /** Phases of the last successful round, for its summary. */
+        double startMillis;
+        double sendMillis;
+        double collectMillis;
 
-        EpochRun(AveragingServer server, JavaFutureAction<List<Integer>> job, RunReport report, int epoch) {
+        EpochRun(AveragingServer server, JavaFutureAction<List<Tuple2<Integer, Integer>>> job, RunReport report, int epoch,
+                 long connectMillis) {
             this.server = server;
+            this.connectMillis = connectMillis;
             this.job = job;
             this.report = report;
             this.epoch = epoch;
@@ -223,13 +419,21 @@ public final class SparkTrainer {
 
         List<WorkerRoundReport> runRound(RoundAssignment assignment, ModelState start, WeightedAverage sum,
                                          ModelState receive) throws InterruptedException, ExecutionException {
+            startMillis = 0;
             while (true) {
                 if (!connected) {
+                    long waiting = System.nanoTime();
                     awaitWorkers();
+                    startMillis += (System.nanoTime() - waiting) / 1e6;
                 }
                 try {
+                    long started = System.nanoTime();
                     server.sendRound(assignment, start);
-                    return server.collectInto(sum, receive, job::isDone);
+                    long sent = System.nanoTime();
+                    List<WorkerRoundReport> reports = server.collectInto(sum, receive, job::isDone);
+                    sendMillis = (sent - started) / 1e6;
+                    collectMillis = (System.nanoTime() - sent) / 1e6;
+                    return reports;
                 } catch (WorkerLostException e) {
                     if (job.isDone()) {
                         job.get();
@@ -247,7 +451,7 @@ public final class SparkTrainer {
 
         private void awaitWorkers() throws InterruptedException, ExecutionException {
             try {
-                server.awaitWorkers(job::isDone, CONNECT_TIMEOUT_MILLIS);
+                server.awaitWorkers(job::isDone, connectMillis);
             } catch (IllegalStateException e) {
                 if (job.isDone()) {
                     job.get();
@@ -256,6 +460,11 @@ public final class SparkTrainer {
             }
             connected = true;
         }
+    }
+
+    private static void warn(RunReport report, String warning) {
+        LOG.warn(warning);
+        report.addWarning(warning);
     }
 
     private static long roundSeed(int epoch, int round, TrainingPlan plan) {

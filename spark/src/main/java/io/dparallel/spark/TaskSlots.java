@@ -18,9 +18,16 @@ final class TaskSlots {
      * Waits up to {@code waitMillis} (for executors still registering) until Spark has at least
      * {@code workers} concurrent task slots.
      *
-     * @throws IllegalStateException naming numWorkers, the slots found and what to change
+     * @throws IllegalStateException naming numWorkers, the slots found and what to change; or when dynamic
+     *                               allocation is on, which barrier stages do not support
      */
     static void require(SparkContext sc, int workers, long waitMillis) {
+        if (org.apache.spark.util.Utils.isDynamicAllocationEnabled(sc.getConf())) {
+            // Spark refuses barrier stages under dynamic allocation (local mode ignores it); say so first.
+            throw new IllegalStateException("spark.dynamicAllocation.enabled is true, but every worker needs its "
+                    + "executor for a whole epoch (a barrier stage): set spark.dynamicAllocation.enabled=false and "
+                    + "spark.executor.instances to the executors you need for numWorkers=" + workers);
+        }
         long deadline = System.currentTimeMillis() + (sc.isLocal() ? 0 : waitMillis);
         int slots = slots(sc);
         while (slots < workers && System.currentTimeMillis() < deadline) {

@@ -119,6 +119,31 @@ class SparkTrainerTest {
         assertThat(report.rounds().get(1).workers()).allSatisfy(w -> assertThat(w.replicaReused()).isTrue());
     }
 
+    /** At each epoch end listeners see the network holding that epoch's parameters: a 2-epoch run's first epoch is a 1-epoch run. */
+    @Test
+    void atEachEpochEndTheNetworkHoldsTheEpochsParameters() {
+        List<DataSet> examples = TestNetworks.examples(64, 8);
+        TrainingConfig twoEpochs = TrainingConfig.builder().numWorkers(2).batchSizePerWorker(4).averagingFrequency(3).epochs(2).build();
+        MultiLayerNetwork oneEpoch = new SparkTrainer(sc, twoEpochs.toBuilder().epochs(1).build())
+                .fit(TestNetworks.mlp(new Adam(0.01), 6), sc.parallelize(examples, 2)).network();
+
+        MultiLayerNetwork network = TestNetworks.mlp(new Adam(0.01), 6);
+        List<INDArray> atEpochEnd = new java.util.ArrayList<>();
+        List<Integer> epochCounts = new java.util.ArrayList<>();
+        new SparkTrainer(sc, twoEpochs).addListener(new io.dparallel.core.report.ProgressListener() {
+            @Override
+            public void epochFinished(io.dparallel.core.report.EpochSummary epoch, RunReport report) {
+                atEpochEnd.add(network.params().dup());
+                epochCounts.add(network.getEpochCount());
+            }
+        }).fit(network, sc.parallelize(examples, 2));
+
+        assertThat(atEpochEnd).hasSize(2);
+        assertThat(atEpochEnd.get(0)).isEqualTo(oneEpoch.params());
+        assertThat(atEpochEnd.get(1)).isEqualTo(network.params()).isNotEqualTo(atEpochEnd.get(0));
+        assertThat(epochCounts).containsExactly(1, 2);
+    }
+
     @Test
     void tooFewExamplesForTheWorkersFailsBeforeTraining() {
         TrainingConfig config = TrainingConfig.builder().numWorkers(4).batchSizePerWorker(8).build();

@@ -40,6 +40,21 @@ final class TestNetworks {
         return network;
     }
 
+    /** A linear model on the same data (3 outputs, squared error): an easy one to make diverge. */
+    static MultiLayerNetwork linearRegression(IUpdater updater, long seed) {
+        MultiLayerConfiguration conf = new NeuralNetConfiguration.Builder()
+                .seed(seed)
+                .dataType(DataType.FLOAT)
+                .updater(updater)
+                .list()
+                .layer(new OutputLayer.Builder(LossFunctions.LossFunction.MSE)
+                        .nIn(FEATURES).nOut(CLASSES).activation(Activation.IDENTITY).build())
+                .build();
+        MultiLayerNetwork network = new MultiLayerNetwork(conf);
+        network.init();
+        return network;
+    }
+
     /** {@code n} single-example DataSets whose class depends on the features (learnable). */
     static List<DataSet> examples(int n, long seed) {
         Random random = new Random(seed);

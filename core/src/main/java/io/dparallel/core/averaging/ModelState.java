@@ -39,6 +39,19 @@ public final class ModelState implements Serializable {
         return updaterState != null;
     }
 
+    /**
+     * The index of the first parameter that is NaN or infinite, or -1 when all are finite (checked every
+     * round: a diverged average must not become the next round's start).
+     */
+    public int firstNonFiniteParameter() {
+        for (int i = 0; i < parameters.length; i++) {
+            if (!Float.isFinite(parameters[i])) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
     /** Bytes of the float payload, for reports. */
     public long payloadBytes() {
         return 4L * (parameters.length + (updaterState == null ? 0 : updaterState.length));

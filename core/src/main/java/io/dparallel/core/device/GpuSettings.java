@@ -31,7 +31,7 @@ public final class GpuSettings {
      * @param taskGpuAmount the configured {@value #TASK_GPU_AMOUNT}
      * @throws DeviceAssignmentException naming the setting and its value, unless it is 1
      */
-    static void requireOneGpuPerTask(double taskGpuAmount) {
+    public static void requireOneGpuPerTask(double taskGpuAmount) {
         if (taskGpuAmount != 1.0) {
             throw new DeviceAssignmentException(TASK_GPU_AMOUNT + " is " + formatAmount(taskGpuAmount)
                     + " but training needs exactly one GPU per task: set " + TASK_GPU_AMOUNT + "=1");

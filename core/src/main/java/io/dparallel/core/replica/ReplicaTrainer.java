@@ -79,8 +79,8 @@ public final class ReplicaTrainer {
         }
         long fitEnd = System.nanoTime();
         ModelState end = replica.captureState(averageUpdaterState);
-        long busy = (fitEnd - fitStart) / 1_000_000;
-        long setup = setupMillis + (fitStart - loadStart) / 1_000_000;
+        long busy = Math.round((fitEnd - fitStart) / 1e6);
+        long setup = setupMillis + Math.round((fitStart - loadStart + System.nanoTime() - fitEnd) / 1e6);
         return new WorkerRoundResult(end, new WorkerRoundReport(epoch, round, worker, device, examples, fitted,
                 lossSum, busy, setup, reused));
     }

@@ -14,7 +14,10 @@ public interface ProgressListener {
     default void roundFinished(RoundSummary round, RunReport report) {
     }
 
-    /** An epoch finished. */
+    /**
+     * An epoch finished. At this point the network being trained holds the epoch's averaged parameters, so
+     * a listener may evaluate it (on the driver thread, before the next epoch starts).
+     */
     default void epochFinished(EpochSummary epoch, RunReport report) {
     }
 }

@@ -11,11 +11,19 @@ import java.util.List;
  * @param examples   examples fitted by all workers
  * @param meanLoss   example-weighted mean loss of the round's minibatches
  * @param workers    the workers' reports, by worker index
+ * @param phases     where the driver's time went
  */
 public record RoundSummary(int epoch, int round, long wallMillis, long examples, double meanLoss,
-                           List<WorkerRoundReport> workers) {
+                           List<WorkerRoundReport> workers, RoundPhases phases) {
 
     public RoundSummary {
         workers = List.copyOf(workers);
+        java.util.Objects.requireNonNull(phases, "phases");
+    }
+
+    /** A round whose phases were not measured. */
+    public RoundSummary(int epoch, int round, long wallMillis, long examples, double meanLoss,
+                        List<WorkerRoundReport> workers) {
+        this(epoch, round, wallMillis, examples, meanLoss, workers, RoundPhases.UNMEASURED);
     }
 }

@@ -15,7 +15,8 @@ import java.io.Serializable;
  * @param minibatches minibatches fitted in this round
  * @param lossSum     sum over the minibatches of (score x examples in the minibatch)
  * @param busyMillis  time spent fitting
- * @param setupMillis time spent binding, building or reusing the replica and loading the state
+ * @param setupMillis time spent binding, building or reusing the replica, loading the start state and
+ *                    capturing the end state
  * @param replicaReused whether the executor's cached replica was reused (false: built in this round)
  */
 public record WorkerRoundReport(int epoch, int round, int worker, DeviceIdentity device, long examples,

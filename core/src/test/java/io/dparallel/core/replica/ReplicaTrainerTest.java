@@ -127,6 +127,11 @@ class ReplicaTrainerTest {
 
         replica.loadState(new ModelState(parameters, updater));
 
+        // Read back through ND4J's own element access, independent of the bulk copy under test.
+        org.nd4j.linalg.api.ndarray.INDArray params = replica.network().params();
+        for (int i = 0; i < parameters.length; i++) {
+            assertThat(params.getFloat(i)).isEqualTo(parameters[i]);
+        }
         ModelState loaded = replica.captureState(true);
         assertThat(loaded.parameters()).containsExactly(parameters);
         assertThat(loaded.updaterState()).containsExactly(updater);

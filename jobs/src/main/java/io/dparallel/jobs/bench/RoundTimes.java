@@ -17,13 +17,23 @@ final class RoundTimes {
         double wall = 0;
         double busy = 0;
         double setup = 0;
+        double start = 0;
+        double send = 0;
+        double collect = 0;
+        double average = 0;
         for (RoundSummary round : report.rounds()) {
             wall += round.wallMillis();
             busy += round.workers().stream().mapToLong(WorkerRoundReport::busyMillis).max().orElse(0);
             setup += round.workers().stream().mapToLong(WorkerRoundReport::setupMillis).max().orElse(0);
+            start += round.phases().startMillis();
+            send += round.phases().sendMillis();
+            collect += round.phases().collectMillis();
+            average += round.phases().averageMillis();
         }
-        return String.format(Locale.ROOT, "%d rounds: %.1f ms wall, of which %.1f ms fitting (slowest worker), "
-                + "%.1f ms worker setup, %.1f ms other (exchange, scheduling, averaging)",
-                rounds, wall / rounds, busy / rounds, setup / rounds, (wall - busy - setup) / rounds);
+        return String.format(Locale.ROOT, "%d rounds, per round: %.1f ms wall = %.2f ms starting tasks (epoch start, "
+                + "retries) + %.2f ms sending the state + %.1f ms until all results are in (slowest worker: %.1f ms "
+                + "fitting, %.1f ms loading/capturing state) + %.2f ms checking and averaging + %.2f ms other",
+                rounds, wall / rounds, start / rounds, send / rounds, collect / rounds, busy / rounds, setup / rounds,
+                average / rounds, (wall - start - send - collect - average) / rounds);
     }
 }

@@ -1,0 +1,333 @@
+package io.dparallel.spark.ml;
+
+import io.dparallel.core.config.TrainingConfig;
+import io.dparallel.core.replica.NetworkSpec;
+import io.dparallel.core.report.RunReport;
+import io.dparallel.spark.SparkTrainer;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.ml.Estimator;
+import org.apache.spark.ml.attribute.AttributeGroup;
+import org.apache.spark.ml.linalg.Vector;
+import org.apache.spark.ml.param.DoubleParam;
+import org.apache.spark.ml.param.IntArrayParam;
+import org.apache.spark.ml.param.IntParam;
+import org.apache.spark.ml.param.LongParam;
+import org.apache.spark.ml.param.Param;
+import org.apache.spark.ml.param.ParamMap;
+import org.apache.spark.ml.util.DefaultParamsWritable;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.types.StructType;
+import org.apache.spark.storage.StorageLevel;
+import org.deeplearning4j.nn.api.Model;
+import org.nd4j.linalg.dataset.DataSet;
+
+import java.util.List;
+
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.rand;
+
+/**
+ * What the dparallel classifier and regressor share: the network (a DL4J configuration JSON, or the preset
+ * MLP with {@link #hiddenLayers()}), the training params of {@link TrainingConfig}, and the columns.
+ *
+ * <p>{@link #fit} reads the features vector and the numeric label, shuffles the rows once (seeded by
+ * {@link #seed()}: minibatch SGD needs a random order, whatever order the DataFrame has), trains the
+ * network data-parallel with {@link SparkTrainer} ({@link #numWorkers()} Spark tasks, parameters averaged
+ * every {@link #averagingFrequency()} minibatches) and returns a model holding the trained network and the
+ * run's report. Params not listed here take {@link TrainingConfig}'s defaults.
+ *
+ * <p>Every param {@code x} has the {@code Param} object {@code x()} (its {@code doc()} gives meaning, bounds
+ * and default), {@code getX()}, and {@code setX(value)}, which validates and returns this estimator.
+ *
+ * @param <E> the concrete estimator
+ * @param <M> the model it fits
+ */
+public abstract class DParallelEstimator<E extends DParallelEstimator<E, M>, M extends DParallelModel<M>>
+        extends Estimator<M> implements DefaultParamsWritable {
+
+    private final String uid;
+    private final Param<String> featuresCol;
+    private final Param<String> labelCol;
+    private final Param<String> predictionCol;
+    private final Param<String> networkJson;
+    private final IntArrayParam hiddenLayers;
+    private final DoubleParam learningRate;
+    private final IntParam numWorkers;
+    private final IntParam batchSizePerWorker;
+    private final IntParam averagingFrequency;
+    private final IntParam epochs;
+    private final LongParam seed;
+
+    DParallelEstimator(String uid) {
+        this.uid = uid;
+        featuresCol = new Param<>(this, "featuresCol", "features column: a vector (default 'features')",
+                ParamChecks.columnName("featuresCol"));
+        labelCol = new Param<>(this, "labelCol", "label column: numeric (default 'label')",
+                ParamChecks.columnName("labelCol"));
+        predictionCol = new Param<>(this, "predictionCol", "output column of the prediction (default 'prediction')",
+                ParamChecks.columnName("predictionCol"));
+        networkJson = new Param<>(this, "networkJson", "DL4J MultiLayerConfiguration or ComputationGraphConfiguration "
+                + "JSON of the network to train; empty (default) uses the preset MLP with hiddenLayers",
+                new NetworkConfigs.JsonCheck("networkJson"));
+        hiddenLayers = new IntArrayParam(this, "hiddenLayers", "sizes of the preset MLP's hidden ReLU layers, each >= 1 "
+                + "(default [256, 256]; empty: no hidden layer)", ParamChecks.layerSizes("hiddenLayers"));
+        learningRate = new DoubleParam(this, "learningRate", "Adam learning rate of the preset MLP, > 0 (default 0.001)",
+                ParamChecks.above("learningRate", 0));
+        numWorkers = new IntParam(this, "numWorkers", "replicas trained in parallel, one Spark task (and GPU) each, >= 1 "
+                + "(default " + TrainingConfig.DEFAULT_NUM_WORKERS + ")", ParamChecks.atLeast("numWorkers", 1));
+        batchSizePerWorker = new IntParam(this, "batchSizePerWorker", "examples in one minibatch of one worker, >= 1 "
+                + "(default " + TrainingConfig.DEFAULT_BATCH_SIZE_PER_WORKER + ")", ParamChecks.atLeast("batchSizePerWorker", 1));
+        averagingFrequency = new IntParam(this, "averagingFrequency", "minibatches each worker fits between two "
+                + "averagings, >= 1 (default " + TrainingConfig.DEFAULT_AVERAGING_FREQUENCY + ")",
+                ParamChecks.atLeast("averagingFrequency", 1));
+        epochs = new IntParam(this, "epochs", "passes over the training data, >= 1 (default "
+                + TrainingConfig.DEFAULT_EPOCHS + ")", ParamChecks.atLeast("epochs", 1));
+        seed = new LongParam(this, "seed", "seed of the preset's initialization and of the trainer, any value (default "
+                + TrainingConfig.DEFAULT_SEED + ")");
+        setDefault(featuresCol, "features");
+        setDefault(labelCol, "label");
+        setDefault(predictionCol, "prediction");
+        setDefault(networkJson, "");
+        setDefault(hiddenLayers, new int[]{256, 256});
+        setDefault(learningRate, 1e-3);
+        setDefault(numWorkers, TrainingConfig.DEFAULT_NUM_WORKERS);
+        setDefault(batchSizePerWorker, TrainingConfig.DEFAULT_BATCH_SIZE_PER_WORKER);
+        setDefault(averagingFrequency, TrainingConfig.DEFAULT_AVERAGING_FREQUENCY);
+        setDefault(epochs, TrainingConfig.DEFAULT_EPOCHS);
+        setDefault(seed, TrainingConfig.DEFAULT_SEED);
+    }
+
+    @Override
+    public String uid() {
+        return uid;
+    }
+
+    public Param<String> featuresCol() {
+        return featuresCol;
+    }
+
+    public Param<String> labelCol() {
+        return labelCol;
+    }
+
+    public Param<String> predictionCol() {
+        return predictionCol;
+    }
+
+    public Param<String> networkJson() {
+        return networkJson;
+    }
+
+    public IntArrayParam hiddenLayers() {
+        return hiddenLayers;
+    }
+
+    public DoubleParam learningRate() {
+        return learningRate;
+    }
+
+    public IntParam numWorkers() {
+        return numWorkers;
+    }
+
+    public IntParam batchSizePerWorker() {
+        return batchSizePerWorker;
+    }
+
+    public IntParam averagingFrequency() {
+        return averagingFrequency;
+    }
+
+    public IntParam epochs() {
+        return epochs;
+    }
+
+    public LongParam seed() {
+        return seed;
+    }
+
+    public String getFeaturesCol() {
+        return getOrDefault(featuresCol);
+    }
+
+    public String getLabelCol() {
+        return getOrDefault(labelCol);
+    }
+
+    public String getPredictionCol() {
+        return getOrDefault(predictionCol);
+    }
+
+    public String getNetworkJson() {
+        return getOrDefault(networkJson);
+    }
+
+    public int[] getHiddenLayers() {
+        return getOrDefault(hiddenLayers);
+    }
+
+    public double getLearningRate() {
+        return (Double) getOrDefault(learningRate);
+    }
+
+    public int getNumWorkers() {
+        return (Integer) getOrDefault(numWorkers);
+    }
+
+    public int getBatchSizePerWorker() {
+        return (Integer) getOrDefault(batchSizePerWorker);
+    }
+
+    public int getAveragingFrequency() {
+        return (Integer) getOrDefault(averagingFrequency);
+    }
+
+    public int getEpochs() {
+        return (Integer) getOrDefault(epochs);
+    }
+
+    public long getSeed() {
+        return (Long) getOrDefault(seed);
+    }
+
+    public E setFeaturesCol(String value) {
+        return setParam(featuresCol, value);
+    }
+
+    public E setLabelCol(String value) {
+        return setParam(labelCol, value);
+    }
+
+    public E setPredictionCol(String value) {
+        return setParam(predictionCol, value);
+    }
+
+    /** The network to train, as DL4J's JSON ({@code conf.toJson()}); empty for the preset MLP. */
+    public E setNetworkJson(String value) {
+        return setParam(networkJson, value);
+    }
+
+    public E setHiddenLayers(int... value) {
+        return setParam(hiddenLayers, value);
+    }
+
+    public E setLearningRate(double value) {
+        return setParam(learningRate, value);
+    }
+
+    public E setNumWorkers(int value) {
+        return setParam(numWorkers, value);
+    }
+
+    public E setBatchSizePerWorker(int value) {
+        return setParam(batchSizePerWorker, value);
+    }
+
+    public E setAveragingFrequency(int value) {
+        return setParam(averagingFrequency, value);
+    }
+
+    public E setEpochs(int value) {
+        return setParam(epochs, value);
+    }
+
+    public E setSeed(long value) {
+        return setParam(seed, value);
+    }
+
+    /** The trainer's configuration these params describe. */
+    public TrainingConfig trainingConfig() {
+        return TrainingConfig.builder().numWorkers(getNumWorkers()).batchSizePerWorker(getBatchSizePerWorker())
+                .averagingFrequency(getAveragingFrequency()).epochs(getEpochs()).seed(getSeed()).build();
+    }
+
+    /**
+     * Trains a network on {@code dataset} and returns the fitted model.
+     *
+     * @throws IllegalArgumentException naming the param, column or value when the columns, the labels or the
+     *                                  network do not fit together, or the data are too few for the workers
+     * @throws IllegalStateException    when Spark has fewer task slots than {@code numWorkers} or training fails
+     */
+    @Override
+    public M fit(Dataset<?> dataset) {
+        transformSchema(dataset.schema());
+        int numFeatures = numFeatures(dataset);
+        Model network;
+        int labelWidth;
+        if (getNetworkJson().isEmpty()) {
+            labelWidth = labelWidth(dataset, -1);
+            network = NetworkSpec.of(NetworkConfigs.preset(numFeatures, getHiddenLayers(), labelWidth, isClassifier(),
+                    getLearningRate(), getSeed())).build();
+        } else {
+            network = NetworkConfigs.parse("networkJson", getNetworkJson()).build();
+            long inputs = NetworkConfigs.inputSize(network);
+            if (inputs >= 0 && inputs != numFeatures) {
+                throw new IllegalArgumentException("networkJson's first layer takes " + inputs + " features but featuresCol '"
+                        + getFeaturesCol() + "' holds vectors of size " + numFeatures);
+            }
+            labelWidth = labelWidth(dataset, NetworkConfigs.outputSize(network));
+        }
+        JavaSparkContext sc = JavaSparkContext.fromSparkContext(dataset.sparkSession().sparkContext());
+        // Minibatches follow the input order, and a DataFrame's order can be anything: randomSplit, for one,
+        // sorts rows within partitions, which would make minibatches of a single class.
+        Dataset<Row> shuffled = dataset.select(col(getFeaturesCol()), col(getLabelCol())).orderBy(rand(getSeed()));
+        // Cached: the trainer reads its input twice (count, then cut), and the conversion need not run twice.
+        JavaRDD<DataSet> data = LabeledRows.toDataSets(shuffled, getFeaturesCol(), getLabelCol(), numFeatures,
+                isClassifier() ? labelWidth : 0, getBatchSizePerWorker()).persist(StorageLevel.MEMORY_AND_DISK());
+        try {
+            RunReport report = new SparkTrainer(sc, trainingConfig()).fit(network, data).report();
+            return copyValues(newModel(uid, network, report), ParamMap.empty()).setParent(this);
+        } finally {
+            data.unpersist(false);
+        }
+    }
+
+    @Override
+    public StructType transformSchema(StructType schema) {
+        Schemas.requireVector(schema, "featuresCol", getFeaturesCol());
+        Schemas.requireNumeric(schema, "labelCol", getLabelCol());
+        return outputSchema(schema);
+    }
+
+    @Override
+    public E copy(ParamMap extra) {
+        return defaultCopy(extra);
+    }
+
+    /** Whether the network is trained on one-hot class labels (else on the label value). */
+    abstract boolean isClassifier();
+
+    /**
+     * The width of the network's label: the number of classes of a classifier, 1 for a regressor.
+     *
+     * @param networkOutputs the user network's output size, or -1 for the preset
+     */
+    abstract int labelWidth(Dataset<?> dataset, int networkOutputs);
+
+    /** The schema with the model's output columns added. */
+    abstract StructType outputSchema(StructType schema);
+
+    /** The fitted model (its params are copied from the estimator afterwards). */
+    abstract M newModel(String uid, Model network, RunReport report);
+
+    private int numFeatures(Dataset<?> dataset) {
+        int size = AttributeGroup.fromStructField(dataset.schema().apply(getFeaturesCol())).size();
+        if (size >= 0) {
+            return size;
+        }
+        // No ML attribute metadata (e.g. vectors built by hand): take the size of the first vector.
+        List<Row> first = dataset.select(getFeaturesCol()).na().drop().takeAsList(1);
+        if (first.isEmpty()) {
+            throw new IllegalArgumentException("featuresCol '" + getFeaturesCol() + "' has no non-null value: the dataset is empty");
+        }
+        return ((Vector) first.get(0).get(0)).size();
+    }
+
+    @SuppressWarnings("unchecked")
+    private <T> E setParam(Param<T> param, T value) {
+        set(param, value);
+        return (E) this;
+    }
+}

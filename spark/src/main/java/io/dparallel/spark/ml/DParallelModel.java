@@ -1,0 +1,223 @@
+package io.dparallel.spark.ml;
+
+import io.dparallel.core.report.RunReport;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.ml.param.IntParam;
+import org.apache.spark.ml.param.Param;
+import org.apache.spark.ml.param.ParamMap;
+import org.apache.spark.ml.util.DefaultParamsReader;
+import org.apache.spark.ml.util.DefaultParamsWriter;
+import org.apache.spark.ml.util.MLReader;
+import org.apache.spark.ml.util.MLWritable;
+import org.apache.spark.ml.util.MLWriter;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Encoders;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.StructType;
+import org.deeplearning4j.nn.api.Model;
+import scala.Option;
+
+import java.util.Arrays;
+import java.util.Objects;
+import java.util.function.BiFunction;
+
+/**
+ * What the dparallel classification and regression models share: the trained DL4J network, inference on
+ * the executors, persistence, and the training run's report.
+ *
+ * <p>{@link #transform} broadcasts the network's parameters once and runs it on the executors, one
+ * {@link #inferenceBatchSize()}-row matrix at a time, appending the output columns to every row.
+ *
+ * <p>Saved with {@code write().save(path)} (or inside a saved {@code PipelineModel}) as Spark ML's JSON
+ * metadata plus {@code network.zip} in DL4J's own {@code ModelSerializer} format, on any Hadoop file
+ * system. The run report is not saved: a loaded model has none ({@link #hasRunReport()}).
+ *
+ * <p>Every param {@code x} has the {@code Param} object {@code x()} (its {@code doc()} gives meaning, bounds
+ * and default), {@code getX()}, and {@code setX(value)}, which validates and returns this model.
+ *
+ * @param <M> the concrete model
+ */
+public abstract class DParallelModel<M extends DParallelModel<M>> extends org.apache.spark.ml.Model<M>
+        implements MLWritable {
+
+    private final String uid;
+    private final Model network;
+    private final RunReport report;
+    private final Param<String> featuresCol;
+    private final Param<String> predictionCol;
+    private final IntParam inferenceBatchSize;
+
+    DParallelModel(String uid, Model network, RunReport report) {
+        this.uid = uid;
+        this.network = Objects.requireNonNull(network, "network");
+        this.report = report;
+        featuresCol = new Param<>(this, "featuresCol", "features column: a vector (default 'features')",
+                ParamChecks.columnName("featuresCol"));
+        predictionCol = new Param<>(this, "predictionCol", "output column of the prediction (default 'prediction')",
+                ParamChecks.columnName("predictionCol"));
+        inferenceBatchSize = new IntParam(this, "inferenceBatchSize", "rows passed through the network at once by "
+                + "transform, >= 1 (default 1024)", ParamChecks.atLeast("inferenceBatchSize", 1));
+        setDefault(featuresCol, "features");
+        setDefault(predictionCol, "prediction");
+        setDefault(inferenceBatchSize, 1024);
+    }
+
+    @Override
+    public String uid() {
+        return uid;
+    }
+
+    /** The trained DL4J network: a {@code MultiLayerNetwork} or a {@code ComputationGraph}. */
+    public Model network() {
+        return network;
+    }
+
+    public Param<String> featuresCol() {
+        return featuresCol;
+    }
+
+    public Param<String> predictionCol() {
+        return predictionCol;
+    }
+
+    public IntParam inferenceBatchSize() {
+        return inferenceBatchSize;
+    }
+
+    public String getFeaturesCol() {
+        return getOrDefault(featuresCol);
+    }
+
+    public String getPredictionCol() {
+        return getOrDefault(predictionCol);
+    }
+
+    public int getInferenceBatchSize() {
+        return (Integer) getOrDefault(inferenceBatchSize);
+    }
+
+    public M setFeaturesCol(String value) {
+        return setParam(featuresCol, value);
+    }
+
+    public M setPredictionCol(String value) {
+        return setParam(predictionCol, value);
+    }
+
+    public M setInferenceBatchSize(int value) {
+        return setParam(inferenceBatchSize, value);
+    }
+
+    /** Whether this model holds the report of the run that trained it (a loaded model does not). */
+    public boolean hasRunReport() {
+        return report != null;
+    }
+
+    /**
+     * The report of the run that trained this model: per round, per worker and per device.
+     *
+     * @throws IllegalStateException when the model was loaded from disk
+     */
+    public RunReport runReport() {
+        if (report == null) {
+            throw new IllegalStateException("Model " + uid + " has no run report: it was loaded from disk, and run "
+                    + "reports are not saved with a model; take the report from the model that fit() returned");
+        }
+        return report;
+    }
+
+    /** The loss curve, one row per averaging round: see {@link Reports#history}. */
+    public Dataset<Row> trainingHistory() {
+        return Reports.history(SparkSession.active(), runReport());
+    }
+
+    /** One row per epoch: see {@link Reports#epochs}. */
+    public Dataset<Row> epochHistory() {
+        return Reports.epochs(SparkSession.active(), runReport());
+    }
+
+    /** Work done per device: see {@link Reports#devices}. */
+    public Dataset<Row> deviceReport() {
+        return Reports.devices(SparkSession.active(), runReport());
+    }
+
+    /** Work done per worker: see {@link Reports#workers}. */
+    public Dataset<Row> workerReport() {
+        return Reports.workers(SparkSession.active(), runReport());
+    }
+
+    @Override
+    public Dataset<Row> transform(Dataset<?> dataset) {
+        StructType output = transformSchema(dataset.schema());
+        Dataset<Row> rows = dataset.toDF();
+        Broadcast<BatchPredictor.Weights> weights = JavaSparkContext.fromSparkContext(rows.sparkSession().sparkContext())
+                .broadcast(BatchPredictor.Weights.of(network));
+        int featuresIndex = Arrays.asList(rows.schema().fieldNames()).indexOf(getFeaturesCol());
+        return rows.mapPartitions(new BatchPredictor(weights, featuresIndex, getFeaturesCol(),
+                NetworkConfigs.inputSize(network), getInferenceBatchSize(), outputKind()), Encoders.row(output));
+    }
+
+    @Override
+    public StructType transformSchema(StructType schema) {
+        Schemas.requireVector(schema, "featuresCol", getFeaturesCol());
+        return outputSchema(schema);
+    }
+
+    @Override
+    public MLWriter write() {
+        return new Writer(this);
+    }
+
+    /** What {@link #transform} appends to every row. */
+    abstract BatchPredictor.Output outputKind();
+
+    /** The schema with the output columns added. */
+    abstract StructType outputSchema(StructType schema);
+
+    @SuppressWarnings("unchecked")
+    <T> M setParam(Param<T> param, T value) {
+        set(param, value);
+        return (M) this;
+    }
+
+    /** {@code copy} with this model's params, {@code extra} on top, and this model's parent. */
+    M copyTo(M copy, ParamMap extra) {
+        return copyValues(copy, extra).setParent(parent());
+    }
+
+    /** Saves Spark ML's metadata (params) and the network in DL4J's format beside it. */
+    private static final class Writer extends MLWriter {
+        private final DParallelModel<?> model;
+
+        Writer(DParallelModel<?> model) {
+            this.model = model;
+        }
+
+        @Override
+        public void saveImpl(String path) {
+            DefaultParamsWriter.saveMetadata(model, path, sc(), Option.empty(), Option.empty());
+            NetworkFiles.write(model.network, path, sc().hadoopConfiguration());
+        }
+    }
+
+    /** Loads what {@link Writer} saved, for the concrete model class {@code type}. */
+    static final class Reader<M extends DParallelModel<M>> extends MLReader<M> {
+        private final Class<M> type;
+        private final BiFunction<String, Model, M> constructor;
+
+        Reader(Class<M> type, BiFunction<String, Model, M> constructor) {
+            this.type = type;
+            this.constructor = constructor;
+        }
+
+        @Override
+        public M load(String path) {
+            DefaultParamsReader.Metadata metadata = DefaultParamsReader.loadMetadata(path, sc(), type.getName());
+            M model = constructor.apply(metadata.uid(), NetworkFiles.read(path, sc().hadoopConfiguration()));
+            metadata.getAndSetParams(model, Option.empty());
+            return model;
+        }
+    }
+}

@@ -1,0 +1,80 @@
+package io.dparallel.spark.ml;
+
+import org.apache.spark.ml.param.ParamValidators;
+import scala.Function1;
+import scala.runtime.AbstractFunction1;
+
+import java.io.Serializable;
+import java.util.Arrays;
+import java.util.function.Predicate;
+
+/**
+ * Param validators that throw a message naming the param, the value and the bound
+ * ({@code "numWorkers is 0 but must be >= 1"}) where Spark's own would only say "given invalid value".
+ */
+final class ParamChecks {
+
+    private ParamChecks() {
+    }
+
+    /** A whole number of at least {@code bound}, checked by Spark's {@link ParamValidators#gtEq}. */
+    static Function1<Object, Object> atLeast(String name, int bound) {
+        return spark(name, ParamValidators.gtEq(bound), ">= " + bound);
+    }
+
+    /** A number above {@code bound}, checked by Spark's {@link ParamValidators#gt}. */
+    static Function1<Object, Object> above(String name, double bound) {
+        return spark(name, ParamValidators.gt(bound), "> " + bound);
+    }
+
+    /** A column name: not empty. */
+    static Function1<String, Object> columnName(String name) {
+        return new Check<>(name, value -> value != null && !value.isEmpty(), "a column name (not empty)");
+    }
+
+    /** A column name, or empty to leave an optional output column out. */
+    static Function1<String, Object> columnNameOrEmpty(String name) {
+        return new Check<>(name, value -> value != null, "a column name, or empty for none");
+    }
+
+    /** Layer sizes, each at least 1 (an empty array is allowed: no hidden layer). */
+    static Function1<int[], Object> layerSizes(String name) {
+        return new Check<>(name, sizes -> sizes != null && Arrays.stream(sizes).allMatch(size -> size >= 1),
+                "layer sizes of at least 1 each");
+    }
+
+    private static <T> Function1<T, Object> spark(String name, Function1<T, Object> validator, String rule) {
+        return new Check<T>(name, value -> (Boolean) validator.apply(value), rule);
+    }
+
+    /** A validator that throws instead of returning false, so the message can say what is allowed. */
+    private static final class Check<T> extends AbstractFunction1<T, Object> implements Serializable {
+        private final String name;
+        private final SerializablePredicate<T> test;
+        private final String rule;
+
+        Check(String name, SerializablePredicate<T> test, String rule) {
+            this.name = name;
+            this.test = test;
+            this.rule = rule;
+        }
+
+        @Override
+        public Object apply(T value) {
+            if (!test.test(value)) {
+                throw new IllegalArgumentException(name + " is " + describe(value) + " but must be " + rule);
+            }
+            return Boolean.TRUE;
+        }
+
+        private static String describe(Object value) {
+            if (value instanceof int[] array) {
+                return Arrays.toString(array);
+            }
+            return value instanceof String ? "'" + value + "'" : String.valueOf(value);
+        }
+    }
+
+    private interface SerializablePredicate<T> extends Predicate<T>, Serializable {
+    }
+}

@@ -1,0 +1,181 @@
+package io.dparallel.spark;
+
+import io.dparallel.core.config.TrainingConfig;
+import io.dparallel.core.device.DeviceAssignmentException;
+import io.dparallel.core.device.DeviceIdentity;
+import io.dparallel.core.device.ExecutorGpus;
+import io.dparallel.core.report.RunReport;
+import org.apache.spark.SparkConf;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.DataSet;
+import org.nd4j.linalg.learning.config.Sgd;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/**
+ * The GPU configurations that would idle or share a GPU, on {@code local-cluster} (separate executor JVMs, real
+ * GPU scheduling with fake GPUs): the driver refuses them before any Spark job, or the first round fails, and
+ * the message says what to set.
+ *
+ * <p>{@code local-cluster} needs {@code spark.testing}, a {@code spark.test.home} with a {@code jars/} folder
+ * and {@code SPARK_SCALA_VERSION} in the environment (set for this module's tests in its pom).
+ */
+@Timeout(value = 3, unit = TimeUnit.MINUTES)
+class LocalClusterGpuChecksTest {
+
+    @TempDir
+    static Path dir;
+    private static Path oneGpuScript;
+    private static Path nextGpuScript;
+
+    @BeforeAll
+    static void localClusterMode() throws IOException {
+        Files.createDirectories(dir.resolve("spark-home").resolve("jars"));
+        System.setProperty("spark.testing", "true");
+        System.setProperty("spark.test.home", dir.resolve("spark-home").toString());
+        // Every in-process Worker runs this script, so every executor is told it holds GPU "0".
+        oneGpuScript = dir.resolve("one-gpu.sh");
+        Files.writeString(oneGpuScript, "#!/bin/sh\necho '{\"name\":\"gpu\",\"addresses\":[\"0\"]}'\n");
+        Files.setPosixFilePermissions(oneGpuScript, PosixFilePermissions.fromString("rwxr-xr-x"));
+        // Each run claims the lowest free address (mkdir is atomic), so the in-process Workers get GPU "0" and "1".
+        Path claimed = Files.createDirectories(dir.resolve("claimed-gpus"));
+        nextGpuScript = dir.resolve("next-gpu.sh");
+        Files.writeString(nextGpuScript, "#!/bin/sh\ni=0\nwhile ! mkdir '" + claimed + "'/$i 2>/dev/null; do i=$((i+1)); done\n"
+                + "echo '{\"name\":\"gpu\",\"addresses\":[\"'$i'\"]}'\n");
+        Files.setPosixFilePermissions(nextGpuScript, PosixFilePermissions.fromString("rwxr-xr-x"));
+    }
+
+    @AfterAll
+    static void leaveLocalClusterMode() {
+        System.clearProperty("spark.testing");
+        System.clearProperty("spark.test.home");
+    }
+
+    private static SparkConf localCluster(int executors, String taskGpuAmount) {
+        return localCluster(executors, taskGpuAmount, oneGpuScript);
+    }
+
+    private static SparkConf localCluster(int executors, String taskGpuAmount, Path discoveryScript) {
+        return new SparkConf()
+                .setMaster("local-cluster[" + executors + ",1,1024]")
+                .setAppName("LocalClusterGpuChecksTest")
+                .set("spark.ui.enabled", "false")
+                .set("spark.driver.host", "127.0.0.1")
+                .set("spark.driver.bindAddress", "127.0.0.1")
+                .set("spark.executor.memory", "768m")
+                .set("spark.worker.resource.gpu.amount", "1")
+                .set("spark.worker.resource.gpu.discoveryScript", discoveryScript.toString())
+                .set("spark.executor.resource.gpu.amount", "1")
+                .set("spark.task.resource.gpu.amount", taskGpuAmount)
+                .set("spark.scheduler.maxRegisteredResourcesWaitingTime", "3s");
+    }
+
+    @Test
+    void fractionalGpusPerTaskFailBeforeAnyJob() {
+        try (JavaSparkContext sc = new JavaSparkContext(localCluster(1, "0.5"))) {
+            MultiLayerNetwork network = TestNetworks.mlp(new Sgd(0.1), 1);
+            INDArray before = network.params().dup();
+            JavaRDD<DataSet> data = sc.parallelize(TestNetworks.examples(64, 1), 2);
+            TrainingConfig config = TrainingConfig.builder().numWorkers(1).batchSizePerWorker(8).build();
+
+            assertThatThrownBy(() -> new SparkTrainer(sc, config).fit(network, data))
+                    .isInstanceOf(DeviceAssignmentException.class)
+                    .hasMessage("spark.task.resource.gpu.amount is 0.5 but training needs exactly one GPU per task:"
+                            + " set spark.task.resource.gpu.amount=1");
+            assertThat(sc.statusTracker().getJobIdsForGroup(null)).as("Spark jobs run").isEmpty();
+            assertThat(network.params()).isEqualTo(before);
+        }
+    }
+
+    /**
+     * Two executors with one GPU each: three workers are refused before any job, and two workers on GPUs that
+     * both call themselves "0" on one host (one discovery script for two Workers) fail the first round.
+     */
+    @Test
+    void moreWorkersThanGpuSlotsFailBeforeAnyJobAndTwoWorkersOnOneGpuFailTheFirstRound() throws Exception {
+        try (JavaSparkContext sc = new JavaSparkContext(localCluster(2, "1"))) {
+            awaitExecutors(sc, 2);
+            JavaRDD<DataSet> data = sc.parallelize(TestNetworks.examples(96, 1), 2);
+            MultiLayerNetwork network = TestNetworks.mlp(new Sgd(0.1), 1);
+            INDArray before = network.params().dup();
+
+            TrainingConfig threeWorkers = TrainingConfig.builder().numWorkers(3).batchSizePerWorker(8).build();
+            assertThatThrownBy(() -> new SparkTrainer(sc, threeWorkers).fit(network, data))
+                    .isInstanceOf(DeviceAssignmentException.class)
+                    .hasMessageStartingWith("numWorkers is 3 but the cluster has only 2 GPU task slots")
+                    .hasMessageContaining("Lower numWorkers to 2")
+                    .hasMessageContaining("spark.executor.instances is not set, so the executors were counted as they"
+                            + " registered, waiting up to spark.scheduler.maxRegisteredResourcesWaitingTime=3s");
+            assertThat(sc.statusTracker().getJobIdsForGroup(null)).as("Spark jobs run").isEmpty();
+
+            TrainingConfig twoWorkers = TrainingConfig.builder().numWorkers(2).batchSizePerWorker(8).build();
+            assertThatThrownBy(() -> new SparkTrainer(sc, twoWorkers).fit(network, data))
+                    .isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("In epoch 0, round 0 workers 0 (executor ")
+                    .hasMessageMatching("(?s).*workers 0 \\(executor (\\d)\\) and 1 \\(executor (?!\\1)\\d\\) were both"
+                            + " bound to [^ ]+:cpu0, so another GPU sat idle.*")
+                    .hasMessageContaining("spark.task.resource.gpu.amount=1");
+            assertThat(network.params()).isEqualTo(before);
+        }
+    }
+
+    /** Two executors with GPUs "0" and "1", one worker: a warning before training, the idle GPU named after it. */
+    @Test
+    void fewerWorkersThanGpusWarnBeforeTrainingAndNameTheIdleGpuAfter() throws Exception {
+        try (JavaSparkContext sc = new JavaSparkContext(localCluster(2, "1", nextGpuScript))) {
+            awaitExecutors(sc, 2);
+            List<ExecutorGpus> executors = ClusterDevices.registeredExecutors(sc);
+            assertThat(executors).extracting(ExecutorGpus::addresses)
+                    .containsExactlyInAnyOrder(List.of("0"), List.of("1"));
+            TrainingConfig oneWorker = TrainingConfig.builder().numWorkers(1).batchSizePerWorker(8).build();
+
+            RunReport report = new SparkTrainer(sc, oneWorker)
+                    .fit(TestNetworks.mlp(new Sgd(0.1), 1), sc.parallelize(TestNetworks.examples(32, 1), 2)).report();
+
+            DeviceIdentity used = report.rounds().get(0).workers().get(0).device();
+            // Read again: an executor's host in Spark's status store changes once its block manager registers.
+            ExecutorGpus idle = ClusterDevices.registeredExecutors(sc).stream()
+                    .filter(e -> !e.executorId().equals(used.executorId())).findFirst().orElseThrow();
+            assertThat(idle.addresses()).containsExactly(used.ordinal() == 0 ? "1" : "0");
+            assertThat(report.warnings()).containsExactly(
+                    "numWorkers is 1 but the cluster has 2 GPU task slots (spark.executor.instances=2 executors x"
+                            + " floor(spark.executor.resource.gpu.amount=1 / spark.task.resource.gpu.amount=1)): 1 GPU"
+                            + " will be left idle. Set numWorkers=2 to use them all, or request fewer GPUs"
+                            + " (spark.executor.instances, spark.executor.resource.gpu.amount). (spark.executor.instances"
+                            + " is not set, so the executors were counted as they registered, waiting up to"
+                            + " spark.scheduler.maxRegisteredResourcesWaitingTime=3s; on a standalone cluster their number"
+                            + " follows spark.cores.max / spark.executor.cores and the GPUs of the Workers.)",
+                    "1 of the 2 GPUs granted to this application trained nothing: executor " + idle.executorId()
+                            + " on " + idle.host() + " (GPU " + idle.addresses().get(0) + "). Set numWorkers=2 to train on all of"
+                            + " them, or request fewer GPUs (spark.executor.instances or spark.cores.max,"
+                            + " spark.executor.resource.gpu.amount).");
+            assertThat(report.devicesUsed()).isEqualTo(1);
+            assertThat(report.devicesAssigned()).isEqualTo(2);
+            assertThat(report.toTable()).contains("devices used / devices assigned: 1 / 2");
+        }
+    }
+
+    private static void awaitExecutors(JavaSparkContext sc, int executors) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
+        while (ClusterDevices.registeredExecutors(sc).size() < executors) {
+            assertThat(System.nanoTime()).as("%d executors registered within 90 s", executors).isLessThan(deadline);
+            Thread.sleep(100);
+        }
+    }
+}
