@@ -1,8 +1,5 @@
 package io.dparallel.jobs.models;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.DeserializationFeature;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.dparallel.spark.data.DataColumns;
 import io.dparallel.spark.data.DataProfile;
 import io.dparallel.spark.data.ImageShape;
@@ -11,8 +8,8 @@ import io.dparallel.spark.data.LabelKind;
 import java.util.List;
 
 /**
- * What a trained model expects and gives, stored inside its {@code model.zip} (entry
- * {@code objects/dparallel.json}) so that {@code evaluate} and {@code predict} read data the way training did.
+ * What a trained model expects and gives, stored as JSON inside its {@code model.zip} (see {@link ModelBundle})
+ * so that {@code evaluate} and {@code predict} read data the way training did.
  *
  * @param model          the preset name or the configuration file the model was built from
  * @param featureColumns the feature column(s) it was trained on
@@ -25,12 +22,6 @@ import java.util.List;
  */
 public record ModelInfo(String model, List<String> featureColumns, String labelColumn, LabelKind labelKind,
                         int featureSize, int outputs, ImageShape shape, List<String> classNames) {
-
-    /** Key of the entry in {@code model.zip}. */
-    public static final String KEY = "dparallel.json";
-
-    private static final ObjectMapper JSON = new ObjectMapper()
-            .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
 
     public ModelInfo {
         featureColumns = List.copyOf(featureColumns);
@@ -52,23 +43,5 @@ public record ModelInfo(String model, List<String> featureColumns, String labelC
     /** The columns to read data with, as in training. */
     public DataColumns columns() {
         return new DataColumns(featureColumns, labelColumn, labelKind, classification() ? outputs : 0, shape);
-    }
-
-    /** As JSON. */
-    public String toJson() {
-        try {
-            return JSON.writeValueAsString(this);
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException("Could not write the model description: " + e.getMessage(), e);
-        }
-    }
-
-    /** From {@link #toJson()}. */
-    public static ModelInfo fromJson(String json) {
-        try {
-            return JSON.readValue(json, ModelInfo.class);
-        } catch (JsonProcessingException e) {
-            throw new IllegalArgumentException("The model's description " + KEY + " is not valid: " + e.getMessage(), e);
-        }
     }
 }
