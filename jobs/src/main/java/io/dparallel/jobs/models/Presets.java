@@ -32,14 +32,6 @@ public final class Presets {
     }
 
     /**
-     * The {@code mlp} preset for classification: {@code nIn}-256-256-{@code nOut}, ReLU hidden layers, softmax
-     * output with cross-entropy, Adam with learning rate {@code learningRate}, Xavier initialization, float.
-     */
-    public static MultiLayerConfiguration mlp(int nIn, int nOut, double learningRate, long seed) {
-        return mlp(nIn, nOut, learningRate, seed, true);
-    }
-
-    /**
      * The {@code mlp} preset: {@code nIn}-256-256-{@code nOut}, ReLU hidden layers, Xavier initialization.
      *
      * @param classification softmax/cross-entropy output when true, identity/MSE (regression) when false
