@@ -298,7 +298,7 @@ public final class DParallel implements Runnable {
         @Option(names = "--header", description = "CSV: the first line holds column names.")
         boolean header;
 
-        @Option(names = "--label-type", description = "auto, indexed, class or regression. Default: ${DEFAULT-VALUE} "
+        @Option(names = "--label-type", description = "auto, indexed, class or regression. Default: auto "
                 + "(text: indexed; whole numbers >= 0: class indexes; other numbers: regression).")
         PrepareJob.LabelType labelType = PrepareJob.LabelType.AUTO;
 
