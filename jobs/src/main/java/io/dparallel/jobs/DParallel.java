@@ -128,6 +128,10 @@ public final class DParallel implements Runnable {
         @Option(names = "--standardize", negatable = true, description = "Standardize features with the training data's mean and deviation (saved in model.zip). Default: ${DEFAULT-VALUE}.")
         boolean standardize = true;
 
+        @Option(names = "--shuffle", negatable = true, description = "Shuffle the training rows once (seeded) before "
+                + "cutting them into minibatches, which follow the row order. Default: ${DEFAULT-VALUE}.")
+        boolean shuffle = true;
+
         @Option(names = "--epochs", description = "Passes over the training data. Default: ${DEFAULT-VALUE}.")
         int epochs = 15;
 
@@ -162,7 +166,7 @@ public final class DParallel implements Runnable {
         public Integer call() {
             TrainJob.Options options = options(spec, () -> new TrainJob.Options(data, validationData, validationFraction,
                     featuresCol, labelCol, task == null ? null : task.kind, numClasses,
-                    shape == null ? null : ImageShape.parse(shape), model, learningRate, standardize,
+                    shape == null ? null : ImageShape.parse(shape), model, learningRate, standardize, shuffle,
                     TrainingConfig.builder().numWorkers(workers).batchSizePerWorker(batchSizePerWorker)
                             .averagingFrequency(averagingFrequency).epochs(epochs).seed(seed)
                             .threadsPerWorker(threadsPerWorker).build(),

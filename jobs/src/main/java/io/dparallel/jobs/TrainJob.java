@@ -37,6 +37,7 @@ import org.apache.spark.ml.linalg.SQLDataTypes;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.functions;
 import org.apache.spark.sql.types.Metadata;
 import org.apache.spark.sql.types.StructType;
 import org.apache.spark.storage.StorageLevel;
@@ -102,14 +103,17 @@ public final class TrainJob {
      * @param model              {@code mlp}, {@code cnn} or a DL4J configuration JSON file
      * @param learningRate       Adam's learning rate of a preset, or {@code null} for the preset's default
      * @param standardize        whether features are standardized with the training data's mean and deviation
+     * @param shuffle            whether the training rows are shuffled once (seeded) before they are cut into
+     *                           minibatches, which follow the row order (data sorted by class would otherwise
+     *                           give minibatches of one class)
      * @param config             the training configuration
      * @param output             the output directory (any Hadoop path)
      * @param overwrite          whether an existing output may be replaced
      */
     public record Options(String data, String validationData, double validationFraction, List<String> featureColumns,
                           String labelColumn, LabelKind labelKind, int numClasses, ImageShape shape, String model,
-                          Double learningRate, boolean standardize, TrainingConfig config, String output,
-                          boolean overwrite) {
+                          Double learningRate, boolean standardize, boolean shuffle, TrainingConfig config,
+                          String output, boolean overwrite) {
 
         public Options {
             if (!(validationFraction >= 0 && validationFraction < 1)) {
@@ -186,7 +190,10 @@ public final class TrainJob {
                     validationProfile == null ? "nothing" : validationProfile.rows() + " rows",
                     config.numWorkers(), config.batchSizePerWorker(), config.averagingFrequency(), config.epochs());
 
-            JavaRDD<DataSet> trainSets = DataFrameDataSets.toDataSets(train, profile, scaling, config.batchSizePerWorker());
+            // Cached: the trainer reads its input twice (count, then cut), and a random order must not change.
+            Dataset<Row> ordered = options.shuffle()
+                    ? train.orderBy(functions.rand(config.seed())).persist(StorageLevel.MEMORY_AND_DISK()) : train;
+            JavaRDD<DataSet> trainSets = DataFrameDataSets.toDataSets(ordered, profile, scaling, config.batchSizePerWorker());
             JavaRDD<DataSet> validationSets = validation == null ? null
                     : DataFrameDataSets.toDataSets(validation, validationProfile, scaling, EVALUATION_ROWS)
                     .persist(StorageLevel.MEMORY_ONLY());
@@ -201,6 +208,9 @@ public final class TrainJob {
             } finally {
                 if (validationSets != null) {
                     validationSets.unpersist(false);
+                }
+                if (ordered != train) {
+                    ordered.unpersist();
                 }
             }
 
@@ -327,6 +337,7 @@ public final class TrainJob {
         configuration.put("model", options.model());
         configuration.put("learningRate", options.learningRate());
         configuration.put("standardize", options.standardize());
+        configuration.put("shuffle", options.shuffle());
         configuration.put("shape", profile.columns().shape() == null ? null : profile.columns().shape().toString());
         configuration.put("training", options.config());
         configuration.put("master", spark.sparkContext().master());

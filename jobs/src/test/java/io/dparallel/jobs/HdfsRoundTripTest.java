@@ -66,7 +66,7 @@ class HdfsRoundTripTest {
         PrintStream out = new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8);
 
         TrainJob.Outcome outcome = TrainJob.run(spark, new TrainJob.Options(base + "/data/train",
-                base + "/data/validation", 0, List.of("features"), "label", null, 0, null, "mlp", 0.01, true,
+                base + "/data/validation", 0, List.of("features"), "label", null, 0, null, "mlp", 0.01, true, true,
                 TrainingConfig.builder().numWorkers(2).batchSizePerWorker(16).averagingFrequency(4).epochs(2)
                         .threadsPerWorker(1).build(), base + "/runs/r1", false), out);
 

@@ -72,7 +72,7 @@ class TrainJobTest {
     private static TrainJob.Options options(String data, String validation, String model, Double learningRate,
                                             TrainingConfig config, Path output, boolean overwrite) {
         return new TrainJob.Options(data, validation, 0, List.of("features"), "label", null, 0, null, model,
-                learningRate, true, config, output.toString(), overwrite);
+                learningRate, true, true, config, output.toString(), overwrite);
     }
 
     private static String parquet(Dataset<Row> data, Path path) {
@@ -96,7 +96,7 @@ class TrainJobTest {
     void defaultRunTrainsTheMlpOnTheShippedDataAndReportsEachDevice(@TempDir Path dir) throws Exception {
         Path output = dir.resolve("run");
         TrainJob.Options options = new TrainJob.Options(null, null, 0, List.of("features"), "label", null, 0, null,
-                "mlp", null, true, TrainingConfig.builder().numWorkers(2).batchSizePerWorker(32)
+                "mlp", null, true, true, TrainingConfig.builder().numWorkers(2).batchSizePerWorker(32)
                 .averagingFrequency(10).epochs(2).build(), output.toString(), false);
 
         TrainJob.Outcome outcome = TrainJob.run(spark, options, out);
@@ -207,7 +207,7 @@ class TrainJobTest {
         assertThat(output.resolve("old.txt")).hasContent("previous run");
 
         TrainJob.run(spark, new TrainJob.Options(train, null, 0.25, List.of("features"), "label", null, 0, null, "mlp",
-                null, true, config(1, 16), output.toString(), true), out);
+                null, true, true, config(1, 16), output.toString(), true), out);
 
         assertThat(output.resolve("old.txt")).doesNotExist();
         assertThat(output.resolve("model.zip")).exists();
@@ -239,6 +239,24 @@ class TrainJobTest {
                 .isInstanceOf(DataValidationException.class)
                 .hasMessageContaining("The data have 20 rows but training needs at least 32 (2 workers x 16 rows per minibatch");
         assertThat(output).doesNotExist();
+    }
+
+    @Test
+    void rowsSortedByClassAreShuffledBeforeTheyAreCutIntoMinibatches(@TempDir Path dir) throws Exception {
+        // Sorted by label: in input order every minibatch holds one class, and the last ones all class 2.
+        String train = parquet(TestData.blobs(spark, 512, 3, 4, 31, 0).orderBy("label").coalesce(1), dir.resolve("train"));
+        String validation = parquet(TestData.blobs(spark, 150, 3, 4, 32, 10_000), dir.resolve("validation"));
+
+        TrainJob.Outcome shuffled = TrainJob.run(spark, new TrainJob.Options(train, validation, 0, List.of("features"),
+                "label", null, 0, null, "mlp", 0.01, true, true, config(1, 16), dir.resolve("shuffled").toString(),
+                false), out);
+        TrainJob.Outcome inOrder = TrainJob.run(spark, new TrainJob.Options(train, validation, 0, List.of("features"),
+                "label", null, 0, null, "mlp", 0.01, true, false, config(1, 16), dir.resolve("in-order").toString(),
+                false), out);
+
+        assertThat(shuffled.validation().accuracy()).isGreaterThan(0.95);
+        assertThat(inOrder.validation().accuracy()).isLessThan(shuffled.validation().accuracy() - 0.2);
+        assertThat(json(dir.resolve("shuffled/metrics.json")).at("/configuration/shuffle").asBoolean()).isTrue();
     }
 
     @Test
