@@ -1,8 +1,9 @@
 package io.dparallel.jobs;
 
 import io.dparallel.core.config.TrainingConfig;
-import org.apache.spark.SparkConf;
-import org.apache.spark.api.java.JavaSparkContext;
+import io.dparallel.spark.data.ImageShape;
+import io.dparallel.spark.data.LabelKind;
+import org.apache.spark.sql.SparkSession;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -10,19 +11,28 @@ import picocli.CommandLine.Option;
 import io.dparallel.jobs.bench.ComparisonBenchmark;
 import io.dparallel.jobs.bench.Workload;
 
+import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
 import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.function.Supplier;
 
 /**
- * The command-line entry point: {@code dparallel <subcommand> [options]}, for {@code spark-submit} and for
- * the {@code bin/dparallel} launcher (embedded local Spark when no master is given).
+ * The command-line entry point: {@code dparallel <subcommand> [options]}, for {@code spark-submit --class
+ * io.dparallel.jobs.DParallel <jar> <subcommand> ...} and for the {@code bin/dparallel} launcher (embedded local
+ * Spark when no master is given). Subcommands: {@code train}, {@code evaluate}, {@code predict},
+ * {@code prepare}, {@code benchmark}. Each only parses its options, starts Spark and calls its job's
+ * {@code run}.
  *
- * <p>Exit codes: 0 success, 1 runtime failure (the cause is printed), 2 usage error.
+ * <p>Exit codes: 0 success, 1 runtime failure (the cause is printed; no output is left half-written), 2 usage
+ * error (unknown, missing or invalid option: the usage is printed).
  */
 @Command(name = "dparallel", mixinStandardHelpOptions = true, version = "dparallel 0.1.0",
         description = "Data-parallel training of DL4J models on Spark, one GPU per executor.",
-        subcommands = {DParallel.Train.class, DParallel.Benchmark.class})
+        subcommands = {DParallel.Train.class, DParallel.Evaluate.class, DParallel.Predict.class,
+                DParallel.Prepare.class, DParallel.Benchmark.class})
 public final class DParallel implements Runnable {
 
     @CommandLine.Spec
@@ -35,12 +45,13 @@ public final class DParallel implements Runnable {
 
     /** Runs the command line, printing usage and errors to the console, and returns its exit code. */
     public static int execute(String... args) {
-        return execute(new java.io.PrintWriter(System.out, true), new java.io.PrintWriter(System.err, true), args);
+        return execute(new PrintWriter(System.out, true), new PrintWriter(System.err, true), args);
     }
 
     /** Runs the command line with usage and error messages going to {@code out} and {@code err}. */
-    public static int execute(java.io.PrintWriter out, java.io.PrintWriter err, String... args) {
-        CommandLine commandLine = new CommandLine(new DParallel()).setOut(out).setErr(err);
+    public static int execute(PrintWriter out, PrintWriter err, String... args) {
+        CommandLine commandLine = new CommandLine(new DParallel()).setOut(out).setErr(err)
+                .setCaseInsensitiveEnumValuesAllowed(true);
         commandLine.setExecutionExceptionHandler((e, cmd, parsed) -> {
             cmd.getErr().println("dparallel " + cmd.getCommandName() + " failed: " + describe(e));
             return 1;
@@ -50,7 +61,8 @@ public final class DParallel implements Runnable {
 
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "Missing subcommand: use 'train'");
+        throw new CommandLine.ParameterException(spec.commandLine(),
+                "Missing subcommand: use train, evaluate, predict, prepare or benchmark");
     }
 
     private static String describe(Throwable e) {
@@ -61,57 +73,263 @@ public final class DParallel implements Runnable {
         return message.toString();
     }
 
-    /** {@code train}: trains the mlp preset on the shipped letter-recognition data. */
-    @Command(name = "train", mixinStandardHelpOptions = true,
-            description = "Train the mlp preset data-parallel on the shipped letter-recognition data "
-                    + "and report the test accuracy and each worker's share of the work.")
+    /** Builds a job's options, turning invalid values into usage errors (exit 2). */
+    private static <T> T options(CommandLine.Model.CommandSpec spec, Supplier<T> build) {
+        try {
+            return build.get();
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage(), e);
+        }
+    }
+
+    /** Options every job that starts Spark has. */
+    static final class SparkOptions {
+        @Option(names = "--master", description = "Spark master. Default: the one spark-submit sets, else embedded local Spark.")
+        String master;
+    }
+
+    /** {@code train}. */
+    @Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
+            description = {"Train a model data-parallel on Parquet data (any Hadoop path) and write model.zip, "
+                    + "metrics.json, history.csv, report.json and charts atomically into --output.",
+                    "Without --data: the shipped letter-recognition data, 20% held out for validation."})
     static final class Train implements Callable<Integer> {
+
+        @Option(names = "--data", description = "Training Parquet. Default: the shipped letter-recognition data.")
+        String data;
+
+        @Option(names = "--validation-data", description = "Validation Parquet (metrics per epoch and at the end).")
+        String validationData;
+
+        @Option(names = "--validation-fraction", description = "Fraction of --data held out for validation instead. Default: ${DEFAULT-VALUE}.")
+        double validationFraction = 0;
+
+        @Option(names = "--features-col", split = ",", description = "Feature column: a vector or numeric array, or several numeric columns (a,b,c). Default: features.")
+        List<String> featuresCol = List.of(PrepareJob.FEATURES);
+
+        @Option(names = "--label-col", description = "Label column. Default: ${DEFAULT-VALUE}.")
+        String labelCol = PrepareJob.LABEL;
+
+        @Option(names = "--task", description = "classification or regression. Default: from the label column's type (integer: classification).")
+        Task task;
+
+        @Option(names = "--num-classes", description = "Number of classes. Default: from the label column's metadata, else the largest label + 1.")
+        int numClasses = 0;
+
+        @Option(names = "--shape", description = "Image shape channels,height,width for cnn (e.g. 1,28,28). Default: the shape prepare recorded for IDX data.")
+        String shape;
+
+        @Option(names = "--model", description = "A preset, mlp or cnn (LeNet-style), or a DL4J configuration JSON file. Default: ${DEFAULT-VALUE}.")
+        String model = "mlp";
+
+        @Option(names = "--learning-rate", description = "Adam learning rate of a preset. Default: mlp 0.003, cnn 0.001.")
+        Double learningRate;
+
+        @Option(names = "--standardize", negatable = true, description = "Standardize features with the training data's mean and deviation (saved in model.zip). Default: ${DEFAULT-VALUE}.")
+        boolean standardize = true;
+
+        @Option(names = "--shuffle", negatable = true, description = "Shuffle the training rows once (seeded) before "
+                + "cutting them into minibatches, which follow the row order. Default: ${DEFAULT-VALUE}.")
+        boolean shuffle = true;
+
+        @Option(names = "--epochs", description = "Passes over the training data. Default: ${DEFAULT-VALUE}.")
+        int epochs = 15;
 
         @Option(names = "--workers", description = "Workers (one per Spark task and GPU). Default: ${DEFAULT-VALUE}.")
         int workers = TrainingConfig.DEFAULT_NUM_WORKERS;
 
-        @Option(names = "--batch-size-per-worker", description = "Examples per minibatch per worker. Default: ${DEFAULT-VALUE}.")
+        @Option(names = "--batch-size-per-worker", description = "Rows per minibatch per worker. Default: ${DEFAULT-VALUE}.")
         int batchSizePerWorker = TrainingConfig.DEFAULT_BATCH_SIZE_PER_WORKER;
 
         @Option(names = "--averaging-frequency", description = "Minibatches per worker between averagings. Default: ${DEFAULT-VALUE}.")
         int averagingFrequency = 10;
 
-        @Option(names = "--epochs", description = "Passes over the training data. Default: ${DEFAULT-VALUE}.")
-        int epochs = 15;
-
-        @Option(names = "--learning-rate", description = "Adam learning rate of the mlp preset. Default: ${DEFAULT-VALUE}.")
-        double learningRate = 0.003;
-
-        @Option(names = "--seed", description = "Seed of the split, the initialization and the trainer. Default: ${DEFAULT-VALUE}.")
+        @Option(names = "--seed", description = "Seed of splits, initialization and the trainer. Default: ${DEFAULT-VALUE}.")
         long seed = TrainingConfig.DEFAULT_SEED;
 
         @Option(names = "--threads-per-worker", description = "ND4J threads per worker; 0 = spark.task.cpus. Default: ${DEFAULT-VALUE}.")
         int threadsPerWorker = 0;
 
-        @Option(names = "--master", description = "Spark master. Default: the one spark-submit sets, else embedded local[<workers>].")
-        String master;
+        @Option(names = "--output", description = "Output directory (any Hadoop path). Default: dparallel-runs/train-<date-time>.")
+        String output;
 
-        @Option(names = "--report", description = "Where the JSON run report goes. Default: ${DEFAULT-VALUE}.")
-        Path report = Path.of("dparallel-runs", "report.json");
+        @Option(names = "--overwrite", description = "Replace an existing --output.")
+        boolean overwrite;
+
+        @CommandLine.Mixin
+        SparkOptions spark = new SparkOptions();
 
         @CommandLine.Spec
         CommandLine.Model.CommandSpec spec;
 
         @Override
         public Integer call() {
-            TrainingConfig config;
-            try {
-                config = TrainingConfig.builder().numWorkers(workers).batchSizePerWorker(batchSizePerWorker)
-                        .averagingFrequency(averagingFrequency).epochs(epochs).seed(seed)
-                        .threadsPerWorker(threadsPerWorker).build();
-                if (!(learningRate > 0)) {
-                    throw new IllegalArgumentException("--learning-rate is " + learningRate + " but must be > 0");
-                }
-            } catch (IllegalArgumentException e) {
-                throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage(), e);
+            TrainJob.Options options = options(spec, () -> new TrainJob.Options(data, validationData, validationFraction,
+                    featuresCol, labelCol, task == null ? null : task.kind, numClasses,
+                    shape == null ? null : ImageShape.parse(shape), model, learningRate, standardize, shuffle,
+                    TrainingConfig.builder().numWorkers(workers).batchSizePerWorker(batchSizePerWorker)
+                            .averagingFrequency(averagingFrequency).epochs(epochs).seed(seed)
+                            .threadsPerWorker(threadsPerWorker).build(),
+                    output != null ? output : "dparallel-runs/train-"
+                            + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")),
+                    overwrite));
+            try (SparkSession session = SparkSessions.start("dparallel train", spark.master, Integer.toString(workers))) {
+                TrainJob.run(session, options, System.out);
             }
-            try (JavaSparkContext sc = SparkContexts.start("dparallel train", master, workers)) {
-                TrainJob.run(sc, new TrainJob.Options(config, learningRate, report), System.out);
+            return 0;
+        }
+    }
+
+    /** {@code --task} values. */
+    enum Task {
+        CLASSIFICATION(LabelKind.CLASS_INDEX), REGRESSION(LabelKind.VALUE);
+
+        final LabelKind kind;
+
+        Task(LabelKind kind) {
+            this.kind = kind;
+        }
+    }
+
+    /** {@code evaluate}. */
+    @Command(name = "evaluate", mixinStandardHelpOptions = true, sortOptions = false,
+            description = "Evaluate a trained model on labelled Parquet data on the executors: accuracy, per-class "
+                    + "precision/recall/F1 and confusion matrix, or MSE/MAE/R2. JSON to standard output or --output.")
+    static final class Evaluate implements Callable<Integer> {
+
+        @Option(names = "--model", required = true, description = "model.zip, or a train --output directory.")
+        String model;
+
+        @Option(names = "--data", required = true, description = "Labelled Parquet (any Hadoop path).")
+        String data;
+
+        @Option(names = "--features-col", split = ",", description = "Feature column(s). Default: the ones the model was trained on.")
+        List<String> featuresCol;
+
+        @Option(names = "--label-col", description = "Label column. Default: the one the model was trained on.")
+        String labelCol;
+
+        @Option(names = "--output", description = "JSON file to write (any Hadoop path). Default: standard output.")
+        String output;
+
+        @Option(names = "--overwrite", description = "Replace an existing --output.")
+        boolean overwrite;
+
+        @Option(names = "--batch-size", description = "Rows fed to the network at once. Default: ${DEFAULT-VALUE}.")
+        int batchSize = 256;
+
+        @CommandLine.Mixin
+        SparkOptions spark = new SparkOptions();
+
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public Integer call() {
+            EvaluateJob.Options options = options(spec, () -> new EvaluateJob.Options(model, data, featuresCol, labelCol,
+                    output, overwrite, batchSize));
+            try (SparkSession session = SparkSessions.start("dparallel evaluate", spark.master, "*")) {
+                EvaluateJob.run(session, options, System.out);
+            }
+            return 0;
+        }
+    }
+
+    /** {@code predict}. */
+    @Command(name = "predict", mixinStandardHelpOptions = true, sortOptions = false,
+            description = "Predict with a trained model on the executors and write Parquet: the key columns, then "
+                    + "prediction (and predicted_label, probability for classification).")
+    static final class Predict implements Callable<Integer> {
+
+        @Option(names = "--model", required = true, description = "model.zip, or a train --output directory.")
+        String model;
+
+        @Option(names = "--data", required = true, description = "Parquet with the feature column(s) (any Hadoop path).")
+        String data;
+
+        @Option(names = "--output", required = true, description = "Output directory for the Parquet predictions.")
+        String output;
+
+        @Option(names = "--key-cols", split = ",", description = "Input columns copied to the output. Default: all but the feature columns.")
+        List<String> keyCols;
+
+        @Option(names = "--features-col", split = ",", description = "Feature column(s). Default: the ones the model was trained on.")
+        List<String> featuresCol;
+
+        @Option(names = "--overwrite", description = "Replace an existing --output.")
+        boolean overwrite;
+
+        @Option(names = "--batch-size", description = "Rows fed to the network at once. Default: ${DEFAULT-VALUE}.")
+        int batchSize = 256;
+
+        @CommandLine.Mixin
+        SparkOptions spark = new SparkOptions();
+
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public Integer call() {
+            PredictJob.Options options = options(spec, () -> new PredictJob.Options(model, data, output, keyCols,
+                    featuresCol, overwrite, batchSize));
+            try (SparkSession session = SparkSessions.start("dparallel predict", spark.master, "*")) {
+                PredictJob.run(session, options, System.out);
+            }
+            return 0;
+        }
+    }
+
+    /** {@code prepare}. */
+    @Command(name = "prepare", mixinStandardHelpOptions = true, sortOptions = false,
+            description = {"Convert CSV, LibSVM or IDX files to Parquet with columns id, label and features (a vector), "
+                    + "in <output>/train and, with --test-fraction, <output>/test.",
+                    "Text labels are indexed in sorted order; the names are kept in the label column's metadata and "
+                            + "in <output>/labels.json."})
+    static final class Prepare implements Callable<Integer> {
+
+        @Option(names = "--format", required = true, description = "csv, libsvm or idx.")
+        PrepareJob.Format format;
+
+        @Option(names = "--input", required = true, description = "The CSV or LibSVM file(s), or the IDX image file (any Hadoop path).")
+        String input;
+
+        @Option(names = "--labels", description = "The IDX label file (idx only).")
+        String labels;
+
+        @Option(names = "--label-column", description = "CSV label column: 0-based index (-1: last) or name. Default: ${DEFAULT-VALUE}.")
+        String labelColumn = "0";
+
+        @Option(names = "--header", description = "CSV: the first line holds column names.")
+        boolean header;
+
+        @Option(names = "--label-type", description = "auto, indexed, class or regression. Default: auto "
+                + "(text: indexed; whole numbers >= 0: class indexes; other numbers: regression).")
+        PrepareJob.LabelType labelType = PrepareJob.LabelType.AUTO;
+
+        @Option(names = "--output", required = true, description = "Output directory (any Hadoop path).")
+        String output;
+
+        @Option(names = "--test-fraction", description = "Fraction of rows written to <output>/test. Default: ${DEFAULT-VALUE}.")
+        double testFraction = 0;
+
+        @Option(names = "--seed", description = "Seed of the split. Default: ${DEFAULT-VALUE}.")
+        long seed = TrainingConfig.DEFAULT_SEED;
+
+        @Option(names = "--overwrite", description = "Replace an existing --output.")
+        boolean overwrite;
+
+        @CommandLine.Mixin
+        SparkOptions spark = new SparkOptions();
+
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public Integer call() {
+            PrepareJob.Options options = options(spec, () -> new PrepareJob.Options(format, input, labels, labelColumn,
+                    header, labelType, output, testFraction, seed, overwrite));
+            try (SparkSession session = SparkSessions.start("dparallel prepare", spark.master, "*")) {
+                PrepareJob.run(session, options, System.out);
             }
             return 0;
         }
@@ -160,26 +378,6 @@ public final class DParallel implements Runnable {
             }
             ComparisonBenchmark.run(options, System.out);
             return 0;
-        }
-    }
-
-    /** Builds the Spark context: the master spark-submit chose, or embedded local Spark. */
-    static final class SparkContexts {
-        private SparkContexts() {
-        }
-
-        static JavaSparkContext start(String appName, String master, int workers) {
-            SparkConf conf = new SparkConf().setAppName(appName);
-            if (master != null) {
-                conf.setMaster(master);
-            } else if (!conf.contains("spark.master")) {
-                // Embedded: one task slot per worker so that all workers of a round run at once.
-                conf.setMaster("local[" + workers + "]")
-                        .set("spark.ui.enabled", "false")
-                        .set("spark.driver.host", "127.0.0.1")
-                        .set("spark.driver.bindAddress", "127.0.0.1");
-            }
-            return new JavaSparkContext(conf);
         }
     }
 }

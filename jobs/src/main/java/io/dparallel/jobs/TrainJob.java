@@ -1,32 +1,88 @@
 package io.dparallel.jobs;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
 import io.dparallel.core.config.TrainingConfig;
 import io.dparallel.core.report.ConsoleProgress;
+import io.dparallel.core.report.EpochSummary;
+import io.dparallel.core.report.ProgressListener;
+import io.dparallel.core.report.RoundSummary;
 import io.dparallel.core.report.RunReport;
-import io.dparallel.jobs.data.LetterRecognition;
-import io.dparallel.jobs.models.Presets;
+import io.dparallel.core.report.WorkerRoundReport;
+import io.dparallel.jobs.data.IdxFiles;
+import io.dparallel.jobs.data.ShippedLetters;
+import io.dparallel.jobs.inference.DistributedEvaluation;
+import io.dparallel.jobs.inference.EvaluationResult;
+import io.dparallel.jobs.io.AtomicOutput;
+import io.dparallel.jobs.io.HadoopFiles;
+import io.dparallel.jobs.models.ModelBundle;
+import io.dparallel.jobs.models.ModelFactory;
+import io.dparallel.jobs.models.ModelInfo;
+import io.dparallel.jobs.report.EpochRecord;
+import io.dparallel.jobs.report.TrainingHistory;
 import io.dparallel.spark.SparkTrainer;
 import io.dparallel.spark.TrainingResult;
+import io.dparallel.spark.data.DataColumns;
+import io.dparallel.spark.data.DataFrameDataSets;
+import io.dparallel.spark.data.DataProfile;
+import io.dparallel.spark.data.DataValidation;
+import io.dparallel.spark.data.ImageShape;
+import io.dparallel.spark.data.LabelKind;
+import io.dparallel.spark.data.Standardization;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
-import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
-import org.nd4j.evaluation.classification.Evaluation;
+import org.apache.spark.ml.linalg.SQLDataTypes;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.functions;
+import org.apache.spark.sql.types.Metadata;
+import org.apache.spark.sql.types.StructType;
+import org.apache.spark.storage.StorageLevel;
+import org.deeplearning4j.nn.api.Model;
 import org.nd4j.linalg.dataset.DataSet;
 
+import java.io.IOException;
 import java.io.PrintStream;
-import java.nio.file.Path;
+import java.io.UncheckedIOException;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
 
 /**
- * The {@code train} job on the shipped letter-recognition data with the {@code mlp} preset: trains
- * data-parallel, prints progress, the held-out test accuracy and the per-worker table, and saves the run
- * report as JSON.
+ * The {@code train} job: Parquet (any Hadoop path) to a trained model, data-parallel on Spark.
+ *
+ * <p>Before any training: the output is refused if it exists (unless overwriting), and the training and
+ * validation data are validated in a Spark job each ({@link DataValidation}); a problem fails the job with the
+ * column, a sample row and the fix, and nothing is written. Then the network (a preset sized to the data, or a
+ * DL4J configuration file) is trained by {@link SparkTrainer}, with a progress line per round and, after each
+ * epoch, the validation metrics (computed on the executors). Finally everything is written into a staging
+ * directory beside {@code --output} and renamed to it ({@link AtomicOutput}):
+ * <ul>
+ *   <li>{@code model.zip}: the network in DL4J's format, with the feature standardization as a DL4J normalizer
+ *       and the input description ({@link ModelBundle});</li>
+ *   <li>{@code metrics.json}: the configuration, the final validation metrics ({@code accuracy} for
+ *       classification), {@code trainSeconds} and {@code examplesPerSecond} of the training loop alone, and the
+ *       {@code devices} that trained ({@code host}, {@code device}, {@code examples});</li>
+ *   <li>{@code history.csv}: per epoch, training loss, examples/s and the validation metrics;</li>
+ *   <li>{@code loss.png} and, for classification with validation data, {@code accuracy.png};</li>
+ *   <li>{@code report.json}: the full run report, per round and per worker.</li>
+ * </ul>
+ *
+ * <p>Without {@code --data}, the shipped letter-recognition data are prepared into a local temporary directory
+ * and 20 % of them are the validation data.
  */
 public final class TrainJob {
 
-    /** Fraction of the shipped data held out for testing. */
-    public static final double TEST_FRACTION = 0.2;
+    /** Fraction of the shipped data held out for validation when no data are given. */
+    public static final double SHIPPED_VALIDATION_FRACTION = 0.2;
+    /** Rows per DataSet when validation data are evaluated. */
+    private static final int EVALUATION_ROWS = 256;
 
     private TrainJob() {
     }
@@ -34,50 +90,306 @@ public final class TrainJob {
     /**
      * What the job is asked to do.
      *
-     * @param config       the training configuration
-     * @param learningRate Adam's learning rate for the preset
-     * @param reportFile   where the JSON run report goes
+     * @param data               training Parquet, or {@code null} for the shipped letter-recognition data
+     * @param validationData     validation Parquet, or {@code null}
+     * @param validationFraction fraction of the training data held out for validation (when no validation data
+     *                           are given), in [0, 1); 0: none
+     * @param featureColumns     the feature column(s)
+     * @param labelColumn        the label column
+     * @param labelKind          how to read labels, or {@code null} to infer from the column type
+     * @param numClasses         number of classes, or 0 to infer (column metadata, else largest label + 1)
+     * @param shape              image shape for convolutional models, or {@code null} (the cnn preset then
+     *                           takes the shape recorded by {@code prepare}'s IDX reader)
+     * @param model              {@code mlp}, {@code cnn} or a DL4J configuration JSON file
+     * @param learningRate       Adam's learning rate of a preset, or {@code null} for the preset's default
+     * @param standardize        whether features are standardized with the training data's mean and deviation
+     * @param shuffle            whether the training rows are shuffled once (seeded) before they are cut into
+     *                           minibatches, which follow the row order (data sorted by class would otherwise
+     *                           give minibatches of one class)
+     * @param config             the training configuration
+     * @param output             the output directory (any Hadoop path)
+     * @param overwrite          whether an existing output may be replaced
      */
-    public record Options(TrainingConfig config, double learningRate, Path reportFile) {
+    public record Options(String data, String validationData, double validationFraction, List<String> featureColumns,
+                          String labelColumn, LabelKind labelKind, int numClasses, ImageShape shape, String model,
+                          Double learningRate, boolean standardize, boolean shuffle, TrainingConfig config,
+                          String output, boolean overwrite) {
+
+        public Options {
+            if (!(validationFraction >= 0 && validationFraction < 1)) {
+                throw new IllegalArgumentException("--validation-fraction is " + validationFraction + " but must be in [0, 1)");
+            }
+            if (validationData != null && validationFraction > 0) {
+                throw new IllegalArgumentException("Give --validation-data or --validation-fraction, not both");
+            }
+            if (data == null && (validationData != null || validationFraction > 0)) {
+                throw new IllegalArgumentException("--validation-data and --validation-fraction need --data: the "
+                        + "shipped data come with their own validation split");
+            }
+            if (shape != null && "mlp".equals(model)) {
+                throw new IllegalArgumentException("--shape is for the cnn preset or a configuration that takes images, not for mlp");
+            }
+            if (learningRate != null && !ModelFactory.PRESETS.contains(model)) {
+                throw new IllegalArgumentException("--learning-rate sets a preset's learning rate; the configuration file "
+                        + model + " has its own updater");
+            }
+            if (learningRate != null && !(learningRate > 0)) {
+                throw new IllegalArgumentException("--learning-rate is " + learningRate + " but must be > 0");
+            }
+            featureColumns = List.copyOf(featureColumns);
+        }
     }
 
     /**
      * What the job produced.
      *
-     * @param testAccuracy accuracy on the held-out split
-     * @param network      the trained network
-     * @param report       the run report
+     * @param output     the output directory, fully qualified
+     * @param bundle     the trained model and what it expects
+     * @param report     the run report
+     * @param history    per-epoch history
+     * @param validation the final validation metrics, or {@code null} without validation data
      */
-    public record Outcome(double testAccuracy, MultiLayerNetwork network, RunReport report) {
+    public record Outcome(String output, ModelBundle bundle, RunReport report, TrainingHistory history,
+                          EvaluationResult validation) {
     }
 
-    /** Runs the job on {@code sc}, printing to {@code out}. */
-    public static Outcome run(JavaSparkContext sc, Options options, PrintStream out) {
+    /** Runs the job on {@code spark}, printing progress to {@code out}. */
+    public static Outcome run(SparkSession spark, Options options, PrintStream out) {
+        Configuration conf = spark.sparkContext().hadoopConfiguration();
+        JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
         TrainingConfig config = options.config();
-        LetterRecognition.Split split = LetterRecognition.load(TEST_FRACTION, config.seed());
-        List<DataSet> examples = split.train().asList();
-        out.printf(Locale.ROOT, "Training the mlp preset on %d letter-recognition examples (%d held out): "
-                        + "%d workers x %d examples per minibatch, averaging every %d minibatches, %d epochs%n",
-                examples.size(), split.test().numExamples(), config.numWorkers(), config.batchSizePerWorker(),
-                config.averagingFrequency(), config.epochs());
-        JavaRDD<DataSet> data = sc.parallelize(examples, sc.defaultParallelism());
+        try (AtomicOutput output = AtomicOutput.prepare(options.output(), options.overwrite(), conf);
+             ShippedLetters shipped = options.data() == null
+                     ? ShippedLetters.prepare(spark, SHIPPED_VALIDATION_FRACTION, config.seed(), out) : null) {
+            String dataPath = shipped != null ? shipped.train() : options.data();
+            String validationPath = shipped != null ? shipped.test() : options.validationData();
+            Dataset<Row> train = spark.read().parquet(dataPath);
+            Dataset<Row> validation = validationPath == null ? null : spark.read().parquet(validationPath);
+            if (validation == null && options.validationFraction() > 0) {
+                Dataset<Row>[] split = train.randomSplit(
+                        new double[] {1 - options.validationFraction(), options.validationFraction()}, config.seed());
+                train = split[0];
+                validation = split[1];
+            }
 
-        MultiLayerNetwork network = new MultiLayerNetwork(Presets.mlp(LetterRecognition.FEATURES,
-                LetterRecognition.CLASSES, options.learningRate(), config.seed()));
-        network.init();
-        TrainingResult<MultiLayerNetwork> result = new SparkTrainer(sc, config)
-                .addListener(new ConsoleProgress(out, 1000))
-                .fit(network, data);
+            DataColumns columns = columns(options, train.schema());
+            DataValidation.Requirements requirements = DataValidation.Requirements.training(
+                    config.numWorkers(), config.batchSizePerWorker());
+            DataProfile profile = DataValidation.validate(train, columns,
+                    options.standardize() ? requirements.withFeatureStats() : requirements);
+            if (profile.labelKind() == null) {
+                throw new IllegalArgumentException("Training needs a label column");
+            }
+            DataProfile validationProfile = validation == null ? null : DataValidation.validate(validation,
+                    profile.columns(), DataValidation.Requirements.none().forModel(profile.featureSize(), profile.labelSize()));
+            Model network = ModelFactory.build(options.model(), profile, options.learningRate(), config.seed(), conf);
+            Standardization scaling = options.standardize() ? profile.standardization() : null;
+            out.printf(Locale.ROOT, "Training %s on %d rows of %s (%d features, %s), validating on %s: "
+                            + "%d workers x %d rows per minibatch, averaging every %d minibatches, %d epochs%n",
+                    options.model(), profile.rows(), dataPath, profile.featureSize(), describeLabels(profile),
+                    validationProfile == null ? "nothing" : validationProfile.rows() + " rows",
+                    config.numWorkers(), config.batchSizePerWorker(), config.averagingFrequency(), config.epochs());
 
-        Evaluation evaluation = result.network().evaluate(
-                new org.nd4j.linalg.dataset.adapter.SingletonDataSetIterator(split.test()));
-        RunReport report = result.report();
-        out.printf(Locale.ROOT, "Test accuracy: %.4f (%d held-out examples)%n", evaluation.accuracy(),
-                split.test().numExamples());
-        out.print(report.toTable());
-        report.warnings().forEach(warning -> out.println("warning: " + warning));
-        report.writeJson(options.reportFile());
-        out.println("Run report: " + options.reportFile().toAbsolutePath());
-        return new Outcome(evaluation.accuracy(), result.network(), report);
+            // Cached: the trainer reads its input twice (count, then cut), and a random order must not change.
+            Dataset<Row> ordered = options.shuffle()
+                    ? train.orderBy(functions.rand(config.seed())).persist(StorageLevel.MEMORY_AND_DISK()) : train;
+            JavaRDD<DataSet> trainSets = DataFrameDataSets.toDataSets(ordered, profile, scaling, config.batchSizePerWorker());
+            JavaRDD<DataSet> validationSets = validation == null ? null
+                    : DataFrameDataSets.toDataSets(validation, validationProfile, scaling, EVALUATION_ROWS)
+                    .persist(StorageLevel.MEMORY_ONLY());
+            TrainingHistory history = new TrainingHistory();
+            EpochValidation epochs = new EpochValidation(sc, network, validationSets, profile, history, out);
+            TrainingResult<Model> result;
+            try {
+                result = new SparkTrainer(sc, config)
+                        .addListener(new ConsoleProgress(out, 1000))
+                        .addListener(epochs)
+                        .fit(network, trainSets);
+            } finally {
+                if (validationSets != null) {
+                    validationSets.unpersist(false);
+                }
+                if (ordered != train) {
+                    ordered.unpersist();
+                }
+            }
+
+            ModelBundle bundle = new ModelBundle(result.network(), ModelInfo.of(options.model(), profile), scaling);
+            RunReport report = result.report();
+            EvaluationResult finalValidation = epochs.last;
+            write(output, bundle, report, history, finalValidation, options, profile, validationProfile, dataPath,
+                    validationPath, spark, conf);
+            output.commit();
+
+            if (finalValidation != null) {
+                out.printf(Locale.ROOT, profile.classification() ? "Validation accuracy: %.4f (%d examples)%n"
+                                : "Validation R2: %.4f (%d examples)%n",
+                        profile.classification() ? finalValidation.accuracy() : finalValidation.r2(),
+                        finalValidation.examples());
+            }
+            out.print(report.toTable());
+            report.warnings().forEach(warning -> out.println("warning: " + warning));
+            out.println("Output: " + output.target());
+            return new Outcome(output.target().toString(), bundle, report, history, finalValidation);
+        }
+    }
+
+    /** The columns to train on, with the image shape the model needs. */
+    private static DataColumns columns(Options options, StructType schema) {
+        LabelKind kind = options.labelKind();
+        ImageShape shape = options.shape();
+        if (shape == null && "cnn".equals(options.model()) && options.featureColumns().size() == 1
+                && Arrays.asList(schema.fieldNames()).contains(options.featureColumns().get(0))) {
+            Metadata metadata = schema.apply(options.featureColumns().get(0)).metadata();
+            if (metadata.contains(IdxFiles.IMAGE_SHAPE)) {
+                long[] recorded = metadata.getLongArray(IdxFiles.IMAGE_SHAPE);
+                shape = new ImageShape((int) recorded[0], (int) recorded[1], (int) recorded[2]);
+            }
+        }
+        if (kind == LabelKind.VALUE && Arrays.asList(schema.fieldNames()).contains(options.labelColumn())) {
+            // "regression" on a vector or array label means one value per element.
+            boolean vector = schema.apply(options.labelColumn()).dataType().equals(SQLDataTypes.VectorType())
+                    || schema.apply(options.labelColumn()).dataType() instanceof org.apache.spark.sql.types.ArrayType;
+            kind = vector ? LabelKind.VALUES : LabelKind.VALUE;
+        }
+        return new DataColumns(options.featureColumns(), options.labelColumn(), kind, options.numClasses(), shape);
+    }
+
+    private static String describeLabels(DataProfile profile) {
+        return switch (profile.labelKind()) {
+            case CLASS_INDEX -> profile.labelSize() + " classes";
+            case VALUE -> "regression";
+            case VALUES -> "regression, " + profile.labelSize() + " outputs";
+        };
+    }
+
+    /** After each epoch: evaluates the validation data with the epoch's averaged parameters and records history. */
+    private static final class EpochValidation implements ProgressListener {
+        private final JavaSparkContext sc;
+        private final Model network;
+        private final JavaRDD<DataSet> validation;
+        private final DataProfile profile;
+        private final TrainingHistory history;
+        private final PrintStream out;
+        private EvaluationResult last;
+
+        EpochValidation(JavaSparkContext sc, Model network, JavaRDD<DataSet> validation, DataProfile profile,
+                        TrainingHistory history, PrintStream out) {
+            this.sc = sc;
+            this.network = network;
+            this.validation = validation;
+            this.profile = profile;
+            this.history = history;
+            this.out = out;
+        }
+
+        @Override
+        public void epochFinished(EpochSummary epoch, RunReport report) {
+            double nan = Double.NaN;
+            if (validation == null) {
+                history.add(new EpochRecord(epoch.epoch() + 1, epoch.meanLoss(), epoch.examplesPerSecond(),
+                        epoch.seconds(), nan, nan, nan, nan, nan));
+                return;
+            }
+            String epochName = "epoch " + (epoch.epoch() + 1) + "/" + report.config().epochs();
+            last = DistributedEvaluation.evaluate(sc, network, validation,
+                    profile.classification() ? profile.labelSize() : 0, profile.classNames(),
+                    "dparallel " + epochName + ": validation");
+            boolean classification = profile.classification();
+            history.add(new EpochRecord(epoch.epoch() + 1, epoch.meanLoss(), epoch.examplesPerSecond(), epoch.seconds(),
+                    last.loss(),
+                    classification ? last.classification().accuracy() : nan,
+                    classification ? last.classification().f1() : nan,
+                    classification ? nan : last.regression().averageMeanSquaredError(),
+                    classification ? nan : last.r2()));
+            out.println(String.format(Locale.ROOT, "%s validation: loss %.4f, %s", epochName, last.loss(),
+                    classification ? String.format(Locale.ROOT, "accuracy %.4f", last.accuracy())
+                            : String.format(Locale.ROOT, "MSE %.4g, R2 %.4f", last.regression().averageMeanSquaredError(),
+                            last.r2())));
+        }
+    }
+
+    private static void write(AtomicOutput output, ModelBundle bundle, RunReport report, TrainingHistory history,
+                              EvaluationResult validation, Options options, DataProfile profile,
+                              DataProfile validationProfile, String dataPath, String validationPath,
+                              SparkSession spark, Configuration conf) {
+        Path dir = output.staging();
+        bundle.save(new Path(dir, ModelBundle.FILE_NAME), conf);
+        HadoopFiles.writeString(new Path(dir, "metrics.json"), json(metrics(report, validation, options, profile,
+                validationProfile, dataPath, validationPath, spark)), conf);
+        HadoopFiles.writeString(new Path(dir, "history.csv"), history.toCsv(), conf);
+        HadoopFiles.writeString(new Path(dir, "report.json"), report.toJson(), conf);
+        HadoopFiles.write(new Path(dir, "loss.png"), history.lossChartPng(), conf);
+        if (validation != null && profile.classification()) {
+            HadoopFiles.write(new Path(dir, "accuracy.png"), history.accuracyChartPng(), conf);
+        }
+    }
+
+    private static Map<String, Object> metrics(RunReport report, EvaluationResult validation, Options options,
+                                               DataProfile profile, DataProfile validationProfile, String dataPath,
+                                               String validationPath, SparkSession spark) {
+        Map<String, Object> configuration = new LinkedHashMap<>();
+        configuration.put("data", dataPath);
+        configuration.put("validationData", validationPath);
+        configuration.put("validationFraction", options.validationFraction());
+        configuration.put("featureColumns", profile.columns().featureColumns());
+        configuration.put("labelColumn", profile.columns().labelColumn());
+        configuration.put("model", options.model());
+        configuration.put("learningRate", options.learningRate());
+        configuration.put("standardize", options.standardize());
+        configuration.put("shuffle", options.shuffle());
+        configuration.put("shape", profile.columns().shape() == null ? null : profile.columns().shape().toString());
+        configuration.put("training", options.config());
+        configuration.put("master", spark.sparkContext().master());
+        configuration.put("sparkVersion", spark.version());
+
+        Map<String, Object> data = new LinkedHashMap<>();
+        data.put("trainRows", profile.rows());
+        data.put("validationRows", validationProfile == null ? 0 : validationProfile.rows());
+        data.put("featureSize", profile.featureSize());
+        data.put("task", profile.classification() ? "classification" : "regression");
+        data.put("outputs", profile.labelSize());
+        data.put("classNames", profile.classNames());
+
+        Map<String, Object> tree = new LinkedHashMap<>();
+        tree.put("configuration", configuration);
+        tree.put("data", data);
+        Map<String, Object> finalMetrics = validation == null ? new LinkedHashMap<>() : validation.toJsonTree();
+        List<EpochSummary> epochs = report.epochs();
+        finalMetrics.put("trainLoss", epochs.isEmpty() ? null : epochs.get(epochs.size() - 1).meanLoss());
+        tree.put("metrics", finalMetrics);
+        tree.put("trainSeconds", report.trainSeconds());
+        tree.put("examplesPerSecond", report.examplesPerSecond());
+        tree.put("examplesTrained", report.totalExamples());
+        tree.put("devices", devices(report));
+        tree.put("warnings", report.warnings());
+        return tree;
+    }
+
+    /** Examples per device, by device key: {@code {host, device, examples}}. */
+    static List<Map<String, Object>> devices(RunReport report) {
+        Map<String, Map<String, Object>> byDevice = new TreeMap<>();
+        for (RoundSummary round : report.rounds()) {
+            for (WorkerRoundReport worker : round.workers()) {
+                Map<String, Object> entry = byDevice.computeIfAbsent(worker.device().deviceKey(), key -> {
+                    Map<String, Object> fresh = new LinkedHashMap<>();
+                    fresh.put("host", worker.device().host());
+                    fresh.put("device", worker.device().deviceLabel()
+                            + (worker.device().uuid() == null ? "" : "/" + worker.device().uuid()));
+                    fresh.put("examples", 0L);
+                    return fresh;
+                });
+                entry.put("examples", (Long) entry.get("examples") + worker.examples());
+            }
+        }
+        return List.copyOf(byDevice.values());
+    }
+
+    static String json(Object tree) {
+        try {
+            return new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(tree);
+        } catch (IOException e) {
+            throw new UncheckedIOException("Could not write JSON", e);
+        }
     }
 }

@@ -1,13 +1,19 @@
 package io.dparallel.jobs;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** Usage errors exit with 2 and say what was wrong, before any Spark context starts. */
+/**
+ * Usage errors exit with 2, print the usage and say what was wrong, before any Spark context starts; runtime
+ * failures exit with 1 and print the cause.
+ */
 class DParallelCliTest {
 
     private final StringWriter out = new StringWriter();
@@ -26,7 +32,7 @@ class DParallelCliTest {
     @Test
     void invalidConfigurationNamesTheKeyAndExits2() {
         assertThat(run("train", "--workers", "0")).isEqualTo(2);
-        assertThat(err.toString()).contains("numWorkers is 0 but must be >= 1");
+        assertThat(err.toString()).contains("numWorkers is 0 but must be >= 1").contains("Usage: dparallel train");
     }
 
     @Test
@@ -42,8 +48,60 @@ class DParallelCliTest {
     }
 
     @Test
-    void helpListsTheOptionsWithTheirDefaults() {
+    void missingRequiredOptionsExit2ForEachJob() {
+        assertThat(run("evaluate", "--data", "x")).isEqualTo(2);
+        assertThat(err.toString()).contains("Missing required option: '--model=<model>'").contains("Usage: dparallel evaluate");
+        assertThat(run("predict", "--model", "m", "--data", "d")).isEqualTo(2);
+        assertThat(err.toString()).contains("Missing required option: '--output=<output>'");
+        assertThat(run("prepare", "--input", "in.csv", "--output", "out")).isEqualTo(2);
+        assertThat(err.toString()).contains("Missing required option: '--format=<format>'");
+    }
+
+    @Test
+    void invalidValuesAndCombinationsExit2() {
+        assertThat(run("prepare", "--format", "xml", "--input", "a", "--output", "b")).isEqualTo(2);
+        assertThat(err.toString()).contains("Invalid value for option '--format'").contains("xml");
+        assertThat(run("prepare", "--format", "IDX", "--input", "a", "--output", "b")).isEqualTo(2);
+        assertThat(err.toString()).contains("--format idx needs --labels, the IDX label file");
+        assertThat(run("train", "--validation-data", "v", "--validation-fraction", "0.1")).isEqualTo(2);
+        assertThat(err.toString()).contains("Give --validation-data or --validation-fraction, not both");
+        assertThat(run("train", "--validation-fraction", "0.1")).isEqualTo(2);
+        assertThat(err.toString()).contains("--validation-data and --validation-fraction need --data");
+        assertThat(run("train", "--model", "cnn", "--shape", "1,28")).isEqualTo(2);
+        assertThat(err.toString()).contains("shape is '1,28' but must be channels,height,width");
+        assertThat(run("train", "--model", "net.json", "--learning-rate", "0.1")).isEqualTo(2);
+        assertThat(err.toString()).contains("--learning-rate sets a preset's learning rate");
+        assertThat(run("prepare", "--format", "csv", "--input", "a", "--output", "b", "--test-fraction", "1")).isEqualTo(2);
+        assertThat(err.toString()).contains("--test-fraction is 1.0 but must be in [0, 1)");
+    }
+
+    @Test
+    void helpListsEachJobsOptionsWithDefaults() {
         assertThat(run("train", "--help")).isZero();
-        assertThat(out.toString()).contains("--workers").contains("Default: 2").contains("--averaging-frequency");
+        // Whitespace normalized: the usage is wrapped at 80 columns.
+        assertThat(out.toString().replaceAll("\\s+", " ")).contains("--workers").contains("Default: 2").contains("--averaging-frequency")
+                .contains("--validation-fraction").contains("--[no-]standardize").contains("Default: features");
+        assertThat(run("--help")).isZero();
+        assertThat(out.toString()).contains("train").contains("evaluate").contains("predict").contains("prepare");
+    }
+
+    @Test
+    void runtimeFailuresExit1WithTheCauseAndWriteNothing(@TempDir Path dir) throws Exception {
+        assertThat(run("evaluate", "--model", dir.resolve("none").toString(), "--data", dir.toString())).isEqualTo(1);
+        assertThat(err.toString()).contains("dparallel evaluate failed: No model at " + dir.resolve("none"));
+
+        Path existing = dir.resolve("run");
+        Files.createDirectories(existing);
+        assertThat(run("train", "--data", dir.resolve("missing").toString(), "--output", existing.toString())).isEqualTo(1);
+        assertThat(err.toString()).contains("dparallel train failed: The output file:" + existing)
+                .contains("already exists; pass --overwrite to replace it");
+
+        assertThat(run("prepare", "--format", "csv", "--input", dir.resolve("missing.csv").toString(), "--output",
+                dir.resolve("prepared").toString())).isEqualTo(1);
+        assertThat(err.toString()).contains("dparallel prepare failed: [PATH_NOT_FOUND] Path does not exist");
+        assertThat(dir.resolve("prepared")).doesNotExist();
+        try (var files = Files.list(dir)) {
+            assertThat(files.map(p -> p.getFileName().toString())).containsExactly("run");
+        }
     }
 }

@@ -1,26 +1,42 @@
 package io.dparallel.jobs.models;
 
+import io.dparallel.spark.data.ImageShape;
+import org.deeplearning4j.nn.conf.ConvolutionMode;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.conf.inputs.InputType;
+import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
 import org.deeplearning4j.nn.conf.layers.DenseLayer;
 import org.deeplearning4j.nn.conf.layers.OutputLayer;
+import org.deeplearning4j.nn.conf.layers.SubsamplingLayer;
 import org.deeplearning4j.nn.weights.WeightInit;
 import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.learning.config.Adam;
 import org.nd4j.linalg.lossfunctions.LossFunctions;
 
-/** Ready-made network configurations. */
+/**
+ * Ready-made network configurations, all float, Adam, with a softmax/cross-entropy output for classification
+ * or an identity/mean-squared-error output for regression.
+ */
 public final class Presets {
+
+    /** Adam's learning rate of the {@code mlp} preset when none is given. */
+    public static final double MLP_LEARNING_RATE = 0.003;
+    /** Adam's learning rate of the {@code cnn} preset when none is given. */
+    public static final double CNN_LEARNING_RATE = 0.001;
+    /** Smallest image side the {@code cnn} preset takes (two 2x2 poolings). */
+    public static final int CNN_MIN_SIDE = 4;
 
     private Presets() {
     }
 
     /**
-     * The {@code mlp} preset: {@code nIn}-256-256-{@code nOut}, ReLU hidden layers, softmax output with
-     * cross-entropy, Adam with learning rate {@code learningRate}, Xavier initialization, float.
+     * The {@code mlp} preset: {@code nIn}-256-256-{@code nOut}, ReLU hidden layers, Xavier initialization.
+     *
+     * @param classification softmax/cross-entropy output when true, identity/MSE (regression) when false
      */
-    public static MultiLayerConfiguration mlp(int nIn, int nOut, double learningRate, long seed) {
+    public static MultiLayerConfiguration mlp(int nIn, int nOut, double learningRate, long seed, boolean classification) {
         return new NeuralNetConfiguration.Builder()
                 .seed(seed)
                 .dataType(DataType.FLOAT)
@@ -29,8 +45,46 @@ public final class Presets {
                 .list()
                 .layer(new DenseLayer.Builder().nIn(nIn).nOut(256).activation(Activation.RELU).build())
                 .layer(new DenseLayer.Builder().nIn(256).nOut(256).activation(Activation.RELU).build())
-                .layer(new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT)
-                        .nIn(256).nOut(nOut).activation(Activation.SOFTMAX).build())
+                .layer(output(256, nOut, classification))
                 .build();
+    }
+
+    /**
+     * The {@code cnn} preset, LeNet-style: 5x5 convolution (20 filters) and 2x2 max pooling, 5x5 convolution
+     * (50 filters) and 2x2 max pooling, a dense layer of 500 ReLU units, then the output. Convolutions keep the
+     * image size ({@code Same} mode), so any image of at least {@value #CNN_MIN_SIDE}x{@value #CNN_MIN_SIDE} fits.
+     * Input: {@code [rows, channels, height, width]}.
+     *
+     * @throws IllegalArgumentException when the images are smaller than {@value #CNN_MIN_SIDE} pixels on a side
+     */
+    public static MultiLayerConfiguration cnn(ImageShape shape, int nOut, double learningRate, long seed,
+                                              boolean classification) {
+        if (shape.height() < CNN_MIN_SIDE || shape.width() < CNN_MIN_SIDE) {
+            throw new IllegalArgumentException("The cnn preset needs images of at least " + CNN_MIN_SIDE + "x"
+                    + CNN_MIN_SIDE + " pixels but the shape is " + shape + " (channels,height,width)");
+        }
+        return new NeuralNetConfiguration.Builder()
+                .seed(seed)
+                .dataType(DataType.FLOAT)
+                .weightInit(WeightInit.RELU)
+                .updater(new Adam(learningRate))
+                .convolutionMode(ConvolutionMode.Same)
+                .list()
+                .layer(new ConvolutionLayer.Builder(5, 5).nOut(20).activation(Activation.RELU).build())
+                .layer(new SubsamplingLayer.Builder(SubsamplingLayer.PoolingType.MAX).kernelSize(2, 2).stride(2, 2).build())
+                .layer(new ConvolutionLayer.Builder(5, 5).nOut(50).activation(Activation.RELU).build())
+                .layer(new SubsamplingLayer.Builder(SubsamplingLayer.PoolingType.MAX).kernelSize(2, 2).stride(2, 2).build())
+                .layer(new DenseLayer.Builder().nOut(500).activation(Activation.RELU).build())
+                .layer(output(500, nOut, classification))
+                .setInputType(InputType.convolutional(shape.height(), shape.width(), shape.channels()))
+                .build();
+    }
+
+    private static OutputLayer output(int nIn, int nOut, boolean classification) {
+        return classification
+                ? new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).nIn(nIn).nOut(nOut)
+                        .activation(Activation.SOFTMAX).weightInit(WeightInit.XAVIER).build()
+                : new OutputLayer.Builder(LossFunctions.LossFunction.MSE).nIn(nIn).nOut(nOut)
+                        .activation(Activation.IDENTITY).weightInit(WeightInit.XAVIER).build();
     }
 }

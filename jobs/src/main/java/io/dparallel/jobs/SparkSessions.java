@@ -1,0 +1,31 @@
+package io.dparallel.jobs;
+
+import org.apache.spark.SparkConf;
+import org.apache.spark.sql.SparkSession;
+
+/** Builds the jobs' Spark session: on the master spark-submit chose, the one given, or embedded local Spark. */
+final class SparkSessions {
+
+    private SparkSessions() {
+    }
+
+    /**
+     * @param appName    the application name
+     * @param master     the master, or {@code null} for spark-submit's, else embedded {@code local[localSlots]}
+     * @param localSlots task slots of embedded local Spark ({@code *}: one per core)
+     */
+    static SparkSession start(String appName, String master, String localSlots) {
+        SparkConf conf = new SparkConf().setAppName(appName);
+        if (master != null) {
+            conf.setMaster(master);
+        } else if (!conf.contains("spark.master")) {
+            conf.setMaster("local[" + localSlots + "]")
+                    .set("spark.ui.enabled", "false")
+                    .set("spark.driver.host", "127.0.0.1")
+                    .set("spark.driver.bindAddress", "127.0.0.1")
+                    // Small data on few cores: Spark's default of 200 shuffle partitions is mostly overhead.
+                    .set("spark.sql.shuffle.partitions", "8");
+        }
+        return SparkSession.builder().config(conf).getOrCreate();
+    }
+}

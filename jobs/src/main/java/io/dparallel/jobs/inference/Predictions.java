@@ -1,0 +1,149 @@
+package io.dparallel.jobs.inference;
+
+import io.dparallel.jobs.models.ModelInfo;
+import io.dparallel.spark.data.DataProfile;
+import io.dparallel.spark.data.RowConverter;
+import io.dparallel.spark.data.Standardization;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.ml.linalg.SQLDataTypes;
+import org.apache.spark.ml.linalg.Vectors;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.functions;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructField;
+import org.apache.spark.sql.types.StructType;
+import org.deeplearning4j.nn.api.Model;
+
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+
+/**
+ * Predictions of a network for every row of a DataFrame, computed on the executors (each task on its device):
+ * the chosen key columns of the input, then
+ * <ul>
+ *   <li>classification: {@code prediction} (int, the most probable class), {@code predicted_label} (string, when
+ *       the classes have names) and {@code probability} (a Spark ML vector of the class probabilities);</li>
+ *   <li>regression: {@code prediction}, a double for one output or a Spark ML vector for several.</li>
+ * </ul>
+ */
+public final class Predictions {
+
+    /** Column of the predicted class index, or of the predicted value(s). */
+    public static final String PREDICTION = "prediction";
+    /** Column of the predicted class name. */
+    public static final String PREDICTED_LABEL = "predicted_label";
+    /** Column of the class probabilities. */
+    public static final String PROBABILITY = "probability";
+
+    private Predictions() {
+    }
+
+    /**
+     * The predictions for {@code data} (lazily: nothing runs until the result is used).
+     *
+     * @param network      the trained network
+     * @param info         what the network expects and gives
+     * @param scaling      the standardization the network was trained with, or {@code null}
+     * @param data         rows validated into {@code profile} (features only)
+     * @param profile      what validation found
+     * @param keyColumns   input columns copied to the output, in this order
+     * @param rowsPerBatch rows a task feeds the network at once
+     */
+    public static Dataset<Row> predict(Model network, ModelInfo info, Standardization scaling, Dataset<Row> data,
+                                       DataProfile profile, List<String> keyColumns, int rowsPerBatch) {
+        int classes = info.classification() ? info.outputs() : 0;
+        int outputs = info.outputs();
+        List<String> names = info.classNames();
+        List<Column> selected = new ArrayList<>();
+        keyColumns.forEach(name -> selected.add(functions.col(name)));
+        profile.columns().featureColumns().forEach(name -> selected.add(functions.col(name)));
+        Dataset<Row> rows = data.select(selected.toArray(new Column[0]));
+        RowConverter converter = RowConverter.featuresOnly(profile, rows.schema(), scaling);
+
+        List<StructField> fields = new ArrayList<>();
+        for (String key : keyColumns) {
+            fields.add(rows.schema().apply(key));
+        }
+        if (classes > 0) {
+            fields.add(DataTypes.createStructField(PREDICTION, DataTypes.IntegerType, false));
+            if (!names.isEmpty()) {
+                fields.add(DataTypes.createStructField(PREDICTED_LABEL, DataTypes.StringType, false));
+            }
+            fields.add(DataTypes.createStructField(PROBABILITY, SQLDataTypes.VectorType(), false));
+        } else {
+            fields.add(DataTypes.createStructField(PREDICTION,
+                    outputs == 1 ? DataTypes.DoubleType : SQLDataTypes.VectorType(), false));
+        }
+        StructType schema = DataTypes.createStructType(fields);
+
+        JavaSparkContext sc = JavaSparkContext.fromSparkContext(data.sparkSession().sparkContext());
+        ExecutorModel shipped = ExecutorModel.of(sc, network);
+        int keys = keyColumns.size();
+        JavaRDD<Row> predicted = rows.javaRDD().mapPartitions(partition -> new Iterator<Row>() {
+            private Model model;
+            private final List<Row> chunk = new ArrayList<>(rowsPerBatch);
+            private final List<Row> out = new ArrayList<>(rowsPerBatch);
+            private int next;
+
+            @Override
+            public boolean hasNext() {
+                return next < out.size() || partition.hasNext();
+            }
+
+            @Override
+            public Row next() {
+                if (next == out.size()) {
+                    fill();
+                }
+                return out.get(next++);
+            }
+
+            private void fill() {
+                if (model == null) {
+                    model = shipped.buildInTask();
+                }
+                chunk.clear();
+                out.clear();
+                next = 0;
+                while (chunk.size() < rowsPerBatch && partition.hasNext()) {
+                    chunk.add(partition.next());
+                }
+                double[][] output = ExecutorModel.output(model, converter.features(chunk)).toDoubleMatrix();
+                for (int r = 0; r < chunk.size(); r++) {
+                    Object[] values = new Object[keys + (classes > 0 ? (names.isEmpty() ? 2 : 3) : 1)];
+                    for (int k = 0; k < keys; k++) {
+                        values[k] = chunk.get(r).get(k);
+                    }
+                    double[] row = output[r];
+                    if (classes > 0) {
+                        int best = argmax(row);
+                        values[keys] = best;
+                        if (!names.isEmpty()) {
+                            values[keys + 1] = names.get(best);
+                        }
+                        values[values.length - 1] = Vectors.dense(row);
+                    } else {
+                        values[keys] = outputs == 1 ? (Object) row[0] : Vectors.dense(row);
+                    }
+                    out.add(RowFactory.create(values));
+                }
+            }
+        });
+        return data.sparkSession().createDataFrame(predicted, schema);
+    }
+
+    private static int argmax(double[] values) {
+        int best = 0;
+        for (int i = 1; i < values.length; i++) {
+            if (values[i] > values[best]) {
+                best = i;
+            }
+        }
+        return best;
+    }
+}

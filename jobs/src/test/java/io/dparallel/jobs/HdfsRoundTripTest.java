@@ -1,0 +1,114 @@
+package io.dparallel.jobs;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.dparallel.core.config.TrainingConfig;
+import io.dparallel.jobs.models.ModelBundle;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.apache.hadoop.hdfs.MiniDFSCluster;
+import org.apache.spark.sql.SparkSession;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.deeplearning4j.util.ModelSerializer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.ByteArrayOutputStream;
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * A real HDFS (MiniDFSCluster: NameNode and DataNode in this JVM): Parquet written there, trained on from
+ * {@code hdfs://}, the model written back there and loaded from there, then evaluated and predicted with.
+ */
+class HdfsRoundTripTest {
+
+    @TempDir
+    static java.nio.file.Path dir;
+    private static MiniDFSCluster hdfs;
+    private static SparkSession spark;
+    private static String base;
+
+    @BeforeAll
+    static void start() throws Exception {
+        Configuration conf = new Configuration();
+        conf.set(MiniDFSCluster.HDFS_MINIDFS_BASEDIR, dir.resolve("hdfs").toString());
+        hdfs = new MiniDFSCluster.Builder(conf).numDataNodes(1).build();
+        hdfs.waitActive();
+        base = "hdfs://localhost:" + hdfs.getNameNodePort();
+        spark = TestSpark.start("HdfsRoundTripTest");
+    }
+
+    @AfterAll
+    static void stop() {
+        if (spark != null) {
+            spark.stop();
+        }
+        if (hdfs != null) {
+            hdfs.shutdown();
+        }
+    }
+
+    @Test
+    void trainsFromHdfsWritesTheModelThereAndLoadsIt() throws Exception {
+        TestData.blobs(spark, 384, 3, 4, 21, 0).write().parquet(base + "/data/train");
+        TestData.blobs(spark, 96, 3, 4, 22, 1000).write().parquet(base + "/data/validation");
+        PrintStream out = new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8);
+
+        TrainJob.Outcome outcome = TrainJob.run(spark, new TrainJob.Options(base + "/data/train",
+                base + "/data/validation", 0, List.of("features"), "label", null, 0, null, "mlp", 0.01, true, true,
+                TrainingConfig.builder().numWorkers(2).batchSizePerWorker(16).averagingFrequency(4).epochs(2)
+                        .threadsPerWorker(1).build(), base + "/runs/r1", false), out);
+
+        FileSystem fs = FileSystem.get(URI.create(base), new Configuration());
+        assertThat(outcome.output()).isEqualTo(base + "/runs/r1");
+        assertThat(Arrays.stream(fs.listStatus(new Path(base + "/runs"))).map(s -> s.getPath().getName()))
+                .containsExactly("r1");
+        assertThat(Arrays.stream(fs.listStatus(new Path(base + "/runs/r1"))).map(FileStatus::getPath).map(Path::getName))
+                .containsExactlyInAnyOrder("model.zip", "metrics.json", "history.csv", "report.json", "loss.png",
+                        "accuracy.png");
+
+        // Plain DL4J straight from an HDFS stream: the parameters the job trained.
+        MultiLayerNetwork loaded;
+        try (InputStream in = fs.open(new Path(base + "/runs/r1/model.zip"))) {
+            loaded = ModelSerializer.restoreMultiLayerNetwork(in, false);
+        }
+        assertThat(loaded.params()).isEqualTo(((MultiLayerNetwork) outcome.bundle().network()).params());
+        ModelBundle bundle = ModelBundle.load(base + "/runs/r1", spark.sparkContext().hadoopConfiguration());
+        assertThat(bundle.info().featureSize()).isEqualTo(4);
+        assertThat(bundle.info().outputs()).isEqualTo(3);
+        assertThat(bundle.standardization()).isEqualTo(outcome.bundle().standardization());
+
+        // Evaluate from HDFS to HDFS: the same accuracy training reported for the same data.
+        EvaluateJob.run(spark, new EvaluateJob.Options(base + "/runs/r1", base + "/data/validation", null, null,
+                base + "/runs/evaluation.json", false, 32), out);
+        ObjectMapper json = new ObjectMapper();
+        JsonNode evaluation;
+        JsonNode metrics;
+        try (InputStream in = fs.open(new Path(base + "/runs/evaluation.json"))) {
+            evaluation = json.readTree(in);
+        }
+        try (InputStream in = fs.open(new Path(base + "/runs/r1/metrics.json"))) {
+            metrics = json.readTree(in);
+        }
+        assertThat(evaluation.get("accuracy").asDouble()).isEqualTo(metrics.at("/metrics/accuracy").asDouble());
+        assertThat(evaluation.get("examples").asInt()).isEqualTo(96);
+
+        PredictJob.Outcome predicted = PredictJob.run(spark, new PredictJob.Options(base + "/runs/r1",
+                base + "/data/validation", base + "/runs/predictions", List.of("id"), null, false, 32), out);
+        assertThat(predicted.output()).isEqualTo(base + "/runs/predictions");
+        assertThat(spark.read().parquet(base + "/runs/predictions").columns())
+                .containsExactly("id", "prediction", "probability");
+        assertThat(spark.read().parquet(base + "/runs/predictions").count()).isEqualTo(96);
+    }
+}
