@@ -227,7 +227,6 @@ public final class SparkTrainer {
         try (AveragingServer server = new AveragingServer(bindAddress(), config.numWorkers(), runId)) {
             ModelState state = driverReplica.captureState(config.averageUpdaterState());
             MemoryBudget.requireDriverHeap(state.payloadBytes(), Runtime.getRuntime().maxMemory());
-            ModelState spare = emptyLike(state);
             WeightedAverage sum = new WeightedAverage();
             int iteration = from.iteration();
             long globalRound = (long) from.epoch() * plan.roundsPerEpoch() + from.round();
@@ -251,20 +250,20 @@ public final class SparkTrainer {
                         RoundAssignment assignment = new RoundAssignment(epoch, round, iteration, roundSeed(epoch, round, plan),
                                 plan.firstMinibatchOfRound(round), plan.minibatchesInRound(round));
                         sum.clear();
-                        List<WorkerRoundReport> workers = epochRun.runRound(assignment, state, sum, spare);
+                        List<WorkerRoundReport> workers = epochRun.runRound(assignment, state, sum);
                         long averageStarted = System.nanoTime();
                         checkRound(workers, devices, report, lastCheckpoint);
-                        ModelState averaged = sum.averageInto(spare);
-                        requireFinite(averaged, epoch, round, workers, lastCheckpoint);
-                        spare = state;
-                        state = averaged;
+                        // The round succeeded, so its start state is no longer needed: average into it in place.
+                        // The driver holds two state-sized buffers (this one and the sum), whatever numWorkers is.
+                        sum.averageInto(state);
+                        requireFinite(state, epoch, round, workers, lastCheckpoint);
                         iteration += assignment.minibatches();
                         globalRound++;
                         long ended = System.nanoTime();
                         RoundPhases phases = new RoundPhases(epochRun.startMillis, epochRun.sendMillis, epochRun.collectMillis,
                                 (ended - averageStarted) / 1e6);
                         double lossSum = workers.stream().mapToDouble(WorkerRoundReport::lossSum).sum();
-                        RoundSummary summary = new RoundSummary(epoch, round, (ended - started) / 1_000_000,
+                        RoundSummary summary = new RoundSummary(epoch, round, Math.round((ended - started) / 1e6),
                                 sum.examples(), lossSum / sum.examples(), workers, phases);
                         report.addRound(summary);
                         for (ProgressListener listener : listeners) {
@@ -417,8 +416,8 @@ public final class SparkTrainer {
             this.epoch = epoch;
         }
 
-        List<WorkerRoundReport> runRound(RoundAssignment assignment, ModelState start, WeightedAverage sum,
-                                         ModelState receive) throws InterruptedException, ExecutionException {
+        List<WorkerRoundReport> runRound(RoundAssignment assignment, ModelState start, WeightedAverage sum)
+                throws InterruptedException, ExecutionException {
             startMillis = 0;
             while (true) {
                 if (!connected) {
@@ -430,7 +429,7 @@ public final class SparkTrainer {
                     long started = System.nanoTime();
                     server.sendRound(assignment, start);
                     long sent = System.nanoTime();
-                    List<WorkerRoundReport> reports = server.collectInto(sum, receive, job::isDone);
+                    List<WorkerRoundReport> reports = server.collectInto(sum, job::isDone);
                     sendMillis = (sent - started) / 1e6;
                     collectMillis = (System.nanoTime() - sent) / 1e6;
                     return reports;
@@ -485,11 +484,6 @@ public final class SparkTrainer {
         }
         double seconds = millis / 1000.0;
         return new EpochSummary(epoch, lossSum / examples, examples, seconds, seconds == 0 ? 0 : examples / seconds);
-    }
-
-    private static ModelState emptyLike(ModelState state) {
-        return new ModelState(new float[state.parameters().length],
-                state.hasUpdaterState() ? new float[state.updaterState().length] : null);
     }
 
     /** The address executors reach the driver at: Spark's own driver bind address. */

@@ -54,6 +54,63 @@ public final class WeightedAverage implements Serializable {
         return this;
     }
 
+    /** Supplies a streamed state's floats, chunk by chunk. */
+    @FunctionalInterface
+    public interface FloatSource {
+        /** Reads exactly {@code count} floats into {@code into[0..count)}. */
+        void readFully(float[] into, int count) throws java.io.IOException;
+    }
+
+    /**
+     * Adds a state that arrives as a stream (parameters, then updater state) without ever holding it whole:
+     * each chunk is added to the sums as it is read, so averaging needs no receive buffer. The shape is
+     * checked before anything is added; if the source fails midway, the sums are partial and must be
+     * {@link #clear() cleared}.
+     *
+     * @param exampleCount     the state's weight; with 0 the floats are read and dropped
+     * @param parameterLength  number of parameters that follow
+     * @param updaterLength    number of updater-state floats that follow, or -1 for none
+     * @param source           the floats
+     * @param chunk            scratch space for one chunk (its length is the chunk size)
+     */
+    public WeightedAverage addStreamed(long exampleCount, int parameterLength, int updaterLength, FloatSource source,
+                                       float[] chunk) throws java.io.IOException {
+        if (exampleCount < 0) {
+            throw new IllegalArgumentException("exampleCount is " + exampleCount + " but must be >= 0");
+        }
+        if (parameterLength < 0) {
+            throw new IllegalArgumentException("parameterLength is " + parameterLength + " but must be >= 0");
+        }
+        requireShape(parameterLength, updaterLength);
+        if (exampleCount > 0 && contributions == 0) {
+            parameterSum = zeroed(parameterSum, parameterLength);
+            updaterSum = updaterLength >= 0 ? zeroed(updaterSum, updaterLength) : null;
+        }
+        float weight = exampleCount;
+        streamInto(exampleCount > 0 ? parameterSum : null, parameterLength, weight, source, chunk);
+        if (updaterLength >= 0) {
+            streamInto(exampleCount > 0 ? updaterSum : null, updaterLength, weight, source, chunk);
+        }
+        if (exampleCount > 0) {
+            examples += exampleCount;
+            contributions++;
+        }
+        return this;
+    }
+
+    private static void streamInto(float[] sum, int length, float weight, FloatSource source, float[] chunk)
+            throws java.io.IOException {
+        for (int offset = 0; offset < length; offset += chunk.length) {
+            int n = Math.min(chunk.length, length - offset);
+            source.readFully(chunk, n);
+            if (sum != null) {
+                for (int i = 0; i < n; i++) {
+                    sum[offset + i] += weight * chunk[i];
+                }
+            }
+        }
+    }
+
     /**
      * Adds another partial sum into this one. {@code other} is left unchanged.
      *
@@ -80,16 +137,21 @@ public final class WeightedAverage implements Serializable {
 
     /** Checks before touching the sums, so that a rejected state leaves them unchanged. */
     private void requireSameShape(float[] parameters, float[] updaterState) {
+        requireShape(parameters.length, updaterState == null ? -1 : updaterState.length);
+    }
+
+    /** The same check by lengths (an updater length of -1 means no updater state). */
+    private void requireShape(int parameterLength, int updaterLength) {
         if (contributions == 0) {
             return;
         }
-        requireLength("parameters", parameters.length, parameterSum.length);
-        if ((updaterSum == null) != (updaterState == null)) {
-            throw new IllegalArgumentException("Cannot average a state " + (updaterState != null ? "with" : "without")
+        requireLength("parameters", parameterLength, parameterSum.length);
+        if ((updaterSum == null) != (updaterLength < 0)) {
+            throw new IllegalArgumentException("Cannot average a state " + (updaterLength >= 0 ? "with" : "without")
                     + " updater state into states " + (updaterSum == null ? "without" : "with") + " it");
         }
-        if (updaterState != null) {
-            requireLength("updaterState", updaterState.length, updaterSum.length);
+        if (updaterLength >= 0) {
+            requireLength("updaterState", updaterLength, updaterSum.length);
         }
     }
 

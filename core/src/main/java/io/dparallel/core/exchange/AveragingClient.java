@@ -60,13 +60,10 @@ public final class AveragingClient {
                     throw new IOException("Unexpected message type " + type + " from the driver");
                 }
                 RoundAssignment assignment = WireFormat.readAssignment(in);
-                float[] parameters = WireFormat.readFloats(in, buffer.parameters(), scratch);
-                float[] updater = WireFormat.readFloats(in, buffer.updaterState(), scratch);
-                buffer = new ModelState(parameters, updater);
+                buffer = WireFormat.readState(in, buffer, scratch);
                 WorkerRoundResult result = work.train(assignment, buffer);
                 WireFormat.writeReport(out, result.report());
-                WireFormat.writeFloats(out, result.state().parameters(), scratch);
-                WireFormat.writeFloats(out, result.state().updaterState(), scratch);
+                WireFormat.writeState(out, result.state(), scratch);
                 out.flush();
                 rounds++;
             }

@@ -32,8 +32,9 @@ import java.util.function.BooleanSupplier;
  * payload moves, more than a whole round of a small model. Here a round costs one message each way.
  *
  * <p>Results are read in worker order, so the sum is computed in the same order every time (bitwise
- * reproducible), and a worker that finishes early simply waits in its socket buffer: the driver holds the
- * start state, the running sum and one receive buffer, never all the workers' states.
+ * reproducible), and a worker that finishes early simply waits in its socket buffer. Each result is added to
+ * the running sum chunk by chunk as it is read: the driver holds the start state and the running sum, never
+ * a worker's whole state, whatever the number of workers.
  *
  * <p>Connections must present the run's token; only numbers and short strings are read from them.
  * Not thread-safe: one driver thread drives the rounds; an internal thread accepts connections.
@@ -53,6 +54,7 @@ public final class AveragingServer implements Closeable {
     private final Map<Integer, Connection> pending = new HashMap<>();
     private final Connection[] active;
     private final byte[] scratch = WireFormat.scratch();
+    private final float[] chunk = WireFormat.chunk();
     private boolean closed;
 
     /**
@@ -117,8 +119,7 @@ public final class AveragingServer implements Closeable {
             try {
                 DataOutputStream out = active[w].out;
                 WireFormat.writeAssignment(out, assignment);
-                WireFormat.writeFloats(out, start.parameters(), scratch);
-                WireFormat.writeFloats(out, start.updaterState(), scratch);
+                WireFormat.writeState(out, start, scratch);
                 out.flush();
             } catch (IOException e) {
                 throw new WorkerLostException(w, "sending round " + assignment.round(), e);
@@ -128,14 +129,13 @@ public final class AveragingServer implements Closeable {
 
     /**
      * Reads every worker's result in worker order and adds its state, weighted by its examples, to
-     * {@code sum}.
+     * {@code sum} chunk by chunk as it arrives: no worker's state is ever held whole on the driver.
      *
      * @param sum      the running sum to add to (normally empty)
-     * @param receive  a buffer of the state's shape to read into, reused for every worker
      * @param jobEnded true once the Spark job has ended
      * @return the workers' reports, by worker index
      */
-    public List<WorkerRoundReport> collectInto(WeightedAverage sum, ModelState receive, BooleanSupplier jobEnded)
+    public List<WorkerRoundReport> collectInto(WeightedAverage sum, BooleanSupplier jobEnded)
             throws WorkerLostException {
         List<WorkerRoundReport> reports = new ArrayList<>(workers);
         for (int w = 0; w < workers; w++) {
@@ -147,9 +147,7 @@ public final class AveragingServer implements Closeable {
                     throw new IOException("expected a result but got message type " + type);
                 }
                 WorkerRoundReport report = WireFormat.readReport(connection.in);
-                float[] parameters = WireFormat.readFloats(connection.in, receive.parameters(), scratch);
-                float[] updater = WireFormat.readFloats(connection.in, receive.updaterState(), scratch);
-                sum.add(new ModelState(parameters, updater), report.examples());
+                WireFormat.addState(connection.in, sum, report.examples(), scratch, chunk);
                 reports.add(report);
             } catch (IOException e) {
                 throw new WorkerLostException(w, "collecting its result", e);

@@ -1,5 +1,7 @@
 package io.dparallel.core.exchange;
 
+import io.dparallel.core.averaging.ModelState;
+import io.dparallel.core.averaging.WeightedAverage;
 import io.dparallel.core.device.DeviceIdentity;
 import io.dparallel.core.report.WorkerRoundReport;
 
@@ -95,13 +97,53 @@ final class WireFormat {
                 in.readLong(), in.readInt(), in.readDouble(), in.readLong(), in.readLong(), in.readBoolean());
     }
 
-    /** Writes a length (-1 for {@code null}) and the floats, in chunks through one scratch buffer. */
-    static void writeFloats(DataOutputStream out, float[] values, byte[] scratch) throws IOException {
-        if (values == null) {
-            out.writeInt(-1);
-            return;
+    /**
+     * Writes a state: both lengths first (the updater's -1 when there is none), so that a reader can check the
+     * shape before it reads a value, then the parameters and the updater state.
+     */
+    static void writeState(DataOutputStream out, ModelState state, byte[] scratch) throws IOException {
+        out.writeInt(state.parameters().length);
+        out.writeInt(state.hasUpdaterState() ? state.updaterState().length : -1);
+        writeFloats(out, state.parameters(), scratch);
+        if (state.hasUpdaterState()) {
+            writeFloats(out, state.updaterState(), scratch);
         }
-        out.writeInt(values.length);
+    }
+
+    /** Reads a state written by {@link #writeState} into {@code target}'s arrays when their lengths fit. */
+    static ModelState readState(DataInputStream in, ModelState target, byte[] scratch) throws IOException {
+        int parameterLength = readLength(in);
+        int updaterLength = in.readInt();
+        float[] parameters = target.parameters().length == parameterLength ? target.parameters() : new float[parameterLength];
+        readFloats(in, parameters, parameterLength, scratch);
+        float[] updater = null;
+        if (updaterLength >= 0) {
+            updater = target.updaterState() != null && target.updaterState().length == updaterLength
+                    ? target.updaterState() : new float[updaterLength];
+            readFloats(in, updater, updaterLength, scratch);
+        }
+        return new ModelState(parameters, updater);
+    }
+
+    /** Adds a state written by {@link #writeState} to {@code sum} chunk by chunk, weighted by {@code examples}. */
+    static void addState(DataInputStream in, WeightedAverage sum, long examples, byte[] scratch, float[] chunk)
+            throws IOException {
+        int parameterLength = readLength(in);
+        int updaterLength = in.readInt();
+        sum.addStreamed(examples, parameterLength, updaterLength, (into, count) -> readFloats(in, into, count, scratch),
+                chunk);
+    }
+
+    private static int readLength(DataInputStream in) throws IOException {
+        int length = in.readInt();
+        if (length < 0) {
+            throw new IOException("A state's parameter length is " + length);
+        }
+        return length;
+    }
+
+    /** Writes the floats, in chunks through one scratch buffer. */
+    private static void writeFloats(DataOutputStream out, float[] values, byte[] scratch) throws IOException {
         FloatBuffer view = ByteBuffer.wrap(scratch).order(ByteOrder.BIG_ENDIAN).asFloatBuffer();
         for (int from = 0; from < values.length; from += CHUNK_FLOATS) {
             int n = Math.min(CHUNK_FLOATS, values.length - from);
@@ -111,26 +153,20 @@ final class WireFormat {
         }
     }
 
-    /**
-     * Reads a float array written by {@link #writeFloats} into {@code target} when it has the right length
-     * (else into a new array).
-     *
-     * @return the array read into, or {@code null} when the sender wrote none
-     */
-    static float[] readFloats(DataInputStream in, float[] target, byte[] scratch) throws IOException {
-        int length = in.readInt();
-        if (length < 0) {
-            return null;
-        }
-        float[] values = target != null && target.length == length ? target : new float[length];
+    /** Reads {@code count} floats into {@code into[0..count)}, in chunks through one scratch buffer. */
+    private static void readFloats(DataInputStream in, float[] into, int count, byte[] scratch) throws IOException {
         FloatBuffer view = ByteBuffer.wrap(scratch).order(ByteOrder.BIG_ENDIAN).asFloatBuffer();
-        for (int from = 0; from < length; from += CHUNK_FLOATS) {
-            int n = Math.min(CHUNK_FLOATS, length - from);
+        for (int from = 0; from < count; from += CHUNK_FLOATS) {
+            int n = Math.min(CHUNK_FLOATS, count - from);
             in.readFully(scratch, 0, 4 * n);
             view.clear();
-            view.get(values, from, n);
+            view.get(into, from, n);
         }
-        return values;
+    }
+
+    /** Scratch space for one chunk of floats as they are added to a sum. */
+    static float[] chunk() {
+        return new float[CHUNK_FLOATS];
     }
 
     static byte[] scratch() {

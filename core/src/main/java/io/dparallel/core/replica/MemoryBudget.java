@@ -7,9 +7,9 @@ import java.util.Locale;
  * large for the configured memory fails with the setting to raise rather than a bare OutOfMemoryError
  * rounds into the run.
  *
- * <p>Where the memory goes: the driver keeps three copies of the model state (parameters plus updater
- * state) on its Java heap while averaging (the round's start state, the running sum and one receive
- * buffer). Each replica keeps its parameters, their gradients and the updater state in ND4J's off-heap
+ * <p>Where the memory goes: the driver keeps two copies of the model state (parameters plus updater
+ * state) on its Java heap while averaging (the round's start state and the running sum; results are added
+ * chunk by chunk as they arrive). Each replica keeps its parameters, their gradients and the updater state in ND4J's off-heap
  * memory, which JavaCPP caps at {@code org.bytedeco.javacpp.maxbytes} (by default the JVM's maximum heap).
  * Activations come on top and depend on the batch size, so the replica check is a lower bound.
  */
@@ -24,7 +24,7 @@ public final class MemoryBudget {
 
     /** Java heap the driver needs to average a state of {@code stateBytes}. */
     public static long driverHeapNeeded(long stateBytes) {
-        return 3 * stateBytes + DRIVER_MARGIN_BYTES;
+        return 2 * stateBytes + DRIVER_MARGIN_BYTES;
     }
 
     /** Off-heap bytes one replica needs at least: parameters, gradients and updater state. */
@@ -41,8 +41,8 @@ public final class MemoryBudget {
         long needed = driverHeapNeeded(stateBytes);
         if (needed > maxHeap) {
             throw new IllegalStateException(String.format(Locale.ROOT,
-                    "The model state is %d MB and averaging it needs about %d MB of driver heap (start state, running "
-                            + "sum and receive buffer, plus %d MB) but the driver's maximum heap is %d MB: raise "
+                    "The model state is %d MB and averaging it needs about %d MB of driver heap (start state and "
+                            + "running sum, plus %d MB) but the driver's maximum heap is %d MB: raise "
                             + "spark.driver.memory (spark-submit --driver-memory; DPARALLEL_DRIVER_MEMORY for bin/dparallel)",
                     stateBytes / MB, needed / MB, DRIVER_MARGIN_BYTES / MB, maxHeap / MB));
         }

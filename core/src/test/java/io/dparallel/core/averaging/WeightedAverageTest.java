@@ -268,4 +268,65 @@ class WeightedAverageTest {
         assertThat(sum.examples()).isEqualTo(1L);
         assertThat(sum.average().parameters()).containsExactly(new float[]{1f, 2f}, TOL);
     }
+
+    /** Feeds the values of {@code values} in order, as a socket would. */
+    private static WeightedAverage.FloatSource source(float... values) {
+        int[] position = {0};
+        return (into, count) -> {
+            System.arraycopy(values, position[0], into, 0, count);
+            position[0] += count;
+        };
+    }
+
+    @Test
+    void streamedStatesAverageLikeWholeOnesWhateverTheChunkSize() throws java.io.IOException {
+        // Parameters {1,2,3} + updater {4,5} weight 1, then {3,6,9} + {0,1} weight 3: mean {2.5,5,7.5} and {1,2}.
+        for (int chunkSize : new int[]{1, 2, 64}) {
+            WeightedAverage streamed = new WeightedAverage()
+                    .addStreamed(1, 3, 2, source(1f, 2f, 3f, 4f, 5f), new float[chunkSize])
+                    .addStreamed(3, 3, 2, source(3f, 6f, 9f, 0f, 1f), new float[chunkSize]);
+            ModelState average = streamed.average();
+            assertThat(average.parameters()).containsExactly(2.5f, 5f, 7.5f);
+            assertThat(average.updaterState()).containsExactly(1f, 2f);
+            assertThat(streamed.examples()).isEqualTo(4);
+        }
+    }
+
+    @Test
+    void aStreamedStateWithZeroExamplesIsReadButNotAdded() throws java.io.IOException {
+        int[] read = {0};
+        WeightedAverage sum = new WeightedAverage().addStreamed(2, 2, -1, source(1f, 1f), new float[8]);
+        sum.addStreamed(0, 2, -1, (into, count) -> read[0] += count, new float[8]);
+        assertThat(read[0]).isEqualTo(2);
+        assertThat(sum.average().parameters()).containsExactly(1f, 1f);
+        assertThat(sum.average().hasUpdaterState()).isFalse();
+    }
+
+    @Test
+    void aStreamedStateOfAnotherShapeIsRefusedBeforeAnythingIsRead() throws java.io.IOException {
+        WeightedAverage sum = new WeightedAverage().addStreamed(1, 2, 1, source(1f, 2f, 3f), new float[8]);
+        int[] read = {0};
+        assertThatThrownBy(() -> sum.addStreamed(1, 3, 1, (into, count) -> read[0] += count, new float[8]))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("parameters of length 3 with parameters of length 2");
+        assertThatThrownBy(() -> sum.addStreamed(1, 2, -1, (into, count) -> read[0] += count, new float[8]))
+                .hasMessageContaining("without updater state into states with it");
+        assertThat(read[0]).isZero();
+        assertThat(sum.average().parameters()).containsExactly(1f, 2f);
+    }
+
+    @Test
+    void averagingIntoAnExistingStateOverwritesItsArrays() {
+        WeightedAverage sum = new WeightedAverage().add(state(new float[]{2f, 4f}, new float[]{6f}), 1)
+                .add(state(new float[]{4f, 8f}, new float[]{0f}), 1);
+        ModelState target = state(new float[]{9f, 9f}, new float[]{9f});
+        float[] parameters = target.parameters();
+
+        assertThat(sum.averageInto(target)).isSameAs(target);
+        assertThat(parameters).containsExactly(3f, 6f);
+        assertThat(target.updaterState()).containsExactly(3f);
+        sum.clear();
+        assertThat(sum.examples()).isZero();
+        assertThatThrownBy(sum::average).isInstanceOf(IllegalStateException.class);
+    }
 }

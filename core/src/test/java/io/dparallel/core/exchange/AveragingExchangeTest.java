@@ -71,12 +71,11 @@ class AveragingExchangeTest {
 
             ModelState state = new ModelState(new float[]{1f, 2f}, new float[]{5f});
             WeightedAverage sum = new WeightedAverage();
-            ModelState receive = new ModelState(new float[2], new float[1]);
             for (int round = 0; round < 2; round++) {
                 sum.clear();
                 RoundAssignment assignment = new RoundAssignment(0, round, 7 * round, 99L, round * 3, 3);
                 server.sendRound(assignment, state);
-                List<WorkerRoundReport> reports = server.collectInto(sum, receive, () -> false);
+                List<WorkerRoundReport> reports = server.collectInto(sum, () -> false);
                 assertThat(reports).extracting(WorkerRoundReport::worker).containsExactly(0, 1, 2);
                 assertThat(reports).extracting(WorkerRoundReport::examples).containsExactly(10L, 20L, 30L);
                 state = sum.averageInto(new ModelState(new float[2], new float[1]));
@@ -136,7 +135,7 @@ class AveragingExchangeTest {
             server.awaitWorkers(() -> false, 10_000);
             WeightedAverage sum = new WeightedAverage();
             server.sendRound(assignment, start);
-            server.collectInto(sum, new ModelState(new float[3], new float[3]), () -> false);
+            server.collectInto(sum, () -> false);
             clean = sum.average().parameters();
             server.endEpoch();
         }
@@ -153,9 +152,8 @@ class AveragingExchangeTest {
             }
             server.awaitWorkers(() -> false, 10_000);
             WeightedAverage sum = new WeightedAverage();
-            ModelState receive = new ModelState(new float[3], new float[3]);
             server.sendRound(assignment, start);
-            assertThatThrownBy(() -> server.collectInto(sum, receive, () -> false))
+            assertThatThrownBy(() -> server.collectInto(sum, () -> false))
                     .isInstanceOf(WorkerLostException.class)
                     .hasMessageContaining("Lost worker 1")
                     .satisfies(e -> assertThat(((WorkerLostException) e).worker()).isEqualTo(1));
@@ -168,7 +166,7 @@ class AveragingExchangeTest {
             }
             server.awaitWorkers(() -> false, 10_000);
             server.sendRound(assignment, start);
-            server.collectInto(sum, receive, () -> false);
+            server.collectInto(sum, () -> false);
             assertThat(sum.average().parameters()).containsExactly(clean);
             assertThat(sum.examples()).isEqualTo(60);
             server.endEpoch();

@@ -11,14 +11,14 @@ class MemoryBudgetTest {
     private static final long MB = 1024 * 1024;
 
     @Test
-    void driverNeedsThreeStatesPlusAMargin() {
-        assertThat(MemoryBudget.driverHeapNeeded(100 * MB)).isEqualTo(364 * MB);
-        assertThatCode(() -> MemoryBudget.requireDriverHeap(100 * MB, 364 * MB)).doesNotThrowAnyException();
-        assertThatThrownBy(() -> MemoryBudget.requireDriverHeap(100 * MB, 363 * MB))
+    void driverNeedsTwoStatesPlusAMargin() {
+        assertThat(MemoryBudget.driverHeapNeeded(100 * MB)).isEqualTo(264 * MB);
+        assertThatCode(() -> MemoryBudget.requireDriverHeap(100 * MB, 264 * MB)).doesNotThrowAnyException();
+        assertThatThrownBy(() -> MemoryBudget.requireDriverHeap(100 * MB, 263 * MB))
                 .isInstanceOf(IllegalStateException.class)
                 .hasMessageContaining("model state is 100 MB")
-                .hasMessageContaining("about 364 MB of driver heap")
-                .hasMessageContaining("maximum heap is 363 MB")
+                .hasMessageContaining("about 264 MB of driver heap")
+                .hasMessageContaining("maximum heap is 263 MB")
                 .hasMessageContaining("spark.driver.memory");
     }
 
