@@ -103,17 +103,26 @@ final class Contenders {
         JavaRDD<DataSet> rdd = sc.parallelize(data.train(), workers).cache();
         rdd.count();
         HeapPeak.reset();
+        long[] evaluationBytes = {0};
+        long allocatedBefore = DriverAllocation.ofThisThread();
         TrainingResult<MultiLayerNetwork> result = new SparkTrainer(sc, config).addListener(new ProgressListener() {
             @Override
             public void epochFinished(EpochSummary epoch, RunReport report) {
+                long before = DriverAllocation.ofThisThread();
                 curve.add(report.trainSeconds(), accuracy(network, data.test()));
+                evaluationBytes[0] += DriverAllocation.ofThisThread() - before;
             }
         }).fit(network, rdd);
+        long trainerBytes = DriverAllocation.ofThisThread() - allocatedBefore - evaluationBytes[0];
         double peak = HeapPeak.peakMb();
         rdd.unpersist();
         RunReport report = result.report();
+        long stateBytes = 4L * 3 * network.numParams();
         return curve.measurement("c: dparallel", workers, report.totalExamples(), report.trainSeconds(), peak,
-                RoundTimes.describe(report));
+                RoundTimes.describe(report) + String.format(java.util.Locale.ROOT,
+                        "; the driver thread allocated %.1f MB in fit (evaluation excluded) for a state of %.1f MB "
+                                + "(parameters + Adam state): %.2fx", trainerBytes / 1048576.0, stateBytes / 1048576.0,
+                        (double) trainerBytes / stateBytes));
     }
 
     /** (d) Spark MLlib's MultilayerPerceptronClassifier (L-BFGS, full batch) with the same hidden layers. */
