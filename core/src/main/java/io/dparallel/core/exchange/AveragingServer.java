@@ -21,6 +21,10 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.function.BooleanSupplier;
 
 /**
@@ -55,6 +59,7 @@ public final class AveragingServer implements Closeable {
     private final Connection[] active;
     private final byte[] scratch = WireFormat.scratch();
     private final float[] chunk = WireFormat.chunk();
+    private final ExecutorService senders;
     private boolean closed;
 
     /**
@@ -70,6 +75,11 @@ public final class AveragingServer implements Closeable {
         this.token = token;
         this.workers = workers;
         this.active = new Connection[workers];
+        this.senders = Executors.newFixedThreadPool(workers, runnable -> {
+            Thread thread = new Thread(runnable, "dparallel-averaging-send");
+            thread.setDaemon(true);
+            return thread;
+        });
         this.acceptor = new Thread(this::acceptLoop, "dparallel-averaging-accept");
         this.acceptor.setDaemon(true);
         this.acceptor.start();
@@ -113,17 +123,36 @@ public final class AveragingServer implements Closeable {
         }
     }
 
-    /** Sends the round's assignment and start state to every active worker. */
+    /**
+     * Sends the round's assignment and start state to every active worker, to all of them at once (one
+     * thread per connection): sent one after the other, a large state would start the last worker late.
+     */
     public void sendRound(RoundAssignment assignment, ModelState start) throws WorkerLostException {
+        List<Future<?>> sends = new ArrayList<>(workers);
+        for (int w = 0; w < workers; w++) {
+            Connection connection = active[w];
+            sends.add(senders.submit(() -> {
+                WireFormat.writeAssignment(connection.out, assignment);
+                WireFormat.writeState(connection.out, start, connection.scratch);
+                connection.out.flush();
+                return null;
+            }));
+        }
+        WorkerLostException lost = null;
         for (int w = 0; w < workers; w++) {
             try {
-                DataOutputStream out = active[w].out;
-                WireFormat.writeAssignment(out, assignment);
-                WireFormat.writeState(out, start, scratch);
-                out.flush();
-            } catch (IOException e) {
-                throw new WorkerLostException(w, "sending round " + assignment.round(), e);
+                sends.get(w).get();
+            } catch (ExecutionException e) {
+                if (lost == null) {
+                    lost = new WorkerLostException(w, "sending round " + assignment.round(), e.getCause());
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new WorkerLostException(w, "sending round " + assignment.round() + " (interrupted)", e);
             }
+        }
+        if (lost != null) {
+            throw lost;
         }
     }
 
@@ -190,6 +219,7 @@ public final class AveragingServer implements Closeable {
             LOG.debug("Closing the averaging server", e);
         }
         acceptor.interrupt();
+        senders.shutdownNow();
         dropConnections();
         synchronized (pending) {
             closed = true;
@@ -291,6 +321,8 @@ public final class AveragingServer implements Closeable {
         final Socket socket;
         final DataInputStream in;
         final DataOutputStream out;
+        /** Each connection sends from its own thread, so each has its own scratch buffer. */
+        final byte[] scratch = WireFormat.scratch();
         int attempt;
 
         Connection(Socket socket) throws IOException {

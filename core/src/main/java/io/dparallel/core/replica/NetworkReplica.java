@@ -48,12 +48,24 @@ public final class NetworkReplica {
      * A network whose updater keeps no state (plain SGD) gives an empty updater array.
      */
     public ModelState captureState(boolean withUpdaterState) {
-        float[] parameters = copyOut(network.params());
+        return captureState(withUpdaterState, null);
+    }
+
+    /**
+     * Like {@link #captureState(boolean)}, but into {@code reuse}'s arrays when their lengths fit (fresh arrays
+     * otherwise): a worker captures its state every round, and for a large model a new copy each round is
+     * tens of megabytes of garbage.
+     *
+     * @param reuse a state whose arrays may be overwritten, or {@code null}
+     */
+    public ModelState captureState(boolean withUpdaterState, ModelState reuse) {
+        float[] parameters = copyOut(network.params(), reuse == null ? null : reuse.parameters());
         if (!withUpdaterState) {
             return new ModelState(parameters, null);
         }
         INDArray view = updaterStateView();
-        return new ModelState(parameters, view == null ? new float[0] : copyOut(view));
+        return new ModelState(parameters, view == null ? new float[0]
+                : copyOut(view, reuse == null ? null : reuse.updaterState()));
     }
 
     /**
@@ -118,11 +130,11 @@ public final class NetworkReplica {
         return array.data().asNio().order(ByteOrder.nativeOrder()).asFloatBuffer();
     }
 
-    private static float[] copyOut(INDArray array) {
+    private static float[] copyOut(INDArray array, float[] reuse) {
         if (!wholeFloatBuffer(array)) {
             return array.dup().data().asFloat();
         }
-        float[] out = new float[(int) array.length()];
+        float[] out = reuse != null && reuse.length == array.length() ? reuse : new float[(int) array.length()];
         floats(array).get(out);
         return out;
     }

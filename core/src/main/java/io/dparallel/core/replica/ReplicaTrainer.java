@@ -15,11 +15,16 @@ import java.util.Iterator;
  * <p>A trainer is built once per worker and executor and reused from round to round (the network is not
  * rebuilt); all its state between rounds is overwritten by {@link #trainRound}, so a reused trainer and a
  * fresh one give the same result (except for updater state when it is not averaged).
+ *
+ * <p>The state a round returns lives in arrays the next round reuses: send or copy it before calling
+ * {@link #trainRound} again. Not thread-safe.
  */
 public final class ReplicaTrainer {
 
     private final NetworkReplica replica;
     private final boolean averageUpdaterState;
+    /** The previous round's result, whose arrays the next capture reuses. */
+    private ModelState lastEnd;
 
     /**
      * @param spec                the network to build
@@ -78,7 +83,8 @@ public final class ReplicaTrainer {
             fitted++;
         }
         long fitEnd = System.nanoTime();
-        ModelState end = replica.captureState(averageUpdaterState);
+        ModelState end = replica.captureState(averageUpdaterState, lastEnd);
+        lastEnd = end;
         long busy = Math.round((fitEnd - fitStart) / 1e6);
         long setup = setupMillis + Math.round((fitStart - loadStart + System.nanoTime() - fitEnd) / 1e6);
         return new WorkerRoundResult(end, new WorkerRoundReport(epoch, round, worker, device, examples, fitted,
