@@ -3,6 +3,7 @@ package io.dparallel.jobs;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.dparallel.core.config.TrainingConfig;
+import io.dparallel.core.report.DeviceChart;
 import io.dparallel.core.report.ConsoleProgress;
 import io.dparallel.core.report.EpochSummary;
 import io.dparallel.core.report.ProgressListener;
@@ -71,7 +72,8 @@ import java.util.TreeMap;
  *       {@code devices} that trained ({@code host}, {@code device}, {@code examples});</li>
  *   <li>{@code history.csv}: per epoch, training loss, examples/s and the validation metrics;</li>
  *   <li>{@code loss.png} and, for classification with validation data, {@code accuracy.png};</li>
- *   <li>{@code report.json}: the full run report, per round and per worker.</li>
+ *   <li>{@code report.json}: the full run report, per round and per worker;</li>
+ *   <li>{@code report-devices.png}: a bar chart of the examples each device fitted.</li>
  * </ul>
  *
  * <p>Without {@code --data}, the shipped letter-recognition data are prepared into a local temporary directory
@@ -319,6 +321,7 @@ public final class TrainJob {
                 validationProfile, dataPath, validationPath, spark)), conf);
         HadoopFiles.writeString(new Path(dir, "history.csv"), history.toCsv(), conf);
         HadoopFiles.writeString(new Path(dir, "report.json"), report.toJson(), conf);
+        HadoopFiles.write(new Path(dir, "report-devices.png"), DeviceChart.pngBytes(report), conf);
         HadoopFiles.write(new Path(dir, "loss.png"), history.lossChartPng(), conf);
         if (validation != null && profile.classification()) {
             HadoopFiles.write(new Path(dir, "accuracy.png"), history.accuracyChartPng(), conf);

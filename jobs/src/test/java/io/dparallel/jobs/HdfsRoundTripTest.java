@@ -75,8 +75,8 @@ class HdfsRoundTripTest {
         assertThat(Arrays.stream(fs.listStatus(new Path(base + "/runs"))).map(s -> s.getPath().getName()))
                 .containsExactly("r1");
         assertThat(Arrays.stream(fs.listStatus(new Path(base + "/runs/r1"))).map(FileStatus::getPath).map(Path::getName))
-                .containsExactlyInAnyOrder("model.zip", "metrics.json", "history.csv", "report.json", "loss.png",
-                        "accuracy.png");
+                .containsExactlyInAnyOrder("model.zip", "metrics.json", "history.csv", "report.json",
+                        "report-devices.png", "loss.png", "accuracy.png");
 
         // Plain DL4J straight from an HDFS stream: the parameters the job trained.
         MultiLayerNetwork loaded;

@@ -139,7 +139,8 @@ class TrainJobTest {
 
         try (Stream<Path> files = Files.list(output)) {
             assertThat(files.map(p -> p.getFileName().toString())).containsExactlyInAnyOrder(
-                    "model.zip", "metrics.json", "history.csv", "report.json", "loss.png", "accuracy.png");
+                    "model.zip", "metrics.json", "history.csv", "report.json", "report-devices.png", "loss.png",
+                    "accuracy.png");
         }
         assertThat(leftovers(output)).isEmpty();
 
@@ -185,7 +186,7 @@ class TrainJobTest {
             assertThat(fields[7]).isEmpty();
         }
         assertThat(Double.parseDouble(history.get(2).split(",")[5])).isCloseTo((double) correct / rows.size(), within(1e-5));
-        for (String chart : List.of("loss.png", "accuracy.png")) {
+        for (String chart : List.of("loss.png", "accuracy.png", "report-devices.png")) {
             BufferedImage image = ImageIO.read(output.resolve(chart).toFile());
             assertThat(image.getWidth()).isEqualTo(800);
             assertThat(image.getHeight()).isEqualTo(500);

@@ -56,22 +56,38 @@ public final class DeviceChart {
      * @throws UncheckedIOException when the file cannot be written
      */
     public static void writePng(RunReport report, Path file) {
-        if (System.getProperty("java.awt.headless") == null) {
-            System.setProperty("java.awt.headless", "true");
-        }
-        JFreeChart chart = chart(report);
+        byte[] png = pngBytes(report);
         try {
             Path dir = file.toAbsolutePath().getParent();
             Files.createDirectories(dir);
             Path tmp = Files.createTempFile(dir, "." + file.getFileName(), ".tmp");
             try {
-                ChartUtils.saveChartAsPNG(tmp.toFile(), chart, WIDTH, HEIGHT);
+                Files.write(tmp, png);
                 Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
             } finally {
                 Files.deleteIfExists(tmp);
             }
         } catch (IOException e) {
             throw new UncheckedIOException("Could not write the device chart to " + file, e);
+        }
+    }
+
+    /**
+     * The chart of {@code report} as PNG bytes, for writers that are not local files (a Hadoop file system).
+     *
+     * @param report the run's report
+     * @return the PNG image
+     */
+    public static byte[] pngBytes(RunReport report) {
+        if (System.getProperty("java.awt.headless") == null) {
+            System.setProperty("java.awt.headless", "true");
+        }
+        try {
+            java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+            ChartUtils.writeChartAsPNG(out, chart(report), WIDTH, HEIGHT);
+            return out.toByteArray();
+        } catch (IOException e) {
+            throw new UncheckedIOException("Could not render the device chart", e);
         }
     }
 
