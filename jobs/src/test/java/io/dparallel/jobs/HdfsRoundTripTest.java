@@ -111,4 +111,44 @@ class HdfsRoundTripTest {
                 .containsExactly("id", "prediction", "probability");
         assertThat(spark.read().parquet(base + "/runs/predictions").count()).isEqualTo(96);
     }
+
+    /**
+     * HDFS permissions: as a user who may not write the output directory, train fails before reading any
+     * data, naming the output and the permission, and the output directory keeps what it held.
+     */
+    @Test
+    void anOutputTheUserMayNotWriteFailsFirstAndLeavesEarlierOutputsUntouched() throws Exception {
+        FileSystem fs = FileSystem.get(URI.create(base), new Configuration());
+        Path protectedDir = new Path(base + "/protected");
+        fs.mkdirs(protectedDir, new org.apache.hadoop.fs.permission.FsPermission((short) 0755));
+        Path earlier = new Path(protectedDir, "earlier-run.txt");
+        try (var stream = fs.create(earlier)) {
+            stream.writeBytes("an earlier output");
+        }
+        TestData.blobs(spark, 64, 2, 3, 5, 0).write().parquet(base + "/data/permissions");
+        PrintStream out = new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8);
+        TrainJob.Options options = new TrainJob.Options(base + "/data/permissions", null, 0, List.of("features"),
+                "label", null, 0, null, "mlp", 0.01, true, true, TrainingConfig.builder().numWorkers(2)
+                .batchSizePerWorker(8).epochs(1).threadsPerWorker(1).build(), base + "/protected/run", false);
+
+        org.apache.hadoop.security.UserGroupInformation bob =
+                org.apache.hadoop.security.UserGroupInformation.createRemoteUser("bob");
+        Throwable failure = bob.doAs((java.security.PrivilegedAction<Throwable>) () -> {
+            try {
+                TrainJob.run(spark, options, out);
+                return null;
+            } catch (RuntimeException e) {
+                return e;
+            }
+        });
+
+        assertThat(failure).isInstanceOf(io.dparallel.jobs.io.AtomicOutput.OutputNotWritableException.class)
+                .hasMessageContaining("The output " + base + "/protected/run cannot be written")
+                .hasMessageContaining("Permission denied: user=bob, access=WRITE");
+        assertThat(Arrays.stream(fs.listStatus(protectedDir)).map(s -> s.getPath().getName()))
+                .containsExactly("earlier-run.txt");
+        try (InputStream in = fs.open(earlier)) {
+            assertThat(new String(in.readAllBytes(), StandardCharsets.UTF_8)).isEqualTo("an earlier output");
+        }
+    }
 }

@@ -45,7 +45,8 @@ public final class AtomicOutput implements AutoCloseable {
      *
      * @param output    the output path, on any Hadoop file system
      * @param overwrite whether an existing output may be replaced
-     * @throws OutputExistsException when the output exists and {@code overwrite} is not set
+     * @throws OutputExistsException      when the output exists and {@code overwrite} is not set
+     * @throws OutputNotWritableException when this user may not write there
      */
     public static AtomicOutput prepare(String output, boolean overwrite, Configuration conf) {
         Path path = new Path(output);
@@ -57,7 +58,33 @@ public final class AtomicOutput implements AutoCloseable {
         if (!overwrite && HadoopFiles.exists(qualified, conf)) {
             throw new OutputExistsException(qualified);
         }
+        requireWritable(fs, qualified);
         return new AtomicOutput(qualified, overwrite, fs);
+    }
+
+    /**
+     * Fails now, before any data are read or trained on, when the output's nearest existing ancestor is not
+     * writable by this user (HDFS permissions, a read-only mount).
+     */
+    private static void requireWritable(FileSystem fs, Path target) {
+        try {
+            Path ancestor = target.getParent();
+            while (!fs.exists(ancestor)) {
+                ancestor = ancestor.getParent();
+            }
+            if (fs instanceof org.apache.hadoop.fs.LocalFileSystem || fs instanceof org.apache.hadoop.fs.RawLocalFileSystem) {
+                // The operating system decides (root may write anywhere), not Hadoop's view of the permission bits.
+                if (!java.nio.file.Files.isWritable(java.nio.file.Paths.get(ancestor.toUri()))) {
+                    throw new OutputNotWritableException(target, ancestor + " is not writable");
+                }
+            } else {
+                fs.access(ancestor, org.apache.hadoop.fs.permission.FsAction.WRITE);
+            }
+        } catch (org.apache.hadoop.security.AccessControlException e) {
+            throw new OutputNotWritableException(target, e.getMessage());
+        } catch (IOException e) {
+            throw new UncheckedIOException("Could not check that " + target + " can be written: " + e.getMessage(), e);
+        }
     }
 
     /** The output path, fully qualified ({@code hdfs://host:port/...}). */
@@ -125,6 +152,16 @@ public final class AtomicOutput implements AutoCloseable {
     private void rename(Path from, Path to) throws IOException {
         if (!fs.rename(from, to)) {
             throw new IOException("the file system refused to rename " + from + " to " + to);
+        }
+    }
+
+    /** The output cannot be written by this user. */
+    public static final class OutputNotWritableException extends IllegalStateException {
+        private static final long serialVersionUID = 1L;
+
+        OutputNotWritableException(Path path, String reason) {
+            super("The output " + path + " cannot be written (" + reason + "); choose another --output or change "
+                    + "the permissions of its directory");
         }
     }
 
