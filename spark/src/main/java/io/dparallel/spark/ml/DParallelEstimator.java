@@ -4,6 +4,11 @@ import io.dparallel.core.config.TrainingConfig;
 import io.dparallel.core.replica.NetworkSpec;
 import io.dparallel.core.report.RunReport;
 import io.dparallel.spark.SparkTrainer;
+import io.dparallel.spark.data.DataColumns;
+import io.dparallel.spark.data.DataFrameDataSets;
+import io.dparallel.spark.data.DataProfile;
+import io.dparallel.spark.data.DataValidation;
+import io.dparallel.spark.data.LabelKind;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.ml.Estimator;
@@ -273,9 +278,15 @@ public abstract class DParallelEstimator<E extends DParallelEstimator<E, M>, M e
         // Minibatches follow the input order, and a DataFrame's order can be anything: randomSplit, for one,
         // sorts rows within partitions, which would make minibatches of a single class.
         Dataset<Row> shuffled = dataset.select(col(getFeaturesCol()), col(getLabelCol())).orderBy(rand(getSeed()));
+        // The jobs' validation: one Spark job naming the column and the offending row (null, NaN, infinity,
+        // vector size, class range, too few rows) before any training.
+        DataColumns columns = DataColumns.of(getFeaturesCol(), getLabelCol())
+                .withLabelKind(isClassifier() ? LabelKind.CLASS_INDEX : LabelKind.VALUE);
+        DataProfile profile = DataValidation.validate(shuffled, isClassifier() ? columns.withNumClasses(labelWidth) : columns,
+                DataValidation.Requirements.training(getNumWorkers(), getBatchSizePerWorker()).forModel(numFeatures, labelWidth));
         // Cached: the trainer reads its input twice (count, then cut), and the conversion need not run twice.
-        JavaRDD<DataSet> data = LabeledRows.toDataSets(shuffled, getFeaturesCol(), getLabelCol(), numFeatures,
-                isClassifier() ? labelWidth : 0, getBatchSizePerWorker()).persist(StorageLevel.MEMORY_AND_DISK());
+        JavaRDD<DataSet> data = DataFrameDataSets.toDataSets(shuffled, profile, null, getBatchSizePerWorker())
+                .persist(StorageLevel.MEMORY_AND_DISK());
         try {
             RunReport report = new SparkTrainer(sc, trainingConfig()).fit(network, data).report();
             return copyValues(newModel(uid, network, report), ParamMap.empty()).setParent(this);
