@@ -88,6 +88,24 @@ public final class DParallel implements Runnable {
         String master;
     }
 
+    /** The options {@code evaluate} and {@code predict} share: the model, how to feed it, and where to run. */
+    static final class ScoringOptions {
+        @Option(names = "--model", required = true, description = "model.zip, or a train --output directory.")
+        String model;
+
+        @Option(names = "--features-col", split = ",", description = "Feature column(s). Default: the ones the model was trained on.")
+        List<String> featuresCol;
+
+        @Option(names = "--overwrite", description = "Replace an existing --output.")
+        boolean overwrite;
+
+        @Option(names = "--batch-size", description = "Rows fed to the network at once. Default: ${DEFAULT-VALUE}.")
+        int batchSize = 256;
+
+        @CommandLine.Mixin
+        SparkOptions spark = new SparkOptions();
+    }
+
     /** {@code train}. */
     @Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
             description = {"Train a model data-parallel on Parquet data (any Hadoop path) and write model.zip, "
@@ -197,14 +215,11 @@ public final class DParallel implements Runnable {
                     + "precision/recall/F1 and confusion matrix, or MSE/MAE/R2. JSON to standard output or --output.")
     static final class Evaluate implements Callable<Integer> {
 
-        @Option(names = "--model", required = true, description = "model.zip, or a train --output directory.")
-        String model;
+        @CommandLine.Mixin
+        ScoringOptions scoring = new ScoringOptions();
 
         @Option(names = "--data", required = true, description = "Labelled Parquet (any Hadoop path).")
         String data;
-
-        @Option(names = "--features-col", split = ",", description = "Feature column(s). Default: the ones the model was trained on.")
-        List<String> featuresCol;
 
         @Option(names = "--label-col", description = "Label column. Default: the one the model was trained on.")
         String labelCol;
@@ -212,23 +227,14 @@ public final class DParallel implements Runnable {
         @Option(names = "--output", description = "JSON file to write (any Hadoop path). Default: standard output.")
         String output;
 
-        @Option(names = "--overwrite", description = "Replace an existing --output.")
-        boolean overwrite;
-
-        @Option(names = "--batch-size", description = "Rows fed to the network at once. Default: ${DEFAULT-VALUE}.")
-        int batchSize = 256;
-
-        @CommandLine.Mixin
-        SparkOptions spark = new SparkOptions();
-
         @CommandLine.Spec
         CommandLine.Model.CommandSpec spec;
 
         @Override
         public Integer call() {
-            EvaluateJob.Options options = options(spec, () -> new EvaluateJob.Options(model, data, featuresCol, labelCol,
-                    output, overwrite, batchSize));
-            try (SparkSession session = SparkSessions.start("dparallel evaluate", spark.master, "*")) {
+            EvaluateJob.Options options = options(spec, () -> new EvaluateJob.Options(scoring.model, data,
+                    scoring.featuresCol, labelCol, output, scoring.overwrite, scoring.batchSize));
+            try (SparkSession session = SparkSessions.start("dparallel evaluate", scoring.spark.master, "*")) {
                 EvaluateJob.run(session, options, System.out);
             }
             return 0;
@@ -241,8 +247,8 @@ public final class DParallel implements Runnable {
                     + "prediction (and predicted_label, probability for classification).")
     static final class Predict implements Callable<Integer> {
 
-        @Option(names = "--model", required = true, description = "model.zip, or a train --output directory.")
-        String model;
+        @CommandLine.Mixin
+        ScoringOptions scoring = new ScoringOptions();
 
         @Option(names = "--data", required = true, description = "Parquet with the feature column(s) (any Hadoop path).")
         String data;
@@ -253,26 +259,14 @@ public final class DParallel implements Runnable {
         @Option(names = "--key-cols", split = ",", description = "Input columns copied to the output. Default: all but the feature columns.")
         List<String> keyCols;
 
-        @Option(names = "--features-col", split = ",", description = "Feature column(s). Default: the ones the model was trained on.")
-        List<String> featuresCol;
-
-        @Option(names = "--overwrite", description = "Replace an existing --output.")
-        boolean overwrite;
-
-        @Option(names = "--batch-size", description = "Rows fed to the network at once. Default: ${DEFAULT-VALUE}.")
-        int batchSize = 256;
-
-        @CommandLine.Mixin
-        SparkOptions spark = new SparkOptions();
-
         @CommandLine.Spec
         CommandLine.Model.CommandSpec spec;
 
         @Override
         public Integer call() {
-            PredictJob.Options options = options(spec, () -> new PredictJob.Options(model, data, output, keyCols,
-                    featuresCol, overwrite, batchSize));
-            try (SparkSession session = SparkSessions.start("dparallel predict", spark.master, "*")) {
+            PredictJob.Options options = options(spec, () -> new PredictJob.Options(scoring.model, data, output, keyCols,
+                    scoring.featuresCol, scoring.overwrite, scoring.batchSize));
+            try (SparkSession session = SparkSessions.start("dparallel predict", scoring.spark.master, "*")) {
                 PredictJob.run(session, options, System.out);
             }
             return 0;
