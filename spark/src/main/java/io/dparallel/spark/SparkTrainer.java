@@ -181,7 +181,7 @@ public final class SparkTrainer {
         try {
             devices.warnings().forEach(warning -> warn(report, warning));
             Position position = resume ? restore(checkpoints, driverReplica, spec, report)
-                    : new Position(0, 0, iterationCount(network));
+                    : new Position(0, 0, driverReplica.iterationCount());
             if (position.epoch() == 0 && position.round() == 0 && plan.droppedExamples() > 0) {
                 report.addWarning(plan.droppedExamples() + " of " + plan.numExamples() + " examples do not fill a step of "
                         + config.numWorkers() + " workers x " + config.batchSizePerWorker() + " and are not trained on");
@@ -189,7 +189,7 @@ public final class SparkTrainer {
             LOG.info("Training {} examples: {} workers x {} minibatches of {} per epoch, {} rounds per epoch, {} epochs",
                     plan.numExamples(), config.numWorkers(), plan.minibatchesPerWorker(), config.batchSizePerWorker(),
                     plan.roundsPerEpoch(), config.epochs());
-            int baseEpochCount = epochCount(network) - position.epoch();
+            int baseEpochCount = driverReplica.epochCount() - position.epoch();
             Trained trained = train(runId, spec, cut, report, devices, position, driverReplica, checkpoints,
                     baseEpochCount);
             devices.finish(report).forEach(warning -> warn(report, warning));
@@ -334,7 +334,7 @@ public final class SparkTrainer {
             var latest = checkpoints.latest(warning -> warn(report, warning));
             if (latest.isEmpty()) {
                 warn(report, "No checkpoint to resume from in " + checkpoints.location() + ": starting from scratch");
-                return new Position(0, 0, iterationCount(driverReplica.network()));
+                return new Position(0, 0, driverReplica.iterationCount());
             }
             TrainerState saved = latest.get().state();
             String incompatible = saved.incompatibility(config, report.plan().numExamples(), spec.json());
@@ -492,13 +492,4 @@ public final class SparkTrainer {
         return InetAddress.getByName(bind);
     }
 
-    private static int iterationCount(Model network) {
-        return network instanceof org.deeplearning4j.nn.multilayer.MultiLayerNetwork mln
-                ? mln.getIterationCount() : ((org.deeplearning4j.nn.graph.ComputationGraph) network).getIterationCount();
-    }
-
-    private static int epochCount(Model network) {
-        return network instanceof org.deeplearning4j.nn.multilayer.MultiLayerNetwork mln
-                ? mln.getEpochCount() : ((org.deeplearning4j.nn.graph.ComputationGraph) network).getEpochCount();
-    }
 }

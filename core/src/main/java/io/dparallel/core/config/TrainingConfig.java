@@ -1,11 +1,10 @@
 package io.dparallel.core.config;
 
 import java.io.Serializable;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.function.Consumer;
+import java.util.function.BiConsumer;
 
 /**
  * How a data-parallel training run is shaped. Immutable, and validated when built: every message names
@@ -73,30 +72,31 @@ public record TrainingConfig(int numWorkers, int batchSizePerWorker, int averagi
      */
     public static TrainingConfig fromOptions(Map<String, String> options) {
         Builder builder = builder();
-        Map<String, Consumer<String>> setters = new LinkedHashMap<>();
-        setters.put("numWorkers", v -> builder.numWorkers(parseInt("numWorkers", v)));
-        setters.put("batchSizePerWorker", v -> builder.batchSizePerWorker(parseInt("batchSizePerWorker", v)));
-        setters.put("averagingFrequency", v -> builder.averagingFrequency(parseInt("averagingFrequency", v)));
-        setters.put("epochs", v -> builder.epochs(parseInt("epochs", v)));
-        setters.put("seed", v -> builder.seed(parseLong("seed", v)));
-        setters.put("averageUpdaterState", v -> builder.averageUpdaterState(parseBoolean("averageUpdaterState", v)));
-        setters.put("threadsPerWorker", v -> builder.threadsPerWorker(parseInt("threadsPerWorker", v)));
         options.forEach((key, value) -> {
-            Consumer<String> setter = setters.get(key);
+            BiConsumer<Builder, String> setter = OPTION_SETTERS.get(key);
             if (setter == null) {
                 throw new IllegalArgumentException("Unknown training option '" + key + "'; known options: "
-                        + new TreeSet<>(setters.keySet()));
+                        + new TreeSet<>(OPTION_SETTERS.keySet()));
             }
-            setter.accept(value == null ? "" : value.trim());
+            setter.accept(builder, value == null ? "" : value.trim());
         });
         return builder.build();
     }
 
     /** The keys {@link #fromOptions(Map)} accepts. */
     public static Set<String> optionKeys() {
-        return Set.of("numWorkers", "batchSizePerWorker", "averagingFrequency", "epochs", "seed",
-                "averageUpdaterState", "threadsPerWorker");
+        return OPTION_SETTERS.keySet();
     }
+
+    /** One parser per option key: the single list of keys that {@link #fromOptions} and {@link #optionKeys} share. */
+    private static final Map<String, BiConsumer<Builder, String>> OPTION_SETTERS = Map.of(
+            "numWorkers", (b, v) -> b.numWorkers(parseInt("numWorkers", v)),
+            "batchSizePerWorker", (b, v) -> b.batchSizePerWorker(parseInt("batchSizePerWorker", v)),
+            "averagingFrequency", (b, v) -> b.averagingFrequency(parseInt("averagingFrequency", v)),
+            "epochs", (b, v) -> b.epochs(parseInt("epochs", v)),
+            "seed", (b, v) -> b.seed(parseLong("seed", v)),
+            "averageUpdaterState", (b, v) -> b.averageUpdaterState(parseBoolean("averageUpdaterState", v)),
+            "threadsPerWorker", (b, v) -> b.threadsPerWorker(parseInt("threadsPerWorker", v)));
 
     private static void requireAtLeast(String key, long value, long bound) {
         if (value < bound) {

@@ -97,6 +97,24 @@ public final class NetworkReplica {
         return network.score();
     }
 
+    /** The network's iteration counter. */
+    public int iterationCount() {
+        return network instanceof MultiLayerNetwork mln ? mln.getIterationCount()
+                : ((ComputationGraph) network).getIterationCount();
+    }
+
+    /** The network's epoch counter. */
+    public int epochCount() {
+        return network instanceof MultiLayerNetwork mln ? mln.getEpochCount()
+                : ((ComputationGraph) network).getEpochCount();
+    }
+
+    /** The network's (single) output for a batch of feature rows, in inference mode. */
+    public INDArray output(INDArray features) {
+        return network instanceof MultiLayerNetwork mln ? mln.output(features, false)
+                : ((ComputationGraph) network).outputSingle(false, features);
+    }
+
     /** Sets the iteration and epoch counters (they drive Adam's bias correction and LR schedules). */
     public void setCounters(int iteration, int epoch) {
         if (network instanceof MultiLayerNetwork mln) {

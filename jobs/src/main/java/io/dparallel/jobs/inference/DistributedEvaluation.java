@@ -1,5 +1,6 @@
 package io.dparallel.jobs.inference;
 
+import io.dparallel.core.replica.NetworkReplica;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.deeplearning4j.nn.api.Model;
@@ -52,7 +53,7 @@ public final class DistributedEvaluation {
         Part part = new Part();
         while (datasets.hasNext()) {
             DataSet data = datasets.next();
-            INDArray output = ExecutorModel.output(network, data.getFeatures());
+            INDArray output = new NetworkReplica(network).output(data.getFeatures());
             if (classes > 0) {
                 if (part.classification == null) {
                     part.classification = new Evaluation(classes);

@@ -11,7 +11,6 @@ import org.apache.spark.broadcast.Broadcast;
 import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
-import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
 
 import java.io.Serializable;
@@ -50,12 +49,6 @@ final class ExecutorModel implements Serializable {
     /** Releases the broadcast parameters on the executors. */
     void release() {
         parameters.destroy();
-    }
-
-    /** The network's output for {@code features} (inference mode). */
-    static INDArray output(Model network, INDArray features) {
-        return network instanceof MultiLayerNetwork mln ? mln.output(features, false)
-                : ((ComputationGraph) network).outputSingle(false, features);
     }
 
     /** The network's mean loss on {@code data} (inference mode, with regularization as in training). */

@@ -17,8 +17,6 @@ import org.deeplearning4j.core.loader.MultiDataSetLoader;
 import org.deeplearning4j.core.storage.StatsStorageRouter;
 import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
-import org.deeplearning4j.nn.graph.ComputationGraph;
-import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.optimize.api.TrainingListener;
 import org.deeplearning4j.spark.api.TrainingHook;
 import org.deeplearning4j.spark.api.TrainingMaster;
@@ -240,15 +238,13 @@ public final class DParallelTrainingMaster implements TrainingMaster<TrainingRes
 
     /** Trains in place and returns the last round's mean loss. */
     private double train(JavaSparkContext sc, Model network, JavaRDD<DataSet> data) {
-        int epochBefore = network instanceof MultiLayerNetwork mln ? mln.getEpochCount()
-                : ((ComputationGraph) network).getEpochCount();
+        NetworkReplica replica = new NetworkReplica(network);
+        int epochBefore = replica.epochCount();
         SparkTrainer trainer = new SparkTrainer(sc, config);
         listeners.forEach(trainer::addListener);
         lastReport = trainer.fit(network, data).report();
         // The DL4J wrappers add one epoch after every fit; the trainer already counted config.epochs().
-        int iterations = network instanceof MultiLayerNetwork mln ? mln.getIterationCount()
-                : ((ComputationGraph) network).getIterationCount();
-        new NetworkReplica(network).setCounters(iterations, epochBefore + config.epochs() - 1);
+        replica.setCounters(replica.iterationCount(), epochBefore + config.epochs() - 1);
         List<RoundSummary> rounds = lastReport.rounds();
         return rounds.get(rounds.size() - 1).meanLoss();
     }

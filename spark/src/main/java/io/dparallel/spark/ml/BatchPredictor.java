@@ -112,7 +112,7 @@ final class BatchPredictor implements MapPartitionsFunction<Row, Row> {
         for (int r = 0; r < chunk.size(); r++) {
             features[r] = features(chunk.get(r), r == 0 ? numFeatures : features[0].length);
         }
-        INDArray result = NetworkConfigs.output(network, Nd4j.createFromArray(features));
+        INDArray result = new NetworkReplica(network).output(Nd4j.createFromArray(features));
         double[][] values = result.castTo(DataType.DOUBLE).toDoubleMatrix();
         for (int r = 0; r < chunk.size(); r++) {
             out.add(append(chunk.get(r), values[r]));

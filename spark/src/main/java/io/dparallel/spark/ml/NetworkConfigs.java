@@ -125,12 +125,6 @@ final class NetworkConfigs {
         return graph;
     }
 
-    /** The network's output for a batch of feature rows (inference mode). */
-    static INDArray output(Model network, INDArray features) {
-        return network instanceof MultiLayerNetwork mln ? mln.output(features, false)
-                : ((ComputationGraph) network).outputSingle(false, features);
-    }
-
     /** Size of the network's (single) output. */
     static int outputSize(Model network) {
         if (network instanceof MultiLayerNetwork mln) {
