@@ -167,7 +167,7 @@ public final class SparkTrainer {
      *                                  checks (idle worker, shared device, divergence), or the job fails
      */
     public <M extends Model> TrainingResult<M> fit(M network, JavaRDD<DataSet> data) {
-        NetworkReplica driverReplica = new NetworkReplica(network);
+        NetworkReplica driverReplica = NetworkReplica.of(network);
         NetworkSpec spec = NetworkSpec.of(network);
         String runId = UUID.randomUUID().toString();
         ClusterDevices devices = ClusterDevices.preflight(sc, config.numWorkers());
@@ -342,7 +342,7 @@ public final class SparkTrainer {
                 throw new IllegalArgumentException("Cannot resume from " + latest.get().location() + ": " + incompatible);
             }
             Model restored = checkpoints.restoreNetwork(latest.get(), spec.kind());
-            driverReplica.loadState(new NetworkReplica(restored).captureState(true));
+            driverReplica.loadState(NetworkReplica.of(restored).captureState(true));
             saved.restoreInto(report);
             LOG.info("Resuming from {} at epoch {}, round {}", latest.get().location(), saved.epoch() + 1,
                     saved.nextRound() + 1);

@@ -23,9 +23,16 @@ public final class NetworkReplica {
     private final Model network;
 
     /**
+     * The replica view of {@code network}.
+     *
      * @param network an initialized MultiLayerNetwork or ComputationGraph
+     * @throws IllegalArgumentException for any other kind of network
      */
-    public NetworkReplica(Model network) {
+    public static NetworkReplica of(Model network) {
+        return new NetworkReplica(network);
+    }
+
+    private NetworkReplica(Model network) {
         if (!(network instanceof MultiLayerNetwork) && !(network instanceof ComputationGraph)) {
             throw new IllegalArgumentException("Unsupported network type " + network.getClass().getName()
                     + ": use a MultiLayerNetwork or a ComputationGraph");

@@ -31,7 +31,7 @@ public final class ReplicaTrainer {
      * @param averageUpdaterState whether the updater state is loaded from and returned with each round
      */
     public ReplicaTrainer(NetworkSpec spec, boolean averageUpdaterState) {
-        this(new NetworkReplica(spec.build()), averageUpdaterState);
+        this(NetworkReplica.of(spec.build()), averageUpdaterState);
     }
 
     /**

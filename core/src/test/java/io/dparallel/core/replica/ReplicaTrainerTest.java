@@ -88,7 +88,7 @@ class ReplicaTrainerTest {
         List<DataSet> data = minibatches(6, 5, 3);
         Model reference = kind.spec().build();
         ReplicaTrainer trainer = new ReplicaTrainer(kind.spec(), true);
-        NetworkReplica referenceReplica = new NetworkReplica(reference);
+        NetworkReplica referenceReplica = NetworkReplica.of(reference);
         ModelState start = referenceReplica.captureState(true);
 
         WorkerRoundResult first = trainer.trainRound(start, 0, 0, 0, 0, 1L, data.subList(0, 3).iterator(), CPU, 0, false);
@@ -114,7 +114,7 @@ class ReplicaTrainerTest {
     @ParameterizedTest
     @EnumSource(Kind.class)
     void loadingAStateOverwritesParametersAndUpdaterState(Kind kind) {
-        NetworkReplica replica = new NetworkReplica(kind.spec().build());
+        NetworkReplica replica = NetworkReplica.of(kind.spec().build());
         ModelState original = replica.captureState(true);
         float[] parameters = new float[original.parameters().length];
         float[] updater = new float[original.updaterState().length];
@@ -142,7 +142,7 @@ class ReplicaTrainerTest {
 
     @Test
     void aStateOfAnotherArchitectureIsRefused() {
-        NetworkReplica replica = new NetworkReplica(Kind.MULTI_LAYER.spec().build());
+        NetworkReplica replica = NetworkReplica.of(Kind.MULTI_LAYER.spec().build());
         assertThatThrownBy(() -> replica.loadState(new ModelState(new float[50], null)))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("parameters length is 50 but this network has 51");

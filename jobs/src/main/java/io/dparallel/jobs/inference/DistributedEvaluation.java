@@ -53,7 +53,7 @@ public final class DistributedEvaluation {
         Part part = new Part();
         while (datasets.hasNext()) {
             DataSet data = datasets.next();
-            INDArray output = new NetworkReplica(network).output(data.getFeatures());
+            INDArray output = NetworkReplica.of(network).output(data.getFeatures());
             if (classes > 0) {
                 if (part.classification == null) {
                     part.classification = new Evaluation(classes);

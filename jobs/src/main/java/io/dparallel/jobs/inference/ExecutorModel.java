@@ -32,7 +32,7 @@ final class ExecutorModel implements Serializable {
 
     /** Ships {@code network}'s configuration and current parameters. */
     static ExecutorModel of(JavaSparkContext sc, Model network) {
-        float[] params = new NetworkReplica(network).captureState(false).parameters();
+        float[] params = NetworkReplica.of(network).captureState(false).parameters();
         return new ExecutorModel(NetworkSpec.of(network), sc.broadcast(params));
     }
 
@@ -42,7 +42,7 @@ final class ExecutorModel implements Serializable {
         Nd4jThreads.limitTo(task.cpus());
         TaskDeviceBinding.bindCurrentTask();
         Model network = spec.build();
-        new NetworkReplica(network).loadState(new ModelState(parameters.value(), null));
+        NetworkReplica.of(network).loadState(new ModelState(parameters.value(), null));
         return network;
     }
 

@@ -114,7 +114,7 @@ public final class Predictions {
                 while (chunk.size() < rowsPerBatch && partition.hasNext()) {
                     chunk.add(partition.next());
                 }
-                double[][] output = new NetworkReplica(model).output(converter.features(chunk)).toDoubleMatrix();
+                double[][] output = NetworkReplica.of(model).output(converter.features(chunk)).toDoubleMatrix();
                 for (int r = 0; r < chunk.size(); r++) {
                     Object[] values = new Object[keys + (classes > 0 ? (names.isEmpty() ? 2 : 3) : 1)];
                     for (int k = 0; k < keys; k++) {

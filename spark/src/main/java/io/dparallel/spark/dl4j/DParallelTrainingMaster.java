@@ -238,7 +238,7 @@ public final class DParallelTrainingMaster implements TrainingMaster<TrainingRes
 
     /** Trains in place and returns the last round's mean loss. */
     private double train(JavaSparkContext sc, Model network, JavaRDD<DataSet> data) {
-        NetworkReplica replica = new NetworkReplica(network);
+        NetworkReplica replica = NetworkReplica.of(network);
         int epochBefore = replica.epochCount();
         SparkTrainer trainer = new SparkTrainer(sc, config);
         listeners.forEach(trainer::addListener);

@@ -30,11 +30,11 @@ final class BatchPredictor implements MapPartitionsFunction<Row, Row> {
     /** A network as it travels to the executors: its configuration and its parameters. */
     record Weights(NetworkSpec spec, float[] params) implements Serializable {
         static Weights of(Model network) {
-            return new Weights(NetworkSpec.of(network), new NetworkReplica(network).captureState(false).parameters());
+            return new Weights(NetworkSpec.of(network), NetworkReplica.of(network).captureState(false).parameters());
         }
 
         Model build() {
-            NetworkReplica replica = new NetworkReplica(spec.build());
+            NetworkReplica replica = NetworkReplica.of(spec.build());
             replica.loadState(new ModelState(params, null));
             return replica.network();
         }
@@ -112,7 +112,7 @@ final class BatchPredictor implements MapPartitionsFunction<Row, Row> {
         for (int r = 0; r < chunk.size(); r++) {
             features[r] = features(chunk.get(r), r == 0 ? numFeatures : features[0].length);
         }
-        INDArray result = new NetworkReplica(network).output(Nd4j.createFromArray(features));
+        INDArray result = NetworkReplica.of(network).output(Nd4j.createFromArray(features));
         double[][] values = result.castTo(DataType.DOUBLE).toDoubleMatrix();
         for (int r = 0; r < chunk.size(); r++) {
             out.add(append(chunk.get(r), values[r]));
