@@ -135,11 +135,11 @@ public record BenchmarkReport(Workload workload, int repeat, List<Measurement> m
 
     /** {@code "c: dparallel, 2 workers: 1.31x a: plain DL4J fit; ceiling 1.35x; 97 % of the ceiling"}, with ranges. */
     static String describe(Speedup s) {
-        StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "%s, %d worker(s): %sx %s", s.system(),
-                s.workers(), s.speedup().format(2), s.baseline()));
+        StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "%s, %d worker(s): %s %s", s.system(),
+                s.workers(), s.speedup().format(2, "x"), s.baseline()));
         if (s.ceiling() != null) {
-            line.append("; ceiling ").append(s.ceiling().format(2)).append("x; ")
-                    .append(s.percentOfCeiling().format(0)).append(" % of the ceiling");
+            line.append("; ceiling ").append(s.ceiling().format(2, "x")).append("; ")
+                    .append(s.percentOfCeiling().format(0, " % of the ceiling"));
         } else if (s.workers() > 1) {
             line.append("; ceiling not measured (--no-processes or plain not run)");
         }

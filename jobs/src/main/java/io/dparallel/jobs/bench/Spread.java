@@ -32,8 +32,13 @@ public record Spread(double median, double min, double max, List<Double> values)
 
     /** {@code "1.31 (1.25-1.36)"} with the given number of decimals; the range is left out for one value. */
     public String format(int decimals) {
+        return format(decimals, "");
+    }
+
+    /** {@code "1.31x (1.25-1.36)"}: the median with its unit, then the range; no range for one value. */
+    public String format(int decimals, String unit) {
         String number = "%." + decimals + "f";
-        return values.size() == 1 ? String.format(Locale.ROOT, number, median)
-                : String.format(Locale.ROOT, number + " (" + number + "-" + number + ")", median, min, max);
+        return values.size() == 1 ? String.format(Locale.ROOT, number + "%s", median, unit)
+                : String.format(Locale.ROOT, number + "%s (" + number + "-" + number + ")", median, unit, min, max);
     }
 }
