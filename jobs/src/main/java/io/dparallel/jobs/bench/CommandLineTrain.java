@@ -43,6 +43,6 @@ final class CommandLineTrain {
         long examples = metrics.path("examplesTrained").asLong();
         double accuracy = metrics.path("metrics").path("accuracy").asDouble(Double.NaN);
         return new Measurement(SYSTEM, workers, examples, seconds, Double.NaN, accuracy, Double.NaN, List.of(),
-                "from its metrics.json", 0);
+                "", 0);
     }
 }

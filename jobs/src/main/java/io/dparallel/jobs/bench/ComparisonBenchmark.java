@@ -97,10 +97,8 @@ public final class ComparisonBenchmark {
         if (options.systems().contains(System.PLAIN)) {
             add(results, out, repetition, Contenders.plain(workload, data, options.seed()));
         }
-        for (int workers : options.workers()) {
-            if (options.systems().equals(EnumSet.of(System.PLAIN))) {
-                break; // nothing needs Spark
-            }
+        boolean needsSpark = options.systems().stream().anyMatch(system -> system != System.PLAIN);
+        for (int workers : needsSpark ? options.workers() : List.<Integer>of()) {
             SparkSession spark = SparkSession.builder().master("local[" + workers + "]").appName("dparallel benchmark")
                     .config("spark.ui.enabled", "false").config("spark.driver.host", "127.0.0.1")
                     .config("spark.driver.bindAddress", "127.0.0.1").getOrCreate();

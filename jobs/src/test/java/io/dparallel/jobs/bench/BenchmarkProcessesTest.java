@@ -15,8 +15,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * The benchmark's child-JVM path on a tiny run: plain DL4J alone and two at once in their own JVMs, and
- * {@code dparallel train} from the command line, one epoch of the letter MLP. Checks what was run and
- * written, not speed.
+ * {@code dparallel train} from the command line, one epoch of the letter MLP (no system in this JVM). Checks
+ * what was run and written, not speed.
  */
 class BenchmarkProcessesTest {
 
@@ -30,14 +30,15 @@ class BenchmarkProcessesTest {
     void runsPlainProcessesAndTheCommandLineTrainAndReportsThemBesideTheCeiling() throws Exception {
         ByteArrayOutputStream printed = new ByteArrayOutputStream();
         BenchmarkReport report = ComparisonBenchmark.run(new ComparisonBenchmark.Options(ONE_EPOCH,
-                EnumSet.of(ComparisonBenchmark.System.PLAIN), List.of(2), TrainingConfig.DEFAULT_SEED, dir, 1, true),
+                EnumSet.noneOf(ComparisonBenchmark.System.class), List.of(2), TrainingConfig.DEFAULT_SEED, dir, 1, true),
                 new PrintStream(printed, true, StandardCharsets.UTF_8));
+        System.out.print(printed.toString(StandardCharsets.UTF_8)); // the table, in the Surefire report
 
         // 20,000 letters, 20 % held out: 16,000 training examples = 500 minibatches of 32, one epoch.
         List<Measurement> plainRuns = report.measurements().stream()
                 .filter(m -> m.system().startsWith(Contenders.PLAIN)).toList();
-        assertThat(plainRuns).extracting(Measurement::system).containsExactly(Contenders.PLAIN,
-                BenchmarkReport.PLAIN_OWN_PROCESS, BenchmarkReport.plainAtOnce(2), BenchmarkReport.plainAtOnce(2));
+        assertThat(plainRuns).extracting(Measurement::system).containsExactly(BenchmarkReport.PLAIN_OWN_PROCESS,
+                BenchmarkReport.plainAtOnce(2), BenchmarkReport.plainAtOnce(2));
         assertThat(plainRuns).allSatisfy(m -> {
             assertThat(m.examples()).isEqualTo(16_000);
             assertThat(m.trainSeconds()).isPositive();
@@ -52,10 +53,10 @@ class BenchmarkProcessesTest {
 
         BenchmarkReport.Speedup commandLine = report.speedups().stream()
                 .filter(s -> s.system().equals(CommandLineTrain.SYSTEM)).findFirst().orElseThrow();
-        double alone = plainRuns.get(1).examplesPerSecond();
+        double alone = plainRuns.get(0).examplesPerSecond();
         assertThat(commandLine.speedup().median()).isEqualTo(train.examplesPerSecond() / alone);
         assertThat(commandLine.ceiling().median())
-                .isEqualTo((plainRuns.get(2).examplesPerSecond() + plainRuns.get(3).examplesPerSecond()) / alone);
+                .isEqualTo((plainRuns.get(1).examplesPerSecond() + plainRuns.get(2).examplesPerSecond()) / alone);
 
         assertThat(dir.resolve("benchmark-smoke.json")).isNotEmptyFile();
         assertThat(dir.resolve("smoke-throughput.png")).isNotEmptyFile();
