@@ -51,7 +51,7 @@ public final class IdleGpus {
     public static Optional<String> warning(Collection<ExecutorGpus> executors, Collection<DeviceIdentity> trained) {
         Map<String, Set<String>> devicesByExecutor = new HashMap<>();
         for (DeviceIdentity device : trained) {
-            devicesByExecutor.computeIfAbsent(device.executorId(), id -> new HashSet<>()).add(device.deviceKey());
+            devicesByExecutor.computeIfAbsent(device.executorId(), id -> new HashSet<>()).add(device.duplicateKey());
         }
         List<String> idle = new ArrayList<>();
         int idleCount = 0;
