@@ -50,12 +50,13 @@ final class ClusterDevices {
      * counted from {@value GpuSettings#EXECUTOR_INSTANCES} when set; otherwise (standalone, local-cluster) the
      * driver waits up to {@value #REGISTRATION_WAIT} (default 30 s) for enough executors to register and counts
      * those (so GPUs of executors that register later are not counted here; {@link #finish} names them if idle).
-     * With dynamic allocation the count is unknown and only a warning results. Then one small job (a task per
+     * Dynamic allocation is refused (barrier stages do not support it). Then one small job (a task per
      * worker) asks the executors which ND4J backend they run.
      *
      * @param sc         the Spark context training will use
      * @param numWorkers the run's workers
      * @return the outcome: warnings (GPUs left idle) and whether devices are exclusive
+     * @throws IllegalStateException     when dynamic allocation is on
      * @throws DeviceAssignmentException when {@value GpuSettings#TASK_GPU_AMOUNT} or
      *                                   {@value GpuSettings#EXECUTOR_GPU_AMOUNT} is not 1, there are more workers
      *                                   than GPU slots, or the executors run ND4J's CPU backend under GPU scheduling
@@ -72,13 +73,12 @@ final class ClusterDevices {
         // Before any waiting: these are wrong whatever the cluster has.
         GpuSettings.requireOneGpuPerTask(gpuConf.taskGpuAmount());
         GpuPreflight.requireOneGpuPerExecutor(gpuConf.executorGpuAmount());
+        TaskSlots.requireStaticAllocation(sc.sc(), numWorkers);
         OptionalInt executors;
         boolean configured = false;
         // GpuPreflight names spark.executor.instances; say where the count came from when that is not set.
         String countedFrom = "";
-        if (conf.getBoolean("spark.dynamicAllocation.enabled", false)) {
-            executors = OptionalInt.empty();
-        } else if (conf.contains(GpuSettings.EXECUTOR_INSTANCES)) {
+        if (conf.contains(GpuSettings.EXECUTOR_INSTANCES)) {
             executors = OptionalInt.of(conf.getInt(GpuSettings.EXECUTOR_INSTANCES, 0));
             configured = true;
         } else {
