@@ -32,7 +32,7 @@ import java.util.function.Supplier;
 @Command(name = "dparallel", mixinStandardHelpOptions = true, version = "dparallel 0.1.0",
         description = "Data-parallel training of DL4J models on Spark, one GPU per executor.",
         subcommands = {DParallel.Train.class, DParallel.Evaluate.class, DParallel.Predict.class,
-                DParallel.Prepare.class, DParallel.Benchmark.class})
+                DParallel.Prepare.class, DParallel.Benchmark.class, GpuCheckCommand.class})
 public final class DParallel implements Runnable {
 
     @CommandLine.Spec
