@@ -59,7 +59,7 @@ class ModelFormatTest {
     }
 
     @Test
-    void aTrainOutputLoadsAsASparkMlModelThatPredictsAsPredictDoes(@TempDir Path dir) {
+    void aTrainOutputLoadsAsASparkMlModelThatPredictsAsPredictDoes(@TempDir Path dir) throws Exception {
         String train = dir.resolve("train").toString();
         String test = dir.resolve("test").toString();
         TestData.blobs(spark, 512, 3, 4, 1, 0).write().parquet(train);
@@ -87,7 +87,7 @@ class ModelFormatTest {
     }
 
     @Test
-    void aSavedSparkMlModelIsEvaluatedAndPredictedByTheJobs(@TempDir Path dir) {
+    void aSavedSparkMlModelIsEvaluatedAndPredictedByTheJobs(@TempDir Path dir) throws Exception {
         String test = dir.resolve("test").toString();
         TestData.blobs(spark, 200, 3, 4, 4, 10_000).write().parquet(test);
         DParallelClassificationModel model = new DParallelClassifier().setHiddenLayers(8).setLearningRate(0.01)
