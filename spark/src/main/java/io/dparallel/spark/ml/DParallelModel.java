@@ -56,8 +56,10 @@ public abstract class DParallelModel<M extends DParallelModel<M>> extends org.ap
     private final String uid;
     private final ModelBundle bundle;
     private final RunReport report;
-    // Shipped on the first transform and reused by later ones: executors keep the networks they built.
+    // Shipped on the first transform (per Spark application) and reused by later ones: executors keep the
+    // networks they built.
     private transient ExecutorNetwork shipped;
+    private transient String shippedTo;
     private final Param<String> featuresCol;
     private final Param<String> predictionCol;
     private final IntParam inferenceBatchSize;
@@ -174,9 +176,11 @@ public abstract class DParallelModel<M extends DParallelModel<M>> extends org.ap
     public Dataset<Row> transform(Dataset<?> dataset) {
         StructType output = transformSchema(dataset.schema());
         Dataset<Row> rows = dataset.toDF();
-        if (shipped == null) {
+        String application = rows.sparkSession().sparkContext().applicationId();
+        if (shipped == null || !application.equals(shippedTo)) {
             shipped = ExecutorNetwork.broadcast(JavaSparkContext.fromSparkContext(rows.sparkSession().sparkContext()),
                     bundle.network());
+            shippedTo = application;
         }
         int featuresIndex = Arrays.asList(rows.schema().fieldNames()).indexOf(getFeaturesCol());
         ModelInfo info = bundle.info();
