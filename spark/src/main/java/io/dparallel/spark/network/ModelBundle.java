@@ -7,6 +7,7 @@ import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FSDataInputStream;
 import org.apache.hadoop.fs.FSDataOutputStream;
 import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.LocalFileSystem;
 import org.apache.hadoop.fs.Path;
 import org.deeplearning4j.nn.api.Model;
 
@@ -46,7 +47,7 @@ public record ModelBundle(Model network, ModelInfo info, Standardization standar
             byte[] stored = JSON.writeValueAsBytes(new Stored(info,
                     standardization == null ? null : standardization.mean(),
                     standardization == null ? null : standardization.std()));
-            try (FSDataOutputStream out = path.getFileSystem(conf).create(path, true)) {
+            try (FSDataOutputStream out = fileSystem(path, conf).create(path, true)) {
                 ModelFiles.write(network, standardization, stored, out);
             }
         } catch (IOException e) {
@@ -64,7 +65,7 @@ public record ModelBundle(Model network, ModelInfo info, Standardization standar
     public static ModelBundle load(String location, Configuration conf) {
         Path path = new Path(location);
         try {
-            FileSystem fs = path.getFileSystem(conf);
+            FileSystem fs = fileSystem(path, conf);
             if (!fs.exists(path)) {
                 throw new IllegalArgumentException("No model at " + location
                         + ": give a model.zip, a train --output directory or a saved Spark ML model");
@@ -93,5 +94,11 @@ public record ModelBundle(Model network, ModelInfo info, Standardization standar
         } catch (IOException e) {
             throw new UncheckedIOException("Could not load the model " + path + ": " + e.getMessage(), e);
         }
+    }
+
+    // For file: the raw local file system, so that no .crc checksum file lands beside model.zip.
+    private static FileSystem fileSystem(Path path, Configuration conf) throws IOException {
+        FileSystem fs = path.getFileSystem(conf);
+        return fs instanceof LocalFileSystem local ? local.getRawFileSystem() : fs;
     }
 }

@@ -252,7 +252,6 @@ class DParallelEstimatorTest {
             }
         }
         Files.move(tampered, zip, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-        Files.delete(saved.resolve("." + ModelBundle.FILE_NAME + ".crc")); // Hadoop's local checksum of the original
 
         assertThatThrownBy(() -> DParallelClassificationModel.load(saved.toString()))
                 .isInstanceOf(IllegalArgumentException.class)
