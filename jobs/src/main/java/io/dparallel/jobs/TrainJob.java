@@ -16,34 +16,31 @@ import io.dparallel.jobs.inference.DistributedEvaluation;
 import io.dparallel.jobs.inference.EvaluationResult;
 import io.dparallel.jobs.io.AtomicOutput;
 import io.dparallel.jobs.io.HadoopFiles;
-import io.dparallel.jobs.models.ModelBundle;
 import io.dparallel.jobs.models.ModelFactory;
-import io.dparallel.jobs.models.ModelInfo;
 import io.dparallel.jobs.report.EpochRecord;
 import io.dparallel.jobs.report.TrainingHistory;
 import io.dparallel.spark.SparkTrainer;
 import io.dparallel.spark.TrainingResult;
 import io.dparallel.spark.data.DataColumns;
-import io.dparallel.spark.data.DataFrameDataSets;
 import io.dparallel.spark.data.DataProfile;
 import io.dparallel.spark.data.DataValidation;
 import io.dparallel.spark.data.ImageShape;
 import io.dparallel.spark.data.LabelKind;
 import io.dparallel.spark.data.Standardization;
+import io.dparallel.spark.network.ModelBundle;
+import io.dparallel.spark.network.ModelInfo;
+import io.dparallel.spark.network.TrainingData;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
-import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.ml.linalg.SQLDataTypes;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
-import org.apache.spark.sql.functions;
 import org.apache.spark.sql.types.Metadata;
 import org.apache.spark.sql.types.StructType;
 import org.apache.spark.storage.StorageLevel;
 import org.deeplearning4j.nn.api.Model;
-import org.nd4j.linalg.dataset.DataSet;
 
 import java.io.IOException;
 import java.io.PrintStream;
@@ -83,7 +80,7 @@ public final class TrainJob {
 
     /** Fraction of the shipped data held out for validation when no data are given. */
     public static final double SHIPPED_VALIDATION_FRACTION = 0.2;
-    /** Rows per DataSet when validation data are evaluated. */
+    /** Rows fed to the network at once when validation data are evaluated. */
     private static final int EVALUATION_ROWS = 256;
 
     private TrainJob() {
@@ -177,11 +174,9 @@ public final class TrainJob {
             DataColumns columns = columns(options, train.schema());
             DataValidation.Requirements requirements = DataValidation.Requirements.training(
                     config.numWorkers(), config.batchSizePerWorker());
-            DataProfile profile = DataValidation.validate(train, columns,
+            TrainingData trainingData = TrainingData.validate(train, columns,
                     options.standardize() ? requirements.withFeatureStats() : requirements);
-            if (profile.labelKind() == null) {
-                throw new IllegalArgumentException("Training needs a label column");
-            }
+            DataProfile profile = trainingData.profile();
             DataProfile validationProfile = validation == null ? null : DataValidation.validate(validation,
                     profile.columns(), DataValidation.Requirements.none().forModel(profile.featureSize(), profile.labelSize()));
             Model network = ModelFactory.build(options.model(), profile, options.learningRate(), config.seed(), conf);
@@ -192,27 +187,18 @@ public final class TrainJob {
                     validationProfile == null ? "nothing" : validationProfile.rows() + " rows",
                     config.numWorkers(), config.batchSizePerWorker(), config.averagingFrequency(), config.epochs());
 
-            // Cached: the trainer reads its input twice (count, then cut), and a random order must not change.
-            Dataset<Row> ordered = options.shuffle()
-                    ? train.orderBy(functions.rand(config.seed())).persist(StorageLevel.MEMORY_AND_DISK()) : train;
-            JavaRDD<DataSet> trainSets = DataFrameDataSets.toDataSets(ordered, profile, scaling, config.batchSizePerWorker());
-            JavaRDD<DataSet> validationSets = validation == null ? null
-                    : DataFrameDataSets.toDataSets(validation, validationProfile, scaling, EVALUATION_ROWS)
-                    .persist(StorageLevel.MEMORY_ONLY());
+            // Cached: evaluated after every epoch.
+            Dataset<Row> validationRows = validation == null ? null : validation.persist(StorageLevel.MEMORY_ONLY());
             TrainingHistory history = new TrainingHistory();
-            EpochValidation epochs = new EpochValidation(sc, network, validationSets, profile, history, out);
+            EpochValidation epochs = new EpochValidation(network, validationRows, validationProfile, scaling, history, out);
             TrainingResult<Model> result;
             try {
-                result = new SparkTrainer(sc, config)
+                result = trainingData.fit(new SparkTrainer(sc, config)
                         .addListener(new ConsoleProgress(out, 1000))
-                        .addListener(epochs)
-                        .fit(network, trainSets);
+                        .addListener(epochs), network, scaling, options.shuffle());
             } finally {
-                if (validationSets != null) {
-                    validationSets.unpersist(false);
-                }
-                if (ordered != train) {
-                    ordered.unpersist();
+                if (validationRows != null) {
+                    validationRows.unpersist(false);
                 }
             }
 
@@ -267,20 +253,20 @@ public final class TrainJob {
 
     /** After each epoch: evaluates the validation data with the epoch's averaged parameters and records history. */
     private static final class EpochValidation implements ProgressListener {
-        private final JavaSparkContext sc;
         private final Model network;
-        private final JavaRDD<DataSet> validation;
+        private final Dataset<Row> validation;
         private final DataProfile profile;
+        private final Standardization scaling;
         private final TrainingHistory history;
         private final PrintStream out;
         private EvaluationResult last;
 
-        EpochValidation(JavaSparkContext sc, Model network, JavaRDD<DataSet> validation, DataProfile profile,
+        EpochValidation(Model network, Dataset<Row> validation, DataProfile profile, Standardization scaling,
                         TrainingHistory history, PrintStream out) {
-            this.sc = sc;
             this.network = network;
             this.validation = validation;
             this.profile = profile;
+            this.scaling = scaling;
             this.history = history;
             this.out = out;
         }
@@ -294,9 +280,8 @@ public final class TrainJob {
                 return;
             }
             String epochName = "epoch " + (epoch.epoch() + 1) + "/" + report.config().epochs();
-            last = DistributedEvaluation.evaluate(sc, network, validation,
-                    profile.classification() ? profile.labelSize() : 0, profile.classNames(),
-                    "dparallel " + epochName + ": validation");
+            last = DistributedEvaluation.evaluate(network, validation, profile, scaling, EVALUATION_ROWS,
+                    profile.classNames(), "dparallel " + epochName + ": validation");
             boolean classification = profile.classification();
             history.add(new EpochRecord(epoch.epoch() + 1, epoch.meanLoss(), epoch.examplesPerSecond(), epoch.seconds(),
                     last.loss(),
