@@ -1,6 +1,7 @@
 package io.dparallel.spark.ml;
 
 import io.dparallel.core.config.TrainingConfig;
+import io.dparallel.core.config.TrainingOption;
 import io.dparallel.core.replica.NetworkSpec;
 import io.dparallel.core.report.RunReport;
 import io.dparallel.spark.SparkTrainer;
@@ -13,6 +14,7 @@ import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.ml.Estimator;
 import org.apache.spark.ml.attribute.AttributeGroup;
+import org.apache.spark.ml.param.BooleanParam;
 import org.apache.spark.ml.linalg.Vector;
 import org.apache.spark.ml.param.DoubleParam;
 import org.apache.spark.ml.param.IntArrayParam;
@@ -28,7 +30,9 @@ import org.apache.spark.storage.StorageLevel;
 import org.deeplearning4j.nn.api.Model;
 import org.nd4j.linalg.dataset.DataSet;
 
+import java.util.EnumMap;
 import java.util.List;
+import java.util.Map;
 
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.rand;
@@ -40,8 +44,13 @@ import static org.apache.spark.sql.functions.rand;
  * <p>{@link #fit} reads the features vector and the numeric label, shuffles the rows once (seeded by
  * {@link #seed()}: minibatch SGD needs a random order, whatever order the DataFrame has), trains the
  * network data-parallel with {@link SparkTrainer} ({@link #numWorkers()} Spark tasks, parameters averaged
- * every {@link #averagingFrequency()} minibatches) and returns a model holding the trained network and the
- * run's report. Params not listed here take {@link TrainingConfig}'s defaults.
+ * every {@link #averagingFrequency()} minibatches, {@link #epochs()} epochs per {@code fit}) and returns a model
+ * holding the trained network and the run's report.
+ *
+ * <p>The training params are the rows of {@link TrainingOption}, one param per row with the row's key as its
+ * name and the row's doc, bound and default ({@link #trainingConfig()} reads them back): {@code numWorkers},
+ * {@code batchSizePerWorker}, {@code averagingFrequency}, {@code epochs}, {@code seed},
+ * {@code averageUpdaterState} and {@code threadsPerWorker}, with the same defaults as the {@code train} command.
  *
  * <p>Every param {@code x} has the {@code Param} object {@code x()} (its {@code doc()} gives meaning, bounds
  * and default), {@code getX()}, and {@code setX(value)}, which validates and returns this estimator.
@@ -64,6 +73,10 @@ public abstract class DParallelEstimator<E extends DParallelEstimator<E, M>, M e
     private final IntParam averagingFrequency;
     private final IntParam epochs;
     private final LongParam seed;
+    private final BooleanParam averageUpdaterState;
+    private final IntParam threadsPerWorker;
+    /** The training params by their table row, in table order. */
+    private final Map<TrainingOption, Param<?>> trainingParams = new EnumMap<>(TrainingOption.class);
 
     DParallelEstimator(String uid) {
         this.uid = uid;
@@ -80,28 +93,36 @@ public abstract class DParallelEstimator<E extends DParallelEstimator<E, M>, M e
                 + "(default [256, 256]; empty: no hidden layer)", ParamChecks.layerSizes("hiddenLayers"));
         learningRate = new DoubleParam(this, "learningRate", "Adam learning rate of the preset MLP, > 0 (default 0.001)",
                 ParamChecks.above("learningRate", 0));
-        numWorkers = new IntParam(this, "numWorkers", "replicas trained in parallel, one Spark task (and GPU) each, >= 1 "
-                + "(default " + TrainingConfig.DEFAULT_NUM_WORKERS + ")", ParamChecks.atLeast("numWorkers", 1));
-        batchSizePerWorker = new IntParam(this, "batchSizePerWorker", "examples in one minibatch of one worker, >= 1 "
-                + "(default " + TrainingConfig.DEFAULT_BATCH_SIZE_PER_WORKER + ")", ParamChecks.atLeast("batchSizePerWorker", 1));
-        averagingFrequency = new IntParam(this, "averagingFrequency", "minibatches each worker fits between two "
-                + "averagings, >= 1 (default " + TrainingConfig.DEFAULT_AVERAGING_FREQUENCY + ")",
-                ParamChecks.atLeast("averagingFrequency", 1));
-        epochs = new IntParam(this, "epochs", "passes over the training data, >= 1 (default "
-                + TrainingConfig.DEFAULT_EPOCHS + ")", ParamChecks.atLeast("epochs", 1));
-        seed = new LongParam(this, "seed", "seed of the preset's initialization and of the trainer, any value (default "
-                + TrainingConfig.DEFAULT_SEED + ")");
+        numWorkers = trainingParam(new IntParam(this, TrainingOption.NUM_WORKERS.key(),
+                TrainingOption.NUM_WORKERS.docWithBoundAndDefault(), ParamChecks.trainingOption(TrainingOption.NUM_WORKERS)));
+        batchSizePerWorker = trainingParam(new IntParam(this, TrainingOption.BATCH_SIZE_PER_WORKER.key(),
+                TrainingOption.BATCH_SIZE_PER_WORKER.docWithBoundAndDefault(),
+                ParamChecks.trainingOption(TrainingOption.BATCH_SIZE_PER_WORKER)));
+        averagingFrequency = trainingParam(new IntParam(this, TrainingOption.AVERAGING_FREQUENCY.key(),
+                TrainingOption.AVERAGING_FREQUENCY.docWithBoundAndDefault(),
+                ParamChecks.trainingOption(TrainingOption.AVERAGING_FREQUENCY)));
+        epochs = trainingParam(new IntParam(this, TrainingOption.EPOCHS.key(), TrainingOption.EPOCHS.docWithBoundAndDefault(),
+                ParamChecks.trainingOption(TrainingOption.EPOCHS)));
+        seed = trainingParam(new LongParam(this, TrainingOption.SEED.key(), TrainingOption.SEED.docWithBoundAndDefault(),
+                ParamChecks.trainingOption(TrainingOption.SEED)));
+        averageUpdaterState = trainingParam(new BooleanParam(this, TrainingOption.AVERAGE_UPDATER_STATE.key(),
+                TrainingOption.AVERAGE_UPDATER_STATE.docWithBoundAndDefault()));
+        threadsPerWorker = trainingParam(new IntParam(this, TrainingOption.THREADS_PER_WORKER.key(),
+                TrainingOption.THREADS_PER_WORKER.docWithBoundAndDefault(),
+                ParamChecks.trainingOption(TrainingOption.THREADS_PER_WORKER)));
         setDefault(featuresCol, "features");
         setDefault(labelCol, "label");
         setDefault(predictionCol, "prediction");
         setDefault(networkJson, "");
         setDefault(hiddenLayers, new int[]{256, 256});
         setDefault(learningRate, 1e-3);
-        setDefault(numWorkers, TrainingConfig.DEFAULT_NUM_WORKERS);
-        setDefault(batchSizePerWorker, TrainingConfig.DEFAULT_BATCH_SIZE_PER_WORKER);
-        setDefault(averagingFrequency, TrainingConfig.DEFAULT_AVERAGING_FREQUENCY);
-        setDefault(epochs, TrainingConfig.DEFAULT_EPOCHS);
-        setDefault(seed, TrainingConfig.DEFAULT_SEED);
+        trainingParams.forEach((option, param) -> setDefault(uncheckedParam(param), option.defaultValue()));
+    }
+
+    /** Registers a training param under its table row (its name is the row's key). */
+    private <P extends Param<?>> P trainingParam(P param) {
+        trainingParams.put(TrainingOption.forKey(param.name()), param);
+        return param;
     }
 
     @Override
@@ -153,6 +174,14 @@ public abstract class DParallelEstimator<E extends DParallelEstimator<E, M>, M e
         return seed;
     }
 
+    public BooleanParam averageUpdaterState() {
+        return averageUpdaterState;
+    }
+
+    public IntParam threadsPerWorker() {
+        return threadsPerWorker;
+    }
+
     public String getFeaturesCol() {
         return getOrDefault(featuresCol);
     }
@@ -195,6 +224,14 @@ public abstract class DParallelEstimator<E extends DParallelEstimator<E, M>, M e
 
     public long getSeed() {
         return (Long) getOrDefault(seed);
+    }
+
+    public boolean getAverageUpdaterState() {
+        return (Boolean) getOrDefault(averageUpdaterState);
+    }
+
+    public int getThreadsPerWorker() {
+        return (Integer) getOrDefault(threadsPerWorker);
     }
 
     public E setFeaturesCol(String value) {
@@ -242,10 +279,21 @@ public abstract class DParallelEstimator<E extends DParallelEstimator<E, M>, M e
         return setParam(seed, value);
     }
 
-    /** The trainer's configuration these params describe. */
+    /** Whether the updater state (momentum, Adam moments) is averaged with the parameters. */
+    public E setAverageUpdaterState(boolean value) {
+        return setParam(averageUpdaterState, value);
+    }
+
+    /** ND4J/OpenMP threads per worker; 0 takes {@code spark.task.cpus}. */
+    public E setThreadsPerWorker(int value) {
+        return setParam(threadsPerWorker, value);
+    }
+
+    /** The trainer's configuration these params describe: every row of {@link TrainingOption}. */
     public TrainingConfig trainingConfig() {
-        return TrainingConfig.builder().numWorkers(getNumWorkers()).batchSizePerWorker(getBatchSizePerWorker())
-                .averagingFrequency(getAveragingFrequency()).epochs(getEpochs()).seed(getSeed()).build();
+        TrainingConfig.Builder builder = TrainingConfig.builder();
+        trainingParams.forEach((option, param) -> builder.set(option, getOrDefault(param)));
+        return builder.build();
     }
 
     /**
@@ -340,5 +388,11 @@ public abstract class DParallelEstimator<E extends DParallelEstimator<E, M>, M e
     private <T> E setParam(Param<T> param, T value) {
         set(param, value);
         return (E) this;
+    }
+
+    /** A param whose value type is only known at run time (the table row's type); Spark checks it on set. */
+    @SuppressWarnings("unchecked")
+    private static Param<Object> uncheckedParam(Param<?> param) {
+        return (Param<Object>) param;
     }
 }

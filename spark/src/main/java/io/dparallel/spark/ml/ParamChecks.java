@@ -1,5 +1,6 @@
 package io.dparallel.spark.ml;
 
+import io.dparallel.core.config.TrainingOption;
 import org.apache.spark.ml.param.ParamValidators;
 import scala.Function1;
 import scala.runtime.AbstractFunction1;
@@ -15,6 +16,11 @@ import java.util.function.Predicate;
 final class ParamChecks {
 
     private ParamChecks() {
+    }
+
+    /** A value of a {@link TrainingOption} row: its type and bound, with the table's message. */
+    static Function1<Object, Object> trainingOption(TrainingOption option) {
+        return new OptionCheck(option);
     }
 
     /** A whole number of at least {@code bound}, checked by Spark's {@link ParamValidators#gtEq}. */
@@ -72,6 +78,21 @@ final class ParamChecks {
                 return Arrays.toString(array);
             }
             return value instanceof String ? "'" + value + "'" : String.valueOf(value);
+        }
+    }
+
+    /** Delegates to the table row, which names the param by its key (enum constants serialize by name). */
+    private static final class OptionCheck extends AbstractFunction1<Object, Object> implements Serializable {
+        private final TrainingOption option;
+
+        OptionCheck(TrainingOption option) {
+            this.option = option;
+        }
+
+        @Override
+        public Object apply(Object value) {
+            option.check(value);
+            return Boolean.TRUE;
         }
     }
 
