@@ -19,11 +19,22 @@ import java.util.Locale;
  */
 final class TrainingCliOptions implements CommandLine.IModelTransformer {
 
+    /** The option the training options are listed before in the help (those after it are moved behind them). */
+    private static final String LISTED_BEFORE = "--output";
+
     @Override
     public CommandSpec transform(CommandSpec spec) {
+        List<OptionSpec> after = new ArrayList<>();
+        for (OptionSpec existing : spec.options()) {
+            if (!after.isEmpty() || List.of(existing.names()).contains(LISTED_BEFORE)) {
+                after.add(existing);
+            }
+        }
+        after.forEach(spec::remove);
         for (TrainingOption option : TrainingOption.values()) {
             spec.addOption(optionSpec(option));
         }
+        after.forEach(spec::addOption);
         return spec;
     }
 

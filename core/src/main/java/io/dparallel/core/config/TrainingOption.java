@@ -26,14 +26,14 @@ public enum TrainingOption {
     AVERAGING_FREQUENCY("averagingFrequency", "averaging-frequency", Type.INT, 10, 1L,
             "minibatches each worker fits between two averagings (one round)", TrainingConfig::averagingFrequency),
     EPOCHS("epochs", "epochs", Type.INT, 15, 1L,
-            "passes over the training data (per fit call)", TrainingConfig::epochs),
+            "passes over the training data", TrainingConfig::epochs),
     SEED("seed", "seed", Type.LONG, 42L, null,
             "seed of the data order, the preset's initialization and the trainer", TrainingConfig::seed),
     AVERAGE_UPDATER_STATE("averageUpdaterState", "average-updater-state", Type.BOOLEAN, true, null,
             "average the updater state (momentum, Adam moments) with the parameters; "
                     + "if false each replica keeps its own", TrainingConfig::averageUpdaterState),
     THREADS_PER_WORKER("threadsPerWorker", "threads-per-worker", Type.INT, 0, 0L,
-            "ND4J/OpenMP threads per worker; 0 takes spark.task.cpus", TrainingConfig::threadsPerWorker);
+            "ND4J/OpenMP threads per worker; 0 takes the value of spark.task.cpus", TrainingConfig::threadsPerWorker);
 
     /** The value types an option can have, with how each is parsed from text. */
     public enum Type {

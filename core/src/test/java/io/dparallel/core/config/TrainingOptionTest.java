@@ -103,7 +103,7 @@ class TrainingOptionTest {
     @Test
     void theLongDocSaysBoundAndDefault() {
         assertThat(TrainingOption.EPOCHS.docWithBoundAndDefault())
-                .isEqualTo("passes over the training data (per fit call), >= 1 (default 15)");
+                .isEqualTo("passes over the training data, >= 1 (default 15)");
         assertThat(TrainingOption.SEED.docWithBoundAndDefault())
                 .isEqualTo("seed of the data order, the preset's initialization and the trainer (default 42)");
         assertThat(TrainingOption.NUM_WORKERS.cliName()).isEqualTo("workers");
