@@ -14,8 +14,8 @@ import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.ml.Estimator;
 import org.apache.spark.ml.attribute.AttributeGroup;
-import org.apache.spark.ml.param.BooleanParam;
 import org.apache.spark.ml.linalg.Vector;
+import org.apache.spark.ml.param.BooleanParam;
 import org.apache.spark.ml.param.DoubleParam;
 import org.apache.spark.ml.param.IntArrayParam;
 import org.apache.spark.ml.param.IntParam;
@@ -53,7 +53,9 @@ import static org.apache.spark.sql.functions.rand;
  * {@code averageUpdaterState} and {@code threadsPerWorker}, with the same defaults as the {@code train} command.
  *
  * <p>Every param {@code x} has the {@code Param} object {@code x()} (its {@code doc()} gives meaning, bounds
- * and default), {@code getX()}, and {@code setX(value)}, which validates and returns this estimator.
+ * and default), {@code getX()}, and {@code setX(value)}, which validates and returns this estimator. (These
+ * three methods for each of the thirteen params are most of this file's length: Spark ML finds params by
+ * reflection on the {@code x()} accessors.)
  *
  * @param <E> the concrete estimator
  * @param <M> the model it fits
@@ -93,23 +95,13 @@ public abstract class DParallelEstimator<E extends DParallelEstimator<E, M>, M e
                 + "(default [256, 256]; empty: no hidden layer)", ParamChecks.layerSizes("hiddenLayers"));
         learningRate = new DoubleParam(this, "learningRate", "Adam learning rate of the preset MLP, > 0 (default 0.001)",
                 ParamChecks.above("learningRate", 0));
-        numWorkers = trainingParam(new IntParam(this, TrainingOption.NUM_WORKERS.key(),
-                TrainingOption.NUM_WORKERS.docWithBoundAndDefault(), ParamChecks.trainingOption(TrainingOption.NUM_WORKERS)));
-        batchSizePerWorker = trainingParam(new IntParam(this, TrainingOption.BATCH_SIZE_PER_WORKER.key(),
-                TrainingOption.BATCH_SIZE_PER_WORKER.docWithBoundAndDefault(),
-                ParamChecks.trainingOption(TrainingOption.BATCH_SIZE_PER_WORKER)));
-        averagingFrequency = trainingParam(new IntParam(this, TrainingOption.AVERAGING_FREQUENCY.key(),
-                TrainingOption.AVERAGING_FREQUENCY.docWithBoundAndDefault(),
-                ParamChecks.trainingOption(TrainingOption.AVERAGING_FREQUENCY)));
-        epochs = trainingParam(new IntParam(this, TrainingOption.EPOCHS.key(), TrainingOption.EPOCHS.docWithBoundAndDefault(),
-                ParamChecks.trainingOption(TrainingOption.EPOCHS)));
-        seed = trainingParam(new LongParam(this, TrainingOption.SEED.key(), TrainingOption.SEED.docWithBoundAndDefault(),
-                ParamChecks.trainingOption(TrainingOption.SEED)));
-        averageUpdaterState = trainingParam(new BooleanParam(this, TrainingOption.AVERAGE_UPDATER_STATE.key(),
-                TrainingOption.AVERAGE_UPDATER_STATE.docWithBoundAndDefault()));
-        threadsPerWorker = trainingParam(new IntParam(this, TrainingOption.THREADS_PER_WORKER.key(),
-                TrainingOption.THREADS_PER_WORKER.docWithBoundAndDefault(),
-                ParamChecks.trainingOption(TrainingOption.THREADS_PER_WORKER)));
+        numWorkers = trainingParam(ParamChecks.intParam(this, TrainingOption.NUM_WORKERS));
+        batchSizePerWorker = trainingParam(ParamChecks.intParam(this, TrainingOption.BATCH_SIZE_PER_WORKER));
+        averagingFrequency = trainingParam(ParamChecks.intParam(this, TrainingOption.AVERAGING_FREQUENCY));
+        epochs = trainingParam(ParamChecks.intParam(this, TrainingOption.EPOCHS));
+        seed = trainingParam(ParamChecks.longParam(this, TrainingOption.SEED));
+        averageUpdaterState = trainingParam(ParamChecks.booleanParam(this, TrainingOption.AVERAGE_UPDATER_STATE));
+        threadsPerWorker = trainingParam(ParamChecks.intParam(this, TrainingOption.THREADS_PER_WORKER));
         setDefault(featuresCol, "features");
         setDefault(labelCol, "label");
         setDefault(predictionCol, "prediction");

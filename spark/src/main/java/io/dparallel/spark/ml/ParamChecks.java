@@ -1,7 +1,11 @@
 package io.dparallel.spark.ml;
 
 import io.dparallel.core.config.TrainingOption;
+import org.apache.spark.ml.param.BooleanParam;
+import org.apache.spark.ml.param.IntParam;
+import org.apache.spark.ml.param.LongParam;
 import org.apache.spark.ml.param.ParamValidators;
+import org.apache.spark.ml.util.Identifiable;
 import scala.Function1;
 import scala.runtime.AbstractFunction1;
 
@@ -11,16 +15,27 @@ import java.util.function.Predicate;
 
 /**
  * Param validators that throw a message naming the param, the value and the bound
- * ({@code "numWorkers is 0 but must be >= 1"}) where Spark's own would only say "given invalid value".
+ * ({@code "numWorkers is 0 but must be >= 1"}) where Spark's own would only say "given invalid value"; and the
+ * params of the {@link TrainingOption} rows, named, documented and validated by their row.
  */
 final class ParamChecks {
 
     private ParamChecks() {
     }
 
-    /** A value of a {@link TrainingOption} row: its type and bound, with the table's message. */
-    static Function1<Object, Object> trainingOption(TrainingOption option) {
-        return new OptionCheck(option);
+    /** The param of an {@code int} training option: the row's key, doc (with bound and default) and bound. */
+    static IntParam intParam(Identifiable parent, TrainingOption option) {
+        return new IntParam(parent, option.key(), option.docWithBoundAndDefault(), new OptionCheck(option));
+    }
+
+    /** The param of a {@code long} training option: the row's key, doc (with bound and default) and bound. */
+    static LongParam longParam(Identifiable parent, TrainingOption option) {
+        return new LongParam(parent, option.key(), option.docWithBoundAndDefault(), new OptionCheck(option));
+    }
+
+    /** The param of a {@code boolean} training option: the row's key and doc (any value is valid). */
+    static BooleanParam booleanParam(Identifiable parent, TrainingOption option) {
+        return new BooleanParam(parent, option.key(), option.docWithBoundAndDefault());
     }
 
     /** A whole number of at least {@code bound}, checked by Spark's {@link ParamValidators#gtEq}. */
