@@ -168,7 +168,8 @@ class LocalClusterGpuChecksTest {
             List<ExecutorGpus> executors = ClusterDevices.registeredExecutors(sc);
             assertThat(executors).extracting(ExecutorGpus::addresses)
                     .containsExactlyInAnyOrder(List.of("0"), List.of("1"));
-            TrainingConfig oneWorker = TrainingConfig.builder().numWorkers(1).batchSizePerWorker(8).build();
+            TrainingConfig oneWorker = TrainingConfig.builder().numWorkers(1).batchSizePerWorker(8)
+                    .averagingFrequency(5).epochs(1).build();
 
             RunReport report = new SparkTrainer(sc, oneWorker)
                     .fit(TestNetworks.mlp(new Sgd(0.1), 1), sc.parallelize(TestNetworks.examples(32, 1), 2)).report();

@@ -1,6 +1,7 @@
 package io.dparallel.spark.dl4j;
 
 import io.dparallel.core.config.TrainingConfig;
+import io.dparallel.core.config.TrainingOption;
 import io.dparallel.core.report.RunReport;
 import org.apache.spark.SparkConf;
 import org.apache.spark.api.java.JavaRDD;
@@ -77,8 +78,9 @@ class DParallelTrainingMasterTest {
      */
     @Test
     void sparkDl4jMultiLayerTrainsWithTheEngineAndEvaluatesWithDl4jSpark() {
+        // epochs(1): one epoch per fit, as DL4J's own masters and this test's local loop train.
         DParallelTrainingMaster tm = new DParallelTrainingMaster(TrainingConfig.builder().numWorkers(WORKERS)
-                .batchSizePerWorker(BATCH).averagingFrequency(1).build());
+                .batchSizePerWorker(BATCH).averagingFrequency(1).epochs(1).build());
         SparkDl4jMultiLayer sparkNet = new SparkDl4jMultiLayer(sc, mlp(), tm);
         MultiLayerNetwork local = new MultiLayerNetwork(mlp());
         local.init();
@@ -187,6 +189,14 @@ class DParallelTrainingMasterTest {
         TrainingConfig config = TrainingConfig.builder().numWorkers(3).batchSizePerWorker(17).averagingFrequency(4)
                 .epochs(2).seed(-5).averageUpdaterState(false).threadsPerWorker(2).build();
         assertThat(DParallelTrainingMaster.fromJson(new DParallelTrainingMaster(config).toJson()).config()).isEqualTo(config);
+        // One field per row of the option table, in table order, with the JSON type of the row's type.
+        assertThat(new DParallelTrainingMaster(config).toJson()).isEqualTo("{\"numWorkers\":3,\"batchSizePerWorker\":17,"
+                + "\"averagingFrequency\":4,\"epochs\":2,\"seed\":-5,\"averageUpdaterState\":false,\"threadsPerWorker\":2}");
+        // Missing keys take the table's defaults, those of every other front door.
+        TrainingConfig defaults = DParallelTrainingMaster.fromJson("{}").config();
+        for (TrainingOption option : TrainingOption.values()) {
+            assertThat(option.valueIn(defaults)).as(option.key()).isEqualTo(option.defaultValue());
+        }
         assertThat(DParallelTrainingMaster.fromJson("{\"numWorkers\": 5}").config())
                 .isEqualTo(TrainingConfig.builder().numWorkers(5).build());
         assertThatThrownBy(() -> DParallelTrainingMaster.fromJson("{\"numWorkers\": 2, \"workers\": 3}"))

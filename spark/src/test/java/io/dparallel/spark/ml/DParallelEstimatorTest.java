@@ -161,7 +161,8 @@ class DParallelEstimatorTest {
         Dataset<Row> assembled = new VectorAssembler().setInputCols(TestData.FEATURES).setOutputCol("features")
                 .transform(train);
         DParallelRegressionModel model = new DParallelRegressor().setLabelCol("target").setHiddenLayers(16)
-                .setLearningRate(0.01).setNumWorkers(WORKERS).setBatchSizePerWorker(BATCH).setEpochs(4).fit(assembled);
+                .setLearningRate(0.01).setNumWorkers(WORKERS).setBatchSizePerWorker(BATCH).setAveragingFrequency(5).setEpochs(4)
+                .fit(assembled);
         Dataset<Row> testFeatures = new VectorAssembler().setInputCols(TestData.FEATURES).setOutputCol("features")
                 .transform(test);
         List<Row> rows = model.transform(testFeatures).select("target", "prediction").collectAsList();
@@ -183,7 +184,7 @@ class DParallelEstimatorTest {
         Dataset<Row> indexed = indexedFeatures(train);
         DParallelClassificationModel model = new DParallelClassifier().setProbabilityCol("")
                 .setNetworkJson(TestNetworks.graphConfiguration(4, 3).toJson())
-                .setNumWorkers(WORKERS).setBatchSizePerWorker(BATCH).setEpochs(2).fit(indexed);
+                .setNumWorkers(WORKERS).setBatchSizePerWorker(BATCH).setAveragingFrequency(5).setEpochs(2).fit(indexed);
         assertThat(model.network()).isInstanceOf(ComputationGraph.class);
 
         List<Row> rows = model.setInferenceBatchSize(7).transform(indexedFeatures(test))
