@@ -1,5 +1,6 @@
 package io.dparallel.core.exchange;
 
+import io.dparallel.core.config.RoundAssignment;
 import io.dparallel.core.averaging.ModelState;
 import io.dparallel.core.replica.WorkerRoundResult;
 

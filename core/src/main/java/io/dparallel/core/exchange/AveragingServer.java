@@ -1,5 +1,6 @@
 package io.dparallel.core.exchange;
 
+import io.dparallel.core.config.RoundAssignment;
 import io.dparallel.core.averaging.ModelState;
 import io.dparallel.core.averaging.WeightedAverage;
 import io.dparallel.core.report.WorkerRoundReport;
@@ -61,6 +62,10 @@ public final class AveragingServer implements Closeable {
     private final float[] chunk = WireFormat.chunk();
     private final ExecutorService senders;
     private boolean closed;
+    /** The round last sent, which every result must answer. */
+    private RoundAssignment sentAssignment;
+    private int sentParameterLength;
+    private int sentUpdaterLength;
 
     /**
      * Starts listening on an ephemeral port of {@code bindAddress}.
@@ -83,6 +88,11 @@ public final class AveragingServer implements Closeable {
         this.acceptor = new Thread(this::acceptLoop, "dparallel-averaging-accept");
         this.acceptor.setDaemon(true);
         this.acceptor.start();
+    }
+
+    /** The number of workers every round waits for. */
+    public int workers() {
+        return workers;
     }
 
     /** The port workers connect to. */
@@ -128,6 +138,9 @@ public final class AveragingServer implements Closeable {
      * thread per connection): sent one after the other, a large state would start the last worker late.
      */
     public void sendRound(RoundAssignment assignment, ModelState start) throws WorkerLostException {
+        sentAssignment = assignment;
+        sentParameterLength = start.parameters().length;
+        sentUpdaterLength = start.hasUpdaterState() ? start.updaterState().length : -1;
         List<Future<?>> sends = new ArrayList<>(workers);
         for (int w = 0; w < workers; w++) {
             Connection connection = active[w];
@@ -157,32 +170,57 @@ public final class AveragingServer implements Closeable {
     }
 
     /**
-     * Reads every worker's result in worker order and adds its state, weighted by its examples, to
-     * {@code sum} chunk by chunk as it arrives: no worker's state is ever held whole on the driver.
+     * Reads every worker's result to the round last sent in worker order and adds its state, weighted by its
+     * examples, to {@code sum} chunk by chunk as it arrives: no worker's state is ever held whole on the driver.
+     * A result is checked before its state is read: it must answer that round, come from the worker the
+     * connection belongs to, and have the shape of the state sent.
      *
      * @param sum      the running sum to add to (normally empty)
      * @param jobEnded true once the Spark job has ended
      * @return the workers' reports, by worker index
+     * @throws WorkerLostException    when a connection broke (the round can be run again)
+     * @throws WorkerMessageException when a worker sent something else than a valid result (running the round
+     *                                again would not help)
      */
     public List<WorkerRoundReport> collectInto(WeightedAverage sum, BooleanSupplier jobEnded)
-            throws WorkerLostException {
+            throws WorkerLostException, WorkerMessageException {
         List<WorkerRoundReport> reports = new ArrayList<>(workers);
         for (int w = 0; w < workers; w++) {
             Connection connection = active[w];
+            int worker = w;
             try {
                 awaitMessage(connection, jobEnded);
                 byte type = connection.in.readByte();
                 if (type != WireFormat.RESULT) {
-                    throw new IOException("expected a result but got message type " + type);
+                    throw new WorkerMessageException(w, "expected a result (message type " + WireFormat.RESULT
+                            + ") but got message type " + type);
                 }
                 WorkerRoundReport report = WireFormat.readReport(connection.in);
-                WireFormat.addState(connection.in, sum, report.examples(), scratch, chunk);
+                requireAnswer(w, report);
+                WireFormat.addState(connection.in, sum, report.examples(), sentParameterLength, sentUpdaterLength,
+                        problem -> new WorkerMessageException(worker, problem), scratch, chunk);
                 reports.add(report);
+            } catch (WorkerMessageException e) {
+                throw e;
             } catch (IOException e) {
                 throw new WorkerLostException(w, "collecting its result", e);
             }
         }
         return reports;
+    }
+
+    /** A result must answer the round sent, from the worker the connection belongs to. */
+    private void requireAnswer(int worker, WorkerRoundReport report) throws WorkerMessageException {
+        if (report.worker() != worker || report.epoch() != sentAssignment.epoch()
+                || report.round() != sentAssignment.round()) {
+            throw new WorkerMessageException(worker, "it answers epoch " + report.epoch() + ", round "
+                    + report.round() + " as worker " + report.worker() + " but was sent epoch "
+                    + sentAssignment.epoch() + ", round " + sentAssignment.round() + " as worker " + worker);
+        }
+        if (report.examples() < 0 || report.minibatches() < 0) {
+            throw new WorkerMessageException(worker, "it reports " + report.examples() + " examples in "
+                    + report.minibatches() + " minibatches");
+        }
     }
 
     /** Tells every active worker that the epoch is over and closes the connections. */
