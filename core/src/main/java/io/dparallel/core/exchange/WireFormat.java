@@ -1,8 +1,8 @@
 package io.dparallel.core.exchange;
 
-import io.dparallel.core.config.RoundAssignment;
 import io.dparallel.core.averaging.ModelState;
 import io.dparallel.core.averaging.WeightedAverage;
+import io.dparallel.core.config.RoundAssignment;
 import io.dparallel.core.device.DeviceIdentity;
 import io.dparallel.core.report.WorkerRoundReport;
 
