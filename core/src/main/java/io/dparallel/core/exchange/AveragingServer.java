@@ -34,7 +34,8 @@ import static io.dparallel.core.exchange.WorkerConnection.closeQuietly;
  * the running sum chunk by chunk as it is read: the driver holds the start state and the running sum, never
  * a worker's whole state, whatever the number of workers.
  *
- * <p>Connections must present the run's token; only numbers and short strings are read from them.
+ * <p>Connections must present the run's token; only numbers and short strings are read from them, and a
+ * result must answer the round sent with a state of the shape sent ({@link WorkerMessageException} otherwise).
  * Not thread-safe: one driver thread drives the rounds; an internal thread accepts connections.
  */
 public final class AveragingServer implements Closeable {
@@ -152,6 +153,9 @@ public final class AveragingServer implements Closeable {
      */
     public List<WorkerRoundReport> collectInto(WeightedAverage sum, BooleanSupplier jobEnded)
             throws WorkerLostException, WorkerMessageException {
+        if (sentAssignment == null) {
+            throw new IllegalStateException("collectInto called before any sendRound: there is no round to answer");
+        }
         List<WorkerRoundReport> reports = new ArrayList<>(workers);
         for (int w = 0; w < workers; w++) {
             WorkerConnection connection = active[w];
