@@ -8,6 +8,7 @@ import io.dparallel.core.replica.MemoryBudget;
 import io.dparallel.core.replica.Nd4jThreads;
 import io.dparallel.core.replica.NetworkSpec;
 import io.dparallel.core.replica.ReplicaTrainer;
+import io.dparallel.core.replica.RoundWorker;
 import org.apache.spark.BarrierTaskContext;
 import org.bytedeco.javacpp.Pointer;
 import org.nd4j.linalg.dataset.DataSet;
@@ -66,8 +67,8 @@ final class EpochTask extends AbstractFunction1<Iterator<DataSet>, Iterator<Inte
         }
         List<DataSet> minibatches = new ArrayList<>(plan.minibatchesPerWorker());
         JavaConverters.asJavaIterator(partition).forEachRemaining(minibatches::add);
-        long[] setupMillis = {(System.nanoTime() - setupStart) / 1_000_000};
-        boolean[] reused = {lease.reused()};
+        RoundWorker[] self = {new RoundWorker(worker, device, (System.nanoTime() - setupStart) / 1_000_000,
+                lease.reused())};
         int attempt = task.stageAttemptNumber() * 1000 + task.attemptNumber();
         ReplicaTrainer trainer = lease.trainer();
         int rounds;
@@ -75,13 +76,9 @@ final class EpochTask extends AbstractFunction1<Iterator<DataSet>, Iterator<Inte
             synchronized (trainer) {
                 rounds = AveragingClient.serve(driverHost, driverPort, runId, worker, attempt, (assignment, start) -> {
                     TaskFaults.beforeRound(worker, task.stageAttemptNumber(), assignment);
-                    int first = assignment.firstMinibatch();
-                    var result = trainer.trainRound(start, assignment.iteration(), assignment.epoch(),
-                            assignment.round(), worker, assignment.roundSeed() + worker,
-                            minibatches.subList(first, first + assignment.minibatches()).iterator(), device,
-                            setupMillis[0], reused[0]);
-                    setupMillis[0] = 0;
-                    reused[0] = true;
+                    var result = trainer.trainRound(start, assignment, self[0],
+                            assignment.minibatchesOf(minibatches).iterator());
+                    self[0] = self[0].nextRound();
                     return result;
                 });
             }

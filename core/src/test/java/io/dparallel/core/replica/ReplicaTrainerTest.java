@@ -1,6 +1,7 @@
 package io.dparallel.core.replica;
 
 import io.dparallel.core.averaging.ModelState;
+import io.dparallel.core.config.RoundAssignment;
 import io.dparallel.core.device.DeviceIdentity;
 import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
@@ -91,8 +92,10 @@ class ReplicaTrainerTest {
         NetworkReplica referenceReplica = NetworkReplica.of(reference);
         ModelState start = referenceReplica.captureState(true);
 
-        WorkerRoundResult first = trainer.trainRound(start, 0, 0, 0, 0, 1L, data.subList(0, 3).iterator(), CPU, 0, false);
-        WorkerRoundResult second = trainer.trainRound(first.state(), 3, 0, 1, 0, 2L, data.subList(3, 6).iterator(), CPU, 0, true);
+        WorkerRoundResult first = trainer.trainRound(start, new RoundAssignment(0, 0, 0, 1L, 0, 3),
+                new RoundWorker(0, CPU, 0, false), data.subList(0, 3).iterator());
+        WorkerRoundResult second = trainer.trainRound(first.state(), new RoundAssignment(0, 1, 3, 2L, 3, 3),
+                new RoundWorker(0, CPU, 0, true), data.subList(3, 6).iterator());
         double expectedLossSum = 0;
         for (DataSet minibatch : data) {
             fit(reference, minibatch);
@@ -152,7 +155,8 @@ class ReplicaTrainerTest {
     void withoutUpdaterAveragingOnlyParametersTravel() {
         ReplicaTrainer trainer = new ReplicaTrainer(Kind.MULTI_LAYER.spec(), false);
         ModelState start = trainer.replica().captureState(false);
-        WorkerRoundResult result = trainer.trainRound(start, 0, 0, 0, 0, 1L, minibatches(2, 4, 1).iterator(), CPU, 0, false);
+        WorkerRoundResult result = trainer.trainRound(start, new RoundAssignment(0, 0, 0, 1L, 0, 2),
+                new RoundWorker(0, CPU, 0, false), minibatches(2, 4, 1).iterator());
         assertThat(result.state().hasUpdaterState()).isFalse();
         assertThat(result.state().parameters()).isNotEqualTo(start.parameters());
     }

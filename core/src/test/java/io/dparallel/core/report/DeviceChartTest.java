@@ -32,7 +32,7 @@ class DeviceChartTest {
                     new WorkerRoundReport(0, round, 0, a, 150, 3, 15.0, 40, 1, round > 0),
                     new WorkerRoundReport(0, round, 1, b, 50, 1, 5.0, 20, 1, round > 0),
                     new WorkerRoundReport(0, round, 2, c, 100, 2, 10.0, 30, 1, round > 0));
-            report.addRound(new RoundSummary(0, round, 60, 300, 0.1, workers));
+            report.addRound(new RoundSummary(0, round, 60, 300, 0.1, workers, new RoundPhases(0, 0, 0, 0)));
         }
         return report;
     }
