@@ -1,7 +1,6 @@
 package io.dparallel.spark.cluster;
 
 import io.dparallel.core.config.TrainingConfig;
-import io.dparallel.core.report.DeviceChart;
 import io.dparallel.spark.SparkTrainer;
 import io.dparallel.spark.TrainingResult;
 import org.apache.spark.BarrierTaskContext;
@@ -37,7 +36,7 @@ import java.util.Random;
 /**
  * The training run the multi-JVM test submits with {@code SparkSubmit}: trains a small MLP with
  * {@link SparkTrainer} on seeded synthetic data and writes, into the directory given as the only argument,
- * {@value #REPORT} (the run report), its device chart, {@value #MODEL} (the trained network) and
+ * {@value #REPORT} (the run report), {@value #MODEL} (the trained network) and
  * {@value #EXECUTORS} (one line per executor, {@code executorId host gpuAddresses pid}, each seen from inside a
  * task). The same {@link #train} runs in the test JVM on {@code local[4]} for the accuracy comparison.
  */
@@ -61,7 +60,6 @@ public final class GpuTrainingApp {
             TrainingResult<MultiLayerNetwork> result = train(sc);
             Files.createDirectories(out);
             result.report().writeJson(out.resolve(REPORT));
-            DeviceChart.writePng(result.report(), DeviceChart.besideJson(out.resolve(REPORT)));
             ModelSerializer.writeModel(result.network(), out.resolve(MODEL).toFile(), true);
             Files.write(out.resolve(EXECUTORS), executorsSeenFromTasks(sc, WORKERS));
             System.out.println(result.report().toTable());

@@ -2,7 +2,6 @@ package io.dparallel.spark.cluster;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.dparallel.core.report.DeviceChart;
 import org.apache.spark.SparkConf;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
@@ -11,8 +10,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
-import javax.imageio.ImageIO;
-import java.awt.image.BufferedImage;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -105,9 +102,6 @@ class StandaloneGpuClusterTest {
             }
         }
         assertThat(report.get("warnings").toString()).doesNotContain("idle").doesNotContain("trained nothing");
-
-        BufferedImage chart = ImageIO.read(DeviceChart.besideJson(out.resolve(GpuTrainingApp.REPORT)).toFile());
-        assertThat(chart.getWidth()).isEqualTo(DeviceChart.WIDTH);
 
         // As accurate as the same configuration on local[4] (see the class comment of the tolerance below).
         MultiLayerNetwork clusterModel = ModelSerializer.restoreMultiLayerNetwork(out.resolve(GpuTrainingApp.MODEL).toFile());
