@@ -1,5 +1,7 @@
 package io.dparallel.spark.cluster;
 
+import io.dparallel.core.testing.TinyData;
+import io.dparallel.core.testing.TinyNetworks;
 import io.dparallel.core.config.TrainingConfig;
 import io.dparallel.spark.SparkTrainer;
 import io.dparallel.spark.TrainingResult;
@@ -94,35 +96,12 @@ public final class GpuTrainingApp {
     }
 
     static MultiLayerNetwork network() {
-        MultiLayerConfiguration conf = new NeuralNetConfiguration.Builder()
-                .seed(3)
-                .dataType(DataType.FLOAT)
-                .updater(new Adam(0.01))
-                .list()
-                .layer(new DenseLayer.Builder().nIn(FEATURES).nOut(32).activation(Activation.TANH).build())
-                .layer(new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT)
-                        .nIn(32).nOut(CLASSES).activation(Activation.SOFTMAX).build())
-                .build();
-        MultiLayerNetwork network = new MultiLayerNetwork(conf);
-        network.init();
-        return network;
+        return TinyNetworks.init(TinyNetworks.mlp(FEATURES, 32, CLASSES, new Adam(0.01), 3));
     }
 
     /** Single examples whose class is the quadrant of (x0 + x1, x2 - x3): learnable, but not linearly from one feature. */
     private static List<DataSet> examples(int n, long seed) {
-        Random random = new Random(seed);
-        List<DataSet> out = new ArrayList<>(n);
-        for (int i = 0; i < n; i++) {
-            float[] x = new float[FEATURES];
-            for (int f = 0; f < FEATURES; f++) {
-                x[f] = (float) random.nextGaussian();
-            }
-            int label = (x[0] + x[1] > 0 ? 2 : 0) + (x[2] - x[3] > 0 ? 1 : 0);
-            float[] y = new float[CLASSES];
-            y[label] = 1;
-            out.add(new DataSet(Nd4j.createFromArray(new float[][]{x}), Nd4j.createFromArray(new float[][]{y})));
-        }
-        return out;
+        return TinyData.examples(n, FEATURES, CLASSES, seed, x -> (x[0] + x[1] > 0 ? 2 : 0) + (x[2] - x[3] > 0 ? 1 : 0));
     }
 
     /**
