@@ -1,5 +1,6 @@
 package io.dparallel.core.replica;
 
+import io.dparallel.core.testing.TinyNetworks;
 import io.dparallel.core.averaging.ModelState;
 import io.dparallel.core.config.RoundAssignment;
 import io.dparallel.core.device.DeviceIdentity;
@@ -34,20 +35,11 @@ class ReplicaTrainerTest {
     private static final DeviceIdentity CPU = new DeviceIdentity("host", "driver", "cpu", 0, null);
 
     private static MultiLayerConfiguration mlp() {
-        return new NeuralNetConfiguration.Builder().seed(7).dataType(DataType.FLOAT).updater(new Adam(0.01)).list()
-                .layer(new DenseLayer.Builder().nIn(4).nOut(6).activation(Activation.TANH).build())
-                .layer(new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).nIn(6).nOut(3)
-                        .activation(Activation.SOFTMAX).build())
-                .build();
+        return TinyNetworks.mlp(4, 6, 3, new Adam(0.01), 7);
     }
 
     private static ComputationGraphConfiguration graph() {
-        return new NeuralNetConfiguration.Builder().seed(7).dataType(DataType.FLOAT).updater(new Adam(0.01))
-                .graphBuilder().addInputs("in")
-                .addLayer("hidden", new DenseLayer.Builder().nIn(4).nOut(6).activation(Activation.TANH).build(), "in")
-                .addLayer("out", new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).nIn(6).nOut(3)
-                        .activation(Activation.SOFTMAX).build(), "hidden")
-                .setOutputs("out").build();
+        return TinyNetworks.graph(4, 6, 3, new Adam(0.01), 7);
     }
 
     enum Kind {

@@ -2,6 +2,8 @@ package io.dparallel.spark.ml;
 
 import io.dparallel.core.config.TrainingConfig;
 import io.dparallel.core.config.TrainingOption;
+import org.nd4j.linalg.learning.config.Adam;
+import io.dparallel.core.testing.TinyNetworks;
 import org.apache.spark.ml.linalg.SQLDataTypes;
 import org.apache.spark.ml.param.Param;
 import org.apache.spark.ml.param.ParamMap;
@@ -111,7 +113,7 @@ class DParallelParamsTest {
     @ParameterizedTest(name = "{0} = {1}")
     @MethodSource("invalidModelValues")
     void modelParamsRejectInvalidValues(String name, Object value, String message) {
-        DParallelClassificationModel model = new DParallelClassificationModel("m", TestNetworks.mlp(4, 3));
+        DParallelClassificationModel model = new DParallelClassificationModel("m", TinyNetworks.init(TinyNetworks.mlp(4, 8, 3, new Adam(0.01), 5)));
         assertThatThrownBy(() -> model.set(model.getParam(name), value))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageStartingWith(message);
@@ -124,7 +126,7 @@ class DParallelParamsTest {
 
     @Test
     void validValuesAreKeptAndFormTheTrainingConfig() {
-        String json = TestNetworks.mlpConfiguration(4, 3).toJson();
+        String json = TinyNetworks.mlp(4, 8, 3, new Adam(0.01), 5).toJson();
         DParallelClassifier classifier = new DParallelClassifier().setNumWorkers(3).setBatchSizePerWorker(7)
                 .setAveragingFrequency(2).setEpochs(4).setSeed(-9).setHiddenLayers().setLearningRate(0.5)
                 .setNetworkJson(json).setProbabilityCol("").setAverageUpdaterState(false).setThreadsPerWorker(3);
