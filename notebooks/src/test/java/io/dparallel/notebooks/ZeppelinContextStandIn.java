@@ -24,6 +24,9 @@ import java.util.Map;
  *   <li>{@code input}/{@code textbox} and {@code select} record a dynamic form and return its default value, as
  *       Zeppelin does on a paragraph's first run (a text box returns its default as a string).</li>
  * </ul>
+ * Zeppelin declares a select's options in Scala as {@code Seq[(Any, String)]}; Java's
+ * {@code Seq<? extends Tuple2<?, String>>} accepts the same arguments from Scala ({@code Seq((2, "2 workers"))}),
+ * which {@code Seq<Tuple2<Object, String>>} would not (Scala's {@code Int} is no {@code Object}).
  * Call {@link #startParagraph()} before each paragraph: forms and shown tables belong to one paragraph.
  */
 public final class ZeppelinContextStandIn {
@@ -131,18 +134,18 @@ public final class ZeppelinContextStandIn {
     }
 
     /** A select without a default: Zeppelin then selects the first option. */
-    public Object select(String name, Seq<Tuple2<Object, String>> options) {
+    public Object select(String name, Seq<? extends Tuple2<?, String>> options) {
         return select(name, options, (Object) null);
     }
 
     /** A select with a default (Zeppelin's older argument order, still accepted). */
-    public Object select(String name, Object defaultValue, Seq<Tuple2<Object, String>> options) {
+    public Object select(String name, Object defaultValue, Seq<? extends Tuple2<?, String>> options) {
         return select(name, options, defaultValue);
     }
 
-    public Object select(String name, Seq<Tuple2<Object, String>> options, Object defaultValue) {
+    public Object select(String name, Seq<? extends Tuple2<?, String>> options, Object defaultValue) {
         List<Map.Entry<Object, String>> choices = new ArrayList<>();
-        for (Tuple2<Object, String> option : JavaConverters.seqAsJavaList(options)) {
+        for (Tuple2<?, String> option : JavaConverters.seqAsJavaList(options)) {
             choices.add(Map.entry(option._1(), option._2()));
         }
         Object selected = defaultValue == null && !choices.isEmpty() ? choices.get(0).getKey() : defaultValue;
