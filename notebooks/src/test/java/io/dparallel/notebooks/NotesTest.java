@@ -1,12 +1,12 @@
 package io.dparallel.notebooks;
 
-import io.dparallel.spark.testing.LocalSpark;
-import org.apache.spark.sql.SparkSession;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.dparallel.spark.ml.DParallelClassifier;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
-import scala.tools.nsc.interpreter.Results;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -14,32 +14,43 @@ import java.nio.file.Path;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Properties;
 import java.util.Set;
-import java.util.function.Consumer;
+import java.util.function.BiConsumer;
 import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.fail;
+import static org.assertj.core.api.Assertions.offset;
 
 /**
- * Runs every note in {@code notebooks/notes} as Zeppelin would: each {@code %spark} paragraph, in order, in a
- * fresh Spark Scala REPL on a fresh local Spark session, and each {@code %spark.sql} paragraph as SQL on that
- * session. A paragraph that does not end in {@code Success} fails the note.
+ * Runs every note in {@code notebooks/notes} as Zeppelin would: the first paragraph's {@code %spark.conf}
+ * configures a fresh local Spark session (its {@code spark.jars} is checked but not loaded: the test classpath
+ * has those classes), each {@code %spark} paragraph runs in order in a fresh Spark Scala REPL, each
+ * {@code %spark.sql} paragraph as SQL on that session, each {@code %md} paragraph is rendered. A paragraph that
+ * does not end in {@code Success} fails the note.
+ *
+ * <p>Zeppelin's interpreter, and with it its {@code ZeppelinContext}, is not on Maven Central, so {@code z} is
+ * bound to {@link ZeppelinContextStandIn}: the same method signatures for what the notes call ({@code z.show},
+ * {@code z.select}, {@code z.input}, {@code z.textbox}), recording the tables shown (as Zeppelin's
+ * {@code %table} text) and the forms created (returning their defaults). The test checks what {@code z.show}
+ * received against values computed independently.
+ *
+ * <p>With {@code -Ddparallel.notes.write=true} each note's file is rewritten with the results of this run,
+ * in Zeppelin's format, so that the shipped notes open rendered (see the README's Zeppelin section).
  */
 class NotesTest {
 
     private static final Path NOTES = Path.of(System.getProperty("dparallel.notes.dir", "notes"));
-    private static final Set<String> INTERPRETERS = Set.of("spark", "spark.sql", "md");
+    private static final boolean WRITE_RESULTS = Boolean.getBoolean("dparallel.notes.write");
+    /** The jar a note's {@code spark.jars} must name: the jobs module's shaded spark-submit jar. */
+    private static final String JOBS_JAR = "dparallel-jobs-" + System.getProperty("dparallel.version", "0.1.0-SNAPSHOT") + "-spark.jar";
+    private static final Set<String> INTERPRETERS = Set.of("spark.conf", "spark", "spark.sql", "md");
 
     /** What each note must have computed, checked after it ran; by the note's file name. */
-    private static final Map<String, Consumer<SparkRepl>> OUTCOMES = Map.of(
-            "quick-start", repl -> assertThat((Double) repl.valueOf("accuracy"))
-                    .as("test accuracy; guessing gets 1/26").isGreaterThan(0.6),
-            "parquet-pipeline", repl -> {
-                assertThat((Boolean) repl.valueOf("identical")).as("loaded model predicts the same").isTrue();
-                assertThat((Long) repl.valueOf("compared")).as("predictions compared").isGreaterThan(1000L);
-            },
-            "tuning", repl -> assertThat((Long) repl.valueOf("trialCount")).as("trials in the comparison").isEqualTo(4L));
+    private static final Map<String, BiConsumer<NoteRunner, List<NoteRunner.ParagraphRun>>> OUTCOMES = Map.of(
+            "quick-start", NotesTest::quickStartOutcome,
+            "parquet-pipeline", NotesTest::parquetPipelineOutcome,
+            "tuning", NotesTest::tuningOutcome);
 
     static Stream<Path> notes() throws IOException {
         try (Stream<Path> files = Files.list(NOTES)) {
@@ -67,6 +78,68 @@ class NotesTest {
                 assertThat(paragraph.body()).as("%s: paragraph %s is empty", file, paragraph.id()).isNotBlank();
             }
             assertThat(note.paragraphs()).extracting(ZeppelinNote.Paragraph::interpreter).contains("md", "spark");
+            assertThat(note.paragraphs().get(0).interpreter()).as("%s: first paragraph", file).isEqualTo("spark.conf");
+            assertThat(note.paragraphs().stream().filter(p -> p.interpreter().equals("spark.conf")))
+                    .as("%s: %%spark.conf paragraphs", file).hasSize(1);
+            Properties conf = NoteRunner.sparkConf(note);
+            assertThat(Path.of(conf.getProperty("spark.jars").trim()).getFileName().toString())
+                    .as("%s: spark.jars names the jobs module's shaded jar", file).isEqualTo(JOBS_JAR);
+        }
+    }
+
+    /**
+     * The results shipped in the notes have the shape Zeppelin renders, and fit the paragraphs they belong to:
+     * every {@code %spark}, {@code %spark.sql} and {@code %md} paragraph has a successful, non-empty result of
+     * known message types; tables are rectangular; every chart setting points at a table that has the
+     * columns it plots; forms are stored with their defaults.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("notes")
+    void shippedResultsHaveZeppelinShape(Path file) throws IOException {
+        JsonNode note = new ObjectMapper().readTree(file.toFile());
+        for (JsonNode paragraph : note.path("paragraphs")) {
+            String where = file.getFileName() + " paragraph " + paragraph.path("id").asText();
+            String interpreter = ZeppelinNote.interpreterOf(paragraph.path("text").asText());
+            JsonNode results = paragraph.path("results");
+            assertThat(results.path("code").asText()).as("%s: results.code", where).isEqualTo("SUCCESS");
+            assertThat(paragraph.path("status").asText()).as("%s: status", where).isEqualTo("FINISHED");
+            JsonNode messages = results.path("msg");
+            assertThat(messages.isArray()).as("%s: results.msg is an array", where).isTrue();
+            if (!interpreter.equals("spark.conf")) {
+                assertThat(messages.size()).as("%s: results.msg is empty; regenerate the results", where).isPositive();
+            }
+            for (JsonNode message : messages) {
+                assertThat(message.path("type").asText()).as("%s: message type", where).isIn(NoteResults.TYPES);
+                assertThat(message.path("data").isTextual()).as("%s: message data", where).isTrue();
+                if (message.path("type").asText().equals("TABLE")) {
+                    List<String> lines = message.path("data").asText().lines().toList();
+                    int columns = lines.get(0).split("\t", -1).length;
+                    assertThat(lines).as("%s: every table row has %d fields", where, columns)
+                            .allMatch(line -> line.split("\t", -1).length == columns);
+                }
+            }
+            if (interpreter.equals("md")) {
+                assertThat(messages.get(0).path("type").asText()).as("%s: rendered markdown", where).isEqualTo("HTML");
+            }
+            paragraph.path("config").path("results").fields().forEachRemaining(chart -> {
+                JsonNode message = messages.path(Integer.parseInt(chart.getKey()));
+                assertThat(message.path("type").asText()).as("%s: config.results.%s is a table's", where, chart.getKey())
+                        .isEqualTo("TABLE");
+                List<String> header = List.of(message.path("data").asText().lines().findFirst().orElse("").split("\t"));
+                JsonNode graph = chart.getValue().path("graph");
+                for (String axis : List.of("keys", "groups", "values")) {
+                    for (JsonNode column : graph.path(axis)) {
+                        assertThat(header).as("%s: chart %s column", where, axis).contains(column.path("name").asText());
+                    }
+                }
+            });
+            JsonNode forms = paragraph.path("settings").path("forms");
+            forms.fields().forEachRemaining(form -> {
+                assertThat(form.getValue().path("type").asText()).as("%s: form %s type", where, form.getKey())
+                        .isIn("TextBox", "Select");
+                assertThat(form.getValue().path("defaultValue").isMissingNode()).as("%s: form %s default", where, form.getKey()).isFalse();
+                assertThat(paragraph.path("settings").path("params").has(form.getKey())).as("%s: param %s", where, form.getKey()).isTrue();
+            });
         }
     }
 
@@ -74,42 +147,69 @@ class NotesTest {
     @MethodSource("notes")
     void everyParagraphRuns(Path file, @TempDir Path replClasses) throws IOException {
         ZeppelinNote note = ZeppelinNote.read(file);
-        SparkSession spark = SparkSession.builder()
-                .config(LocalSpark.conf("local[2]", note.name()))
-                // As Zeppelin does: executors load the classes the REPL compiles from here.
-                .config("spark.repl.class.outputDir", replClasses.toString())
-                .getOrCreate();
-        try (SparkRepl repl = new SparkRepl(spark, replClasses, testClasspath())) {
-            int index = 0;
-            for (ZeppelinNote.Paragraph paragraph : note.paragraphs()) {
-                index++;
-                String where = note.name() + " paragraph " + index + " (" + paragraph.id() + ")";
-                long started = System.nanoTime();
-                switch (paragraph.interpreter()) {
-                    case "spark" -> {
-                        Results.Result result = repl.interpret(paragraph.body());
-                        if (result != Results.Success$.MODULE$) {
-                            fail(where + " ended in " + result + ":\n" + paragraph.body() + "\n--- REPL output ---\n"
-                                    + repl.output());
-                        }
-                    }
-                    case "spark.sql" -> {
-                        try {
-                            spark.sql(paragraph.body()).collect();
-                        } catch (RuntimeException e) {
-                            throw new AssertionError(where + " failed: " + e.getMessage() + "\n" + paragraph.body(), e);
-                        }
-                    }
-                    default -> {
-                        continue;
-                    }
-                }
-                System.out.printf("%s: %s in %.1f s%n", where, paragraph.interpreter(), (System.nanoTime() - started) / 1e9);
+        try (NoteRunner runner = new NoteRunner(note, replClasses, testClasspath())) {
+            List<NoteRunner.ParagraphRun> runs = runner.runAll();
+            OUTCOMES.get(note.fileNameName()).accept(runner, runs);
+            if (WRITE_RESULTS) {
+                NoteResults.write(file, runs);
             }
-            OUTCOMES.get(note.fileNameName()).accept(repl);
-        } finally {
-            spark.stop();
         }
+    }
+
+    /** The device table z.show received has one row per device the workers ran on, fitting every example. */
+    private static void quickStartOutcome(NoteRunner runner, List<NoteRunner.ParagraphRun> runs) {
+        assertThat((Double) runner.valueOf("accuracy")).as("test accuracy; guessing gets 1/26").isGreaterThan(0.6);
+        ZeppelinContextStandIn.ShownTable devices = shown(runs, "device");
+        ZeppelinContextStandIn.ShownTable workers = shown(runs, "worker");
+        assertThat(devices.column("device")).as("one row per device").doesNotHaveDuplicates()
+                .containsExactlyInAnyOrderElementsOf(new HashSet<>(workers.column("device")));
+        DParallelClassifier classifier = (DParallelClassifier) runner.valueOf("classifier");
+        long trainRows = ((Number) runner.valueOf("trainRows")).longValue();
+        List<Long> epochExamples = shown(runs, "epoch").column("examples").stream().map(Long::parseLong).toList();
+        assertThat(epochExamples).as("one row per epoch").hasSize(classifier.getEpochs());
+        // Each epoch fits every training row but a remainder smaller than one round's minibatches.
+        long round = (long) classifier.getNumWorkers() * classifier.getBatchSizePerWorker();
+        assertThat(epochExamples).as("examples per epoch of %d training rows", trainRows)
+                .allMatch(examples -> examples <= trainRows && examples > trainRows - round);
+        assertThat(devices.column("examples").stream().mapToLong(Long::parseLong).sum())
+                .as("examples over devices = the epochs' total").isEqualTo(epochExamples.stream().mapToLong(Long::longValue).sum());
+        assertThat(devices.column("share").stream().mapToDouble(Double::parseDouble).sum()).as("shares").isCloseTo(1.0, offset(1e-9));
+    }
+
+    private static void parquetPipelineOutcome(NoteRunner runner, List<NoteRunner.ParagraphRun> runs) {
+        assertThat((Boolean) runner.valueOf("identical")).as("loaded model predicts the same").isTrue();
+        assertThat((Long) runner.valueOf("compared")).as("predictions compared").isGreaterThan(1000L);
+        assertThat(shown(runs, "file").column("file")).as("saved model files")
+                .anyMatch(path -> path.endsWith("model.zip"));
+        ZeppelinContextStandIn.ShownTable predictions = shown(runs, "letter");
+        assertThat(predictions.rows()).as("prediction sample").hasSize(5);
+    }
+
+    /** The forms' defaults drive the grid: the baseline and the selected worker count at each typed frequency. */
+    private static void tuningOutcome(NoteRunner runner, List<NoteRunner.ParagraphRun> runs) {
+        Map<String, ZeppelinContextStandIn.Form> forms = runs.stream().map(NoteRunner.ParagraphRun::forms)
+                .filter(f -> !f.isEmpty()).findFirst().orElseThrow(() -> new AssertionError("tuning created no form"));
+        assertThat(forms.get("workers").type()).isEqualTo("Select");
+        assertThat(forms.get("averagingFrequencies").type()).isEqualTo("TextBox");
+        int workers = ((Number) forms.get("workers").defaultValue()).intValue();
+        List<String> frequencies = List.of(forms.get("averagingFrequencies").defaultValue().toString().split(","));
+        ZeppelinContextStandIn.ShownTable comparison = shown(runs, "numWorkers");
+        assertThat((Long) runner.valueOf("trialCount")).as("trials in the comparison").isEqualTo(2L * frequencies.size());
+        assertThat(comparison.rows()).as("trials shown").hasSize(2 * frequencies.size());
+        assertThat(new HashSet<>(comparison.column("numWorkers"))).as("worker counts tried")
+                .containsExactlyInAnyOrder("1", String.valueOf(workers));
+        assertThat(new HashSet<>(comparison.column("averagingFrequency"))).as("frequencies tried")
+                .containsExactlyInAnyOrderElementsOf(frequencies.stream().map(String::trim).toList());
+    }
+
+    /** The one table a {@code %spark} paragraph's z.show received whose first column is {@code firstColumn}. */
+    private static ZeppelinContextStandIn.ShownTable shown(List<NoteRunner.ParagraphRun> runs, String firstColumn) {
+        List<ZeppelinContextStandIn.ShownTable> tables = runs.stream()
+                .filter(run -> run.paragraph().interpreter().equals("spark"))
+                .flatMap(run -> run.shown().stream())
+                .filter(table -> table.columns().get(0).equals(firstColumn)).toList();
+        assertThat(tables).as("tables z.show received starting with column %s", firstColumn).hasSize(1);
+        return tables.get(0);
     }
 
     /** Surefire puts the test classpath here (java.class.path may be a one-jar manifest). */

@@ -28,6 +28,12 @@ record ZeppelinNote(Path file, String name, String id, List<Paragraph> paragraph
     record Paragraph(String id, String interpreter, String body) {
     }
 
+    /** The interpreter a paragraph's text names on its first line, or {@code null} when it names none. */
+    static String interpreterOf(String text) {
+        Matcher prefix = PREFIX.matcher(text);
+        return prefix.find() ? prefix.group(1) : null;
+    }
+
     static ZeppelinNote read(Path file) throws IOException {
         JsonNode note = new ObjectMapper().readTree(file.toFile());
         List<Paragraph> paragraphs = new ArrayList<>();
