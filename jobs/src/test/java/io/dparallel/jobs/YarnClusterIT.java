@@ -97,8 +97,11 @@ class YarnClusterIT {
             Thread.sleep(200);
         }
         confDir = Files.createDirectories(dir.resolve("hadoop-conf"));
+        // The cluster's whole configuration, whose fs.defaultFS (file:///, written in too) must be HDFS's.
+        Configuration site = new Configuration(yarn.getConfig());
+        site.set("fs.defaultFS", defaultFs);
         try (OutputStream out = Files.newOutputStream(confDir.resolve("yarn-site.xml"))) {
-            yarn.getConfig().writeXml(out);
+            site.writeXml(out);
         }
         Configuration core = new Configuration(false);
         core.set("fs.defaultFS", defaultFs);
