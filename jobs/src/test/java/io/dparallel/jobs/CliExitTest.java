@@ -20,8 +20,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class CliExitTest {
 
-    /** One epoch on a tenth of the shipped letters: 290 s measured for the whole data on two overloaded cores. */
-    private static final long RUN_DEADLINE_SECONDS = 300;
+    /** One epoch of the shipped letters on two workers: 290 s measured on two cores shared with other builds. */
+    private static final long RUN_DEADLINE_SECONDS = 600;
     /** From the last line main prints to the end of the JVM: shutdown hooks only. */
     private static final long EXIT_DEADLINE_SECONDS = 60;
 
@@ -69,14 +69,14 @@ class CliExitTest {
     void trainEndsByItselfWithExitCode0(@TempDir Path dir) throws Exception {
         Path output = dir.resolve("run");
 
-        Run run = run(dir, "Output: ", "train", "--epochs", "1", "--workers", "2",
-                "--validation-fraction", "0.9", "--output", output.toString());
+        Run run = run(dir, "Output: ", "train", "--epochs", "1", "--workers", "2", "--output",
+                output.toString());
 
         assertThat(run.exitCode()).as("exit code; stderr:%n%s", run.stderr()).isZero();
         System.out.printf("train: the JVM ended %.1f s after its last line%n", run.exitSeconds());
-        // One epoch of the mlp on 2,000 of the shipped letters: far above chance (1/26).
+        // One epoch of the mlp on the shipped letters: far above chance (1/26); about 0.86 measured.
         assertThat(new ObjectMapper().readTree(output.resolve("metrics.json").toFile()).at("/metrics/accuracy")
-                .asDouble()).isGreaterThan(0.3);
+                .asDouble()).isGreaterThan(0.7);
     }
 
     @Test
