@@ -3,6 +3,7 @@ package io.dparallel.jobs;
 import io.dparallel.core.config.TrainingConfig;
 import io.dparallel.spark.data.ImageShape;
 import io.dparallel.spark.data.LabelKind;
+import org.apache.spark.SparkUserAppException;
 import org.apache.spark.sql.SparkSession;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -38,9 +39,23 @@ public final class DParallel implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
-    /** Runs the command line and exits with its code. */
-    public static void main(String[] args) {
-        System.exit(execute(args));
+    /**
+     * Runs the command line. Success returns from {@code main} (the JVM ends by itself; in YARN cluster mode the
+     * application master must see {@code main} return to report SUCCEEDED, a {@code System.exit} there is reported
+     * FAILED and retried). A failure ends with its exit code: under spark-submit (client or cluster mode) through
+     * Spark's {@link SparkUserAppException}, whose code SparkSubmit exits with and a YARN application master reports;
+     * launched directly ({@code bin/dparallel}) through {@code System.exit}, since a returning {@code main} can only
+     * end with 0 or, throwing, 1.
+     */
+    public static void main(String[] args) throws SparkUserAppException {
+        int code = execute(args);
+        if (code == 0) {
+            return;
+        }
+        if (System.getProperty("spark.submit.deployMode") != null) { // set by SparkSubmit and the YARN master
+            throw new SparkUserAppException(code);
+        }
+        System.exit(code);
     }
 
     /** Runs the command line, printing usage and errors to the console, and returns its exit code. */
@@ -111,7 +126,7 @@ public final class DParallel implements Runnable {
             modelTransformer = TrainingCliOptions.class, // the training options, from the option table
             description = {"Train a model data-parallel on Parquet data (any Hadoop path) and write model.zip, "
                     + "metrics.json, history.csv, report.json and charts atomically into --output.",
-                    "Without --data: the shipped letter-recognition data, 20% held out for validation."})
+                    "Without --data: the shipped letter-recognition data, 20%% held out for validation."})
     static final class Train implements Callable<Integer> {
 
         @Option(names = "--data", description = "Training Parquet. Default: the shipped letter-recognition data.")

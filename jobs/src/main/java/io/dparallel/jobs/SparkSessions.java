@@ -10,12 +10,16 @@ final class SparkSessions {
     }
 
     /**
-     * @param appName    the application name
+     * @param appName    the application name, unless spark-submit's {@code --name} (or {@code spark.app.name})
+     *                   gave one: spark-submit's default, the main class, is replaced
      * @param master     the master, or {@code null} for spark-submit's, else embedded {@code local[localSlots]}
      * @param localSlots task slots of embedded local Spark ({@code *}: one per core)
      */
     static SparkSession start(String appName, String master, String localSlots) {
-        SparkConf conf = new SparkConf().setAppName(appName);
+        SparkConf conf = new SparkConf();
+        if (conf.get("spark.app.name", DParallel.class.getName()).equals(DParallel.class.getName())) {
+            conf.setAppName(appName);
+        }
         if (master != null) {
             conf.setMaster(master);
         } else if (!conf.contains("spark.master")) {

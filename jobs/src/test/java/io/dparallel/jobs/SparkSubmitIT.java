@@ -83,4 +83,13 @@ class SparkSubmitIT {
         assertThat(run.exitCode()).isEqualTo(2);
         assertThat(run.stderr()).contains("numWorkers is 0 but must be >= 1").contains("Usage: dparallel train");
     }
+
+    @Test
+    void runtimeFailuresExit1ThroughSparkSubmit(@TempDir Path dir) throws Exception {
+        Submission run = submit(dir, "evaluate", "--model", dir.resolve("no-such-model").toString(),
+                "--data", dir.resolve("no-such-data").toString());
+
+        assertThat(run.exitCode()).as("exit code; stderr:%n%s", run.stderr()).isEqualTo(1);
+        assertThat(run.stderr()).contains("dparallel evaluate failed").contains("no-such-model");
+    }
 }

@@ -9,7 +9,7 @@ import io.dparallel.core.replica.Nd4jThreads;
 import io.dparallel.core.replica.NetworkSpec;
 import io.dparallel.core.replica.ReplicaTrainer;
 import io.dparallel.core.replica.RoundWorker;
-import org.apache.spark.BarrierTaskContext;
+import org.apache.spark.TaskContext;
 import org.bytedeco.javacpp.Pointer;
 import org.nd4j.linalg.dataset.DataSet;
 import scala.collection.Iterator;
@@ -52,7 +52,9 @@ final class EpochTask extends AbstractFunction1<Iterator<DataSet>, Iterator<Inte
     @Override
     public Iterator<Integer> apply(Iterator<DataSet> partition) {
         long setupStart = System.nanoTime();
-        BarrierTaskContext task = BarrierTaskContext.get();
+        // Not BarrierTaskContext.get(): its first use starts Spark 3.5's non-daemon "Barrier task timer" thread,
+        // which would keep a local-mode user's JVM alive after main returns. No barrier() call is needed here.
+        TaskContext task = TaskContext.get();
         int worker = task.partitionId();
         int threads = plan.config().threadsPerWorker() > 0 ? plan.config().threadsPerWorker() : task.cpus();
         Nd4jThreads.limitTo(threads);
