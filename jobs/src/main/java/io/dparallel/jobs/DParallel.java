@@ -93,7 +93,7 @@ public final class DParallel implements Runnable {
     static final class InputOptions {
         @Option(names = "--input-format", description = "How --data is read: parquet, orc, table (--data names a table "
                 + "of the catalog) or delta (a Delta Lake path; add --packages " + InputFormat.DELTA_PACKAGE
-                + " to spark-submit). Default: parquet.")
+                + " and Delta's spark.sql.extensions and spark_catalog confs to spark-submit). Default: parquet.")
         InputFormat format = InputFormat.PARQUET;
     }
 

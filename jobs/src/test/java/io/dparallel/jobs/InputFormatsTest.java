@@ -60,6 +60,9 @@ class InputFormatsTest {
                 .config("spark.driver.bindAddress", "127.0.0.1")
                 .config("spark.sql.shuffle.partitions", "2")
                 .config("spark.sql.warehouse.dir", dir.resolve("warehouse").toString())
+                // What Delta asks of a session (its error names both); the table below stays a Parquet table.
+                .config("spark.sql.extensions", "io.delta.sql.DeltaSparkSessionExtension")
+                .config("spark.sql.catalog.spark_catalog", "org.apache.spark.sql.delta.catalog.DeltaCatalog")
                 .getOrCreate();
         Dataset<Row> rows = overlappingClasses(spark, 1200, 3);
         parquet = dir.resolve("data.parquet").toString();

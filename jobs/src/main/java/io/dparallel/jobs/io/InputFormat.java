@@ -20,7 +20,9 @@ public enum InputFormat {
     TABLE,
     /**
      * A Delta Lake table at a Hadoop path. Delta is not bundled: add it to the job, e.g. {@code spark-submit
-     * --packages io.delta:delta-spark_2.12:3.3.2} (Delta 3.2/3.3 are built for Spark 3.5).
+     * --packages io.delta:delta-spark_2.12:3.3.2 --conf spark.sql.extensions=io.delta.sql.DeltaSparkSessionExtension
+     * --conf spark.sql.catalog.spark_catalog=org.apache.spark.sql.delta.catalog.DeltaCatalog} (Delta 3.2/3.3 are
+     * built for Spark 3.5; it refuses sessions without the extension and catalog).
      */
     DELTA;
 
