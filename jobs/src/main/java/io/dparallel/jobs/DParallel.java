@@ -1,6 +1,7 @@
 package io.dparallel.jobs;
 
 import io.dparallel.core.config.TrainingConfig;
+import io.dparallel.jobs.io.InputFormat;
 import io.dparallel.spark.data.ImageShape;
 import io.dparallel.spark.data.LabelKind;
 import org.apache.spark.SparkUserAppException;
@@ -103,6 +104,14 @@ public final class DParallel implements Runnable {
         String master;
     }
 
+    /** {@code --input-format}, shared by the commands that read {@code --data}. */
+    static final class InputOptions {
+        @Option(names = "--input-format", description = "How --data is read: parquet, orc, table (--data names a table "
+                + "of the catalog) or delta (a Delta Lake path; add --packages " + InputFormat.DELTA_PACKAGE
+                + " and Delta's spark.sql.extensions and spark_catalog confs to spark-submit). Default: parquet.")
+        InputFormat format = InputFormat.PARQUET;
+    }
+
     /** The options {@code evaluate} and {@code predict} share: the model, how to feed it, and where to run. */
     static final class ScoringOptions {
         @Option(names = "--model", required = true, description = "model.zip, or a train --output directory.")
@@ -118,6 +127,9 @@ public final class DParallel implements Runnable {
         int batchSize = 256;
 
         @CommandLine.Mixin
+        InputOptions input = new InputOptions();
+
+        @CommandLine.Mixin
         SparkOptions spark = new SparkOptions();
     }
 
@@ -129,10 +141,13 @@ public final class DParallel implements Runnable {
                     "Without --data: the shipped letter-recognition data, 20%% held out for validation."})
     static final class Train implements Callable<Integer> {
 
-        @Option(names = "--data", description = "Training Parquet. Default: the shipped letter-recognition data.")
+        @Option(names = "--data", description = "Training data: Parquet, or as --input-format says. Default: the shipped letter-recognition data.")
         String data;
 
-        @Option(names = "--validation-data", description = "Validation Parquet (metrics per epoch and at the end).")
+        @CommandLine.Mixin
+        InputOptions input = new InputOptions();
+
+        @Option(names = "--validation-data", description = "Validation data, read as --data (metrics per epoch and at the end).")
         String validationData;
 
         @Option(names = "--validation-fraction", description = "Fraction of --data held out for validation instead. Default: ${DEFAULT-VALUE}.")
@@ -188,7 +203,7 @@ public final class DParallel implements Runnable {
                     TrainingCliOptions.config(spec),
                     output != null ? output : "dparallel-runs/train-"
                             + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")),
-                    overwrite));
+                    overwrite, input.format));
             try (SparkSession session = SparkSessions.start("dparallel train", spark.master,
                     Integer.toString(options.config().numWorkers()))) {
                 TrainJob.run(session, options, System.out);
@@ -210,20 +225,22 @@ public final class DParallel implements Runnable {
 
     /** {@code evaluate}. */
     @Command(name = "evaluate", mixinStandardHelpOptions = true, sortOptions = false,
-            description = "Evaluate a trained model on labelled Parquet data on the executors: accuracy, per-class "
-                    + "precision/recall/F1 and confusion matrix, or MSE/MAE/R2. JSON to standard output or --output.")
+            description = "Evaluate a trained model on labelled data on the executors: accuracy, precision/recall/F1 "
+                    + "(macro, weighted, per class), log-loss, ROC and PR AUC (two classes) and confusion matrix, or "
+                    + "MSE/MAE/R2. JSON to standard output or --output.")
     static final class Evaluate implements Callable<Integer> {
 
         @CommandLine.Mixin
         ScoringOptions scoring = new ScoringOptions();
 
-        @Option(names = "--data", required = true, description = "Labelled Parquet (any Hadoop path).")
+        @Option(names = "--data", required = true, description = "Labelled data: Parquet (any Hadoop path), or as --input-format says.")
         String data;
 
         @Option(names = "--label-col", description = "Label column. Default: the one the model was trained on.")
         String labelCol;
 
-        @Option(names = "--output", description = "JSON file to write (any Hadoop path). Default: standard output.")
+        @Option(names = "--output", description = "JSON file to write (any Hadoop path), with the confusion matrix "
+                + "drawn beside it (<name>-confusion-matrix.png). Default: standard output (no chart).")
         String output;
 
         @CommandLine.Spec
@@ -232,7 +249,7 @@ public final class DParallel implements Runnable {
         @Override
         public Integer call() {
             EvaluateJob.Options options = options(spec, () -> new EvaluateJob.Options(scoring.model, data,
-                    scoring.featuresCol, labelCol, output, scoring.overwrite, scoring.batchSize));
+                    scoring.featuresCol, labelCol, output, scoring.overwrite, scoring.batchSize, scoring.input.format));
             try (SparkSession session = SparkSessions.start("dparallel evaluate", scoring.spark.master, "*")) {
                 EvaluateJob.run(session, options, System.out);
             }
@@ -249,7 +266,7 @@ public final class DParallel implements Runnable {
         @CommandLine.Mixin
         ScoringOptions scoring = new ScoringOptions();
 
-        @Option(names = "--data", required = true, description = "Parquet with the feature column(s) (any Hadoop path).")
+        @Option(names = "--data", required = true, description = "Data with the feature column(s): Parquet (any Hadoop path), or as --input-format says.")
         String data;
 
         @Option(names = "--output", required = true, description = "Output directory for the Parquet predictions.")
@@ -264,7 +281,7 @@ public final class DParallel implements Runnable {
         @Override
         public Integer call() {
             PredictJob.Options options = options(spec, () -> new PredictJob.Options(scoring.model, data, output, keyCols,
-                    scoring.featuresCol, scoring.overwrite, scoring.batchSize));
+                    scoring.featuresCol, scoring.overwrite, scoring.batchSize, scoring.input.format));
             try (SparkSession session = SparkSessions.start("dparallel predict", scoring.spark.master, "*")) {
                 PredictJob.run(session, options, System.out);
             }

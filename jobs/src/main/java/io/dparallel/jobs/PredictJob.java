@@ -2,6 +2,7 @@ package io.dparallel.jobs;
 
 import io.dparallel.jobs.inference.Predictions;
 import io.dparallel.jobs.io.AtomicOutput;
+import io.dparallel.jobs.io.InputFormat;
 import io.dparallel.spark.data.DataColumns;
 import io.dparallel.spark.data.DataProfile;
 import io.dparallel.spark.data.DataValidation;
@@ -16,6 +17,7 @@ import java.io.PrintStream;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.Objects;
 
 /**
  * The {@code predict} job: a model saved by {@code train} (or a saved dparallel Spark ML model) and Parquet data to Parquet predictions (see
@@ -38,13 +40,21 @@ public final class PredictJob {
      * @param featureColumns feature columns, or {@code null} for the ones the model was trained on
      * @param overwrite      whether an existing output may be replaced
      * @param rowsPerBatch   rows fed to the network at once
+     * @param inputFormat    how {@code data} is read
      */
     public record Options(String model, String data, String output, List<String> keyColumns,
-                          List<String> featureColumns, boolean overwrite, int rowsPerBatch) {
+                          List<String> featureColumns, boolean overwrite, int rowsPerBatch, InputFormat inputFormat) {
         public Options {
             if (rowsPerBatch < 1) {
                 throw new IllegalArgumentException("--batch-size is " + rowsPerBatch + " but must be >= 1");
             }
+            Objects.requireNonNull(inputFormat, "inputFormat");
+        }
+
+        /** Options for Parquet data. */
+        public Options(String model, String data, String output, List<String> keyColumns,
+                       List<String> featureColumns, boolean overwrite, int rowsPerBatch) {
+            this(model, data, output, keyColumns, featureColumns, overwrite, rowsPerBatch, InputFormat.PARQUET);
         }
     }
 
@@ -67,7 +77,7 @@ public final class PredictJob {
             DataColumns columns = new DataColumns(
                     options.featureColumns() == null ? trained.featureColumns() : options.featureColumns(),
                     null, null, 0, trained.shape());
-            Dataset<Row> data = spark.read().parquet(options.data());
+            Dataset<Row> data = options.inputFormat().read(spark, options.data());
             List<String> keys = options.keyColumns() != null ? options.keyColumns()
                     : Arrays.stream(data.columns()).filter(name -> !columns.featureColumns().contains(name)).toList();
             for (String key : keys) {

@@ -13,6 +13,7 @@ import io.dparallel.jobs.data.IdxFiles;
 import io.dparallel.jobs.inference.DistributedEvaluation;
 import io.dparallel.jobs.inference.EvaluationResult;
 import io.dparallel.jobs.io.AtomicOutput;
+import io.dparallel.jobs.io.InputFormat;
 import io.dparallel.jobs.io.HadoopFiles;
 import io.dparallel.jobs.models.ModelFactory;
 import io.dparallel.jobs.report.DeviceChart;
@@ -49,6 +50,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.TreeMap;
 
 /**
@@ -107,11 +109,21 @@ public final class TrainJob {
      * @param config             the training configuration
      * @param output             the output directory (any Hadoop path)
      * @param overwrite          whether an existing output may be replaced
+     * @param inputFormat        how {@code data} and {@code validationData} are read
      */
     public record Options(String data, String validationData, double validationFraction, List<String> featureColumns,
                           String labelColumn, LabelKind labelKind, int numClasses, ImageShape shape, String model,
                           Double learningRate, boolean standardize, boolean shuffle, TrainingConfig config,
-                          String output, boolean overwrite) {
+                          String output, boolean overwrite, InputFormat inputFormat) {
+
+        /** Options for Parquet data. */
+        public Options(String data, String validationData, double validationFraction, List<String> featureColumns,
+                       String labelColumn, LabelKind labelKind, int numClasses, ImageShape shape, String model,
+                       Double learningRate, boolean standardize, boolean shuffle, TrainingConfig config,
+                       String output, boolean overwrite) {
+            this(data, validationData, validationFraction, featureColumns, labelColumn, labelKind, numClasses, shape,
+                    model, learningRate, standardize, shuffle, config, output, overwrite, InputFormat.PARQUET);
+        }
 
         public Options {
             if (!(validationFraction >= 0 && validationFraction < 1)) {
@@ -135,6 +147,7 @@ public final class TrainJob {
                 throw new IllegalArgumentException("--learning-rate is " + learningRate + " but must be > 0");
             }
             featureColumns = List.copyOf(featureColumns);
+            Objects.requireNonNull(inputFormat, "inputFormat");
         }
     }
 
@@ -161,8 +174,10 @@ public final class TrainJob {
                      ? ShippedLetters.prepare(spark, SHIPPED_VALIDATION_FRACTION, config.seed(), out) : null) {
             String dataPath = shipped != null ? shipped.train() : options.data();
             String validationPath = shipped != null ? shipped.test() : options.validationData();
-            Dataset<Row> train = spark.read().parquet(dataPath);
-            Dataset<Row> validation = validationPath == null ? null : spark.read().parquet(validationPath);
+            // The shipped data are Parquet files.
+            InputFormat format = shipped != null ? InputFormat.PARQUET : options.inputFormat();
+            Dataset<Row> train = format.read(spark, dataPath);
+            Dataset<Row> validation = validationPath == null ? null : format.read(spark, validationPath);
             if (validation == null && options.validationFraction() > 0) {
                 Dataset<Row>[] split = train.randomSplit(
                         new double[] {1 - options.validationFraction(), options.validationFraction()}, config.seed());

@@ -81,7 +81,7 @@ class SparkSubmitIT {
         Submission run = submit(dir, "train", "--workers", "0");
 
         assertThat(run.exitCode()).isEqualTo(2);
-        assertThat(run.stderr()).contains("numWorkers is 0 but must be >= 1").contains("Usage: dparallel train");
+        assertThat(run.stderr()).contains("--workers is 0 but must be >= 1").contains("Usage: dparallel train");
     }
 
     @Test

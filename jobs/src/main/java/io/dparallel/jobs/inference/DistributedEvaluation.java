@@ -4,6 +4,7 @@ import io.dparallel.core.replica.NetworkReplica;
 import io.dparallel.spark.data.DataProfile;
 import io.dparallel.spark.data.RowConverter;
 import io.dparallel.spark.data.Standardization;
+import io.dparallel.spark.ml.ClassificationMetrics;
 import io.dparallel.spark.network.ChunkedOutput;
 import io.dparallel.spark.network.ExecutorNetwork;
 import org.apache.spark.api.java.JavaSparkContext;
@@ -12,7 +13,6 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.functions;
 import org.deeplearning4j.nn.api.Model;
-import org.nd4j.evaluation.classification.Evaluation;
 import org.nd4j.evaluation.regression.RegressionEvaluation;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
@@ -23,7 +23,8 @@ import java.util.List;
 
 /**
  * Evaluates a network on labelled rows on the executors: each task converts its rows in chunks
- * ({@link ChunkedOutput}, on the task's device), evaluates each chunk into a DL4J evaluation and a loss sum,
+ * ({@link ChunkedOutput}, on the task's device), evaluates each chunk into {@link ClassificationMetrics} (or DL4J's
+ * regression evaluation) and a loss sum,
  * and the driver merges the results.
  */
 public final class DistributedEvaluation {
@@ -67,7 +68,7 @@ public final class DistributedEvaluation {
 
     /** One chunk's evaluation, or several merged. */
     private static final class Part implements Serializable {
-        Evaluation classification;
+        ClassificationMetrics classification;
         RegressionEvaluation regression;
         double lossSum;
         long examples;
@@ -76,8 +77,8 @@ public final class DistributedEvaluation {
             INDArray output = NetworkReplica.of(network).output(data.getFeatures());
             Part part = new Part();
             if (classification) {
-                part.classification = new Evaluation((int) data.getLabels().size(1));
-                part.classification.eval(data.getLabels(), output);
+                part.classification = ClassificationMetrics.empty((int) data.getLabels().size(1));
+                part.classification.add(data.getLabels(), output);
             } else {
                 part.regression = new RegressionEvaluation(data.getLabels().size(1));
                 part.regression.eval(data.getLabels(), output);

@@ -1,6 +1,6 @@
 package io.dparallel.jobs.inference;
 
-import org.nd4j.evaluation.classification.ConfusionMatrix;
+import io.dparallel.spark.ml.ClassificationMetrics;
 import org.nd4j.evaluation.classification.Evaluation;
 import org.nd4j.evaluation.regression.RegressionEvaluation;
 
@@ -10,21 +10,36 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Metrics of a model on labelled data, merged from all executors: DL4J's {@link Evaluation} (classification)
- * or {@link RegressionEvaluation} (regression), plus the mean loss.
+ * Metrics of a model on labelled data, merged from all executors: {@link ClassificationMetrics} (DL4J's
+ * {@link Evaluation} and ROC, and the log-loss; the same as the Spark ML model's {@code evaluate}) or DL4J's
+ * {@link RegressionEvaluation}, plus the mean loss.
  *
  * @param examples       rows evaluated
  * @param loss           mean loss per example (the network's score, regularization included)
- * @param classification the classification evaluation, or {@code null} for regression
+ * @param metrics        the classification metrics, or {@code null} for regression
  * @param regression     the regression evaluation, or {@code null} for classification
  * @param classNames     class names by index (empty: indexes are used as names)
  */
-public record EvaluationResult(long examples, double loss, Evaluation classification, RegressionEvaluation regression,
+public record EvaluationResult(long examples, double loss, ClassificationMetrics metrics, RegressionEvaluation regression,
                                List<String> classNames) {
+
+    /** DL4J's classification evaluation, or {@code null} for regression. */
+    public Evaluation classification() {
+        return metrics == null ? null : metrics.evaluation();
+    }
 
     /** Accuracy (classification), else NaN. */
     public double accuracy() {
-        return classification == null ? Double.NaN : classification.accuracy();
+        return metrics == null ? Double.NaN : metrics.accuracy();
+    }
+
+    /** The class names by index: the given ones, else the indexes. */
+    public List<String> classLabels() {
+        List<String> labels = new ArrayList<>();
+        for (int c = 0; c < metrics.numClasses(); c++) {
+            labels.add(name(c));
+        }
+        return labels;
     }
 
     /** Coefficient of determination of regression output {@code column}: {@code 1 - SSres / SStot}. */
@@ -48,25 +63,35 @@ public record EvaluationResult(long examples, double loss, Evaluation classifica
 
     /**
      * The metrics as a JSON-ready tree. Classification: {@code accuracy}; macro-averaged {@code precision},
-     * {@code recall} and {@code f1}; per class ({@code classes}) precision, recall, F1 and support; and the
+     * {@code recall} and {@code f1}; {@code weightedPrecision}, {@code weightedRecall} and {@code weightedF1}
+     * (weighted by class support, as Spark's); {@code logLoss}; for two classes {@code rocAuc} and {@code prAuc}
+     * (of class 1's probability); per class ({@code classes}) precision, recall, F1 and support; and the
      * {@code confusionMatrix} (rows: actual class, columns: predicted class). Regression: {@code mse},
      * {@code mae}, {@code rmse} and {@code r2}, averaged over the outputs, and per output ({@code outputs}).
      */
     public Map<String, Object> toJsonTree() {
         Map<String, Object> tree = new LinkedHashMap<>();
-        tree.put("task", classification != null ? "classification" : "regression");
+        tree.put("task", metrics != null ? "classification" : "regression");
         tree.put("examples", examples);
         tree.put("loss", loss);
-        if (classification != null) {
-            Evaluation e = classification;
-            int n = e.getConfusionMatrix().getClasses().size();
+        if (metrics != null) {
+            Evaluation e = metrics.evaluation();
+            int n = metrics.numClasses();
+            long[][] confusion = metrics.confusionMatrix();
             tree.put("accuracy", e.accuracy());
             tree.put("precision", e.precision());
             tree.put("recall", e.recall());
             tree.put("f1", e.f1());
+            tree.put("weightedPrecision", metrics.weightedPrecision());
+            tree.put("weightedRecall", metrics.weightedRecall());
+            tree.put("weightedF1", metrics.weightedF1());
+            tree.put("logLoss", metrics.logLoss());
+            if (metrics.binary()) {
+                tree.put("rocAuc", metrics.areaUnderROC());
+                tree.put("prAuc", metrics.areaUnderPR());
+            }
             List<Map<String, Object>> classes = new ArrayList<>();
-            ConfusionMatrix<Integer> confusion = e.getConfusionMatrix();
-            List<List<Integer>> counts = new ArrayList<>();
+            List<List<Long>> counts = new ArrayList<>();
             for (int actual = 0; actual < n; actual++) {
                 Map<String, Object> row = new LinkedHashMap<>();
                 row.put("index", actual);
@@ -74,11 +99,11 @@ public record EvaluationResult(long examples, double loss, Evaluation classifica
                 row.put("precision", e.precision(actual));
                 row.put("recall", e.recall(actual));
                 row.put("f1", e.f1(actual));
-                row.put("support", confusion.getActualTotal(actual));
+                row.put("support", e.getConfusionMatrix().getActualTotal(actual));
                 classes.add(row);
-                List<Integer> line = new ArrayList<>();
+                List<Long> line = new ArrayList<>();
                 for (int predicted = 0; predicted < n; predicted++) {
-                    line.add(confusion.getCount(actual, predicted));
+                    line.add(confusion[actual][predicted]);
                 }
                 counts.add(line);
             }

@@ -1,12 +1,13 @@
 package io.dparallel.spark.ml;
 
-import io.dparallel.core.report.RunReport;
-import io.dparallel.spark.network.ModelBundle;
 import org.apache.spark.ml.attribute.Attribute;
 import org.apache.spark.ml.attribute.BinaryAttribute;
 import org.apache.spark.ml.attribute.NominalAttribute;
-import org.apache.spark.ml.param.Param;
+import org.apache.spark.ml.classification.ProbabilisticClassifier;
+import org.apache.spark.ml.linalg.Vector;
+import org.apache.spark.ml.param.ParamMap;
 import org.apache.spark.ml.util.DefaultParamsReader;
+import org.apache.spark.ml.util.DefaultParamsWritable;
 import org.apache.spark.ml.util.Identifiable;
 import org.apache.spark.ml.util.MLReader;
 import org.apache.spark.sql.Dataset;
@@ -18,7 +19,10 @@ import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.max;
 
 /**
- * A Spark ML classifier that trains a DL4J network data-parallel on Spark with this project's engine.
+ * A Spark ML probabilistic classifier that trains a DL4J network data-parallel on Spark with this project's
+ * engine: a {@code ProbabilisticClassifier}, so it has Spark's {@code featuresCol}, {@code labelCol},
+ * {@code predictionCol}, {@code rawPredictionCol}, {@code probabilityCol} and {@code thresholds}, and works with
+ * Spark's evaluators, {@code CrossValidator} and {@code IndexToString}.
  *
  * <p>Labels are class indices {@code 0, 1, ...} in a numeric column (index string labels with
  * {@code StringIndexer}); the number of classes comes from the label column's ML metadata (as
@@ -36,12 +40,14 @@ import static org.apache.spark.sql.functions.max;
  * }</pre>
  */
 public final class DParallelClassifier
-        extends DParallelEstimator<DParallelClassifier, DParallelClassificationModel> {
+        extends ProbabilisticClassifier<Vector, DParallelClassifier, DParallelClassificationModel>
+        implements DParallelEstimator<DParallelClassifier, DParallelClassificationModel>, DefaultParamsWritable {
 
     /** Most classes inferred from label values alone, as Spark's own classifiers allow. */
     static final int MAX_INFERRED_CLASSES = 1000;
 
-    private final Param<String> probabilityCol;
+    private final String uid;
+    private final TrainingParams trainingParams;
 
     public DParallelClassifier() {
         this(Identifiable.randomUID("dparallelClassifier"));
@@ -49,24 +55,22 @@ public final class DParallelClassifier
 
     /** For Spark ML's copy and load, which create instances by uid. */
     public DParallelClassifier(String uid) {
-        super(uid);
-        probabilityCol = new Param<>(this, "probabilityCol", "output column of the class probabilities (a vector); "
-                + "empty for none (default 'probability')", ParamChecks.columnNameOrEmpty("probabilityCol"));
-        setDefault(probabilityCol, "probability");
+        this(ConstructionUid.of(uid));
     }
 
-    public Param<String> probabilityCol() {
-        return probabilityCol;
+    private DParallelClassifier(ConstructionUid constructing) {
+        this.uid = constructing.take();
+        trainingParams = new TrainingParams(this);
     }
 
-    public String getProbabilityCol() {
-        return getOrDefault(probabilityCol);
+    @Override
+    public String uid() {
+        return uid != null ? uid : ConstructionUid.pending();
     }
 
-    /** The probability output column; empty for none. */
-    public DParallelClassifier setProbabilityCol(String value) {
-        set(probabilityCol, value);
-        return this;
+    @Override
+    public TrainingParams trainingParams() {
+        return trainingParams;
     }
 
     /** Reads an estimator saved with {@code write().save(path)}. */
@@ -79,13 +83,36 @@ public final class DParallelClassifier
         return read().load(path);
     }
 
+    /**
+     * Trains a network on {@code dataset} (called by {@code fit}, which checks the schema and casts the label).
+     *
+     * @throws IllegalArgumentException naming the param, column or value when the columns, the labels or the
+     *                                  network do not fit together, or the data are too few for the workers
+     * @throws IllegalStateException    when Spark has fewer task slots than {@code numWorkers} or training fails
+     */
     @Override
-    boolean isClassifier() {
-        return true;
+    public DParallelClassificationModel train(Dataset<?> dataset) {
+        NetworkFit fit = NetworkFit.train(this, dataset, true, outputs -> labelWidth(dataset, outputs));
+        return new DParallelClassificationModel(uid, fit.bundle(), fit.report());
     }
 
     @Override
-    int labelWidth(Dataset<?> dataset, int networkOutputs) {
+    public StructType transformSchema(StructType schema) {
+        Schemas.requireVector(schema, "featuresCol", getFeaturesCol());
+        Schemas.requireNumeric(schema, "labelCol", getLabelCol());
+        Schemas.requireNew(schema, "predictionCol", getPredictionCol());
+        Schemas.requireNew(schema, "rawPredictionCol", getRawPredictionCol());
+        Schemas.requireNew(schema, "probabilityCol", getProbabilityCol());
+        return super.transformSchema(schema);
+    }
+
+    @Override
+    public DParallelClassifier copy(ParamMap extra) {
+        return defaultCopy(extra);
+    }
+
+    /** The number of classes the network is trained on: at least the label's, the network's when given. */
+    private int labelWidth(Dataset<?> dataset, int networkOutputs) {
         int classes = numClasses(dataset);
         if (networkOutputs < 0) {
             if (classes < 2) {
@@ -99,16 +126,6 @@ public final class DParallelClassifier
                     + getLabelCol() + "' has " + classes + " classes");
         }
         return networkOutputs;
-    }
-
-    @Override
-    StructType outputSchema(StructType schema) {
-        return DParallelClassificationModel.outputSchema(schema, getPredictionCol(), getProbabilityCol());
-    }
-
-    @Override
-    DParallelClassificationModel newModel(String uid, ModelBundle bundle, RunReport report) {
-        return new DParallelClassificationModel(uid, bundle, report);
     }
 
     private int numClasses(Dataset<?> dataset) {

@@ -2,44 +2,22 @@ package io.dparallel.spark.ml;
 
 import io.dparallel.core.config.TrainingConfig;
 import io.dparallel.core.config.TrainingOption;
-import io.dparallel.core.report.RunReport;
-import io.dparallel.spark.SparkTrainer;
-import io.dparallel.spark.data.DataColumns;
-import io.dparallel.spark.data.DataValidation;
-import io.dparallel.spark.data.LabelKind;
-import io.dparallel.spark.network.ModelBundle;
-import io.dparallel.spark.network.ModelInfo;
-import io.dparallel.spark.network.NetworkSources;
-import io.dparallel.spark.network.Presets;
-import io.dparallel.spark.network.TrainingData;
-import org.apache.spark.api.java.JavaSparkContext;
-import org.apache.spark.ml.Estimator;
-import org.apache.spark.ml.attribute.AttributeGroup;
-import org.apache.spark.ml.linalg.Vector;
 import org.apache.spark.ml.param.BooleanParam;
 import org.apache.spark.ml.param.DoubleParam;
 import org.apache.spark.ml.param.IntArrayParam;
 import org.apache.spark.ml.param.IntParam;
 import org.apache.spark.ml.param.LongParam;
 import org.apache.spark.ml.param.Param;
-import org.apache.spark.ml.param.ParamMap;
-import org.apache.spark.ml.util.DefaultParamsWritable;
-import org.apache.spark.sql.Dataset;
-import org.apache.spark.sql.Row;
-import org.apache.spark.sql.types.StructType;
-import org.deeplearning4j.nn.api.Model;
-
-import java.util.EnumMap;
-import java.util.List;
-import java.util.Map;
+import org.apache.spark.ml.param.Params;
 
 /**
  * What the dparallel classifier and regressor share: the network (a DL4J configuration JSON, or the preset
- * MLP with {@link #hiddenLayers()}), the training params of {@link TrainingConfig}, and the columns.
+ * MLP with {@link #hiddenLayers()}) and the training params of {@link TrainingConfig}. The columns
+ * ({@code featuresCol}, {@code labelCol}, {@code predictionCol}, ...) are Spark's own, from {@code Predictor}.
  *
- * <p>{@link #fit} reads the features vector and the numeric label, shuffles the rows once (seeded by
+ * <p>{@code fit} reads the features vector and the numeric label, shuffles the rows once (seeded by
  * {@link #seed()}: minibatch SGD needs a random order, whatever order the DataFrame has), trains the
- * network data-parallel with {@link SparkTrainer} ({@link #numWorkers()} Spark tasks, parameters averaged
+ * network data-parallel with {@code SparkTrainer} ({@link #numWorkers()} Spark tasks, parameters averaged
  * every {@link #averagingFrequency()} minibatches, {@link #epochs()} epochs per {@code fit}) and returns a model
  * holding the trained network and the run's report.
  *
@@ -49,328 +27,158 @@ import java.util.Map;
  * {@code averageUpdaterState} and {@code threadsPerWorker}, with the same defaults as the {@code train} command.
  *
  * <p>Every param {@code x} has the {@code Param} object {@code x()} (its {@code doc()} gives meaning, bounds
- * and default), {@code getX()}, and {@code setX(value)}, which validates and returns this estimator. (These
- * three methods for each of the thirteen params are most of this file's length: Spark ML finds params by
- * reflection on the {@code x()} accessors.)
+ * and default), {@code getX()}, and {@code setX(value)}, which validates and returns the estimator. They are
+ * default methods over {@link #trainingParams()} because the classifier and the regressor extend different Spark
+ * classes ({@code ProbabilisticClassifier}, {@code Regressor}); Spark ML finds params by reflection on the
+ * public {@code x()} accessors, default methods included.
  *
  * @param <E> the concrete estimator
  * @param <M> the model it fits
  */
-public abstract class DParallelEstimator<E extends DParallelEstimator<E, M>, M extends DParallelModel<M>>
-        extends Estimator<M> implements DefaultParamsWritable {
+public interface DParallelEstimator<E extends DParallelEstimator<E, M>, M extends DParallelModel<M>> extends Params {
 
-    private final String uid;
-    private final Param<String> featuresCol;
-    private final Param<String> labelCol;
-    private final Param<String> predictionCol;
-    private final Param<String> networkJson;
-    private final IntArrayParam hiddenLayers;
-    private final DoubleParam learningRate;
-    private final IntParam numWorkers;
-    private final IntParam batchSizePerWorker;
-    private final IntParam averagingFrequency;
-    private final IntParam epochs;
-    private final LongParam seed;
-    private final BooleanParam averageUpdaterState;
-    private final IntParam threadsPerWorker;
-    /** The training params by their table row, in table order. */
-    private final Map<TrainingOption, Param<?>> trainingParams = new EnumMap<>(TrainingOption.class);
+    /** The params this project adds; the accessors below read them. */
+    TrainingParams trainingParams();
 
-    DParallelEstimator(String uid) {
-        this.uid = uid;
-        featuresCol = new Param<>(this, "featuresCol", "features column: a vector (default 'features')",
-                ParamChecks.columnName("featuresCol"));
-        labelCol = new Param<>(this, "labelCol", "label column: numeric (default 'label')",
-                ParamChecks.columnName("labelCol"));
-        predictionCol = new Param<>(this, "predictionCol", "output column of the prediction (default 'prediction')",
-                ParamChecks.columnName("predictionCol"));
-        networkJson = new Param<>(this, "networkJson", "DL4J MultiLayerConfiguration or ComputationGraphConfiguration "
-                + "JSON of the network to train; empty (default) uses the preset MLP with hiddenLayers",
-                new NetworkConfigs.JsonCheck("networkJson"));
-        hiddenLayers = new IntArrayParam(this, "hiddenLayers", "sizes of the preset MLP's hidden ReLU layers, each >= 1 "
-                + "(default [256, 256]; empty: no hidden layer)", ParamChecks.layerSizes("hiddenLayers"));
-        learningRate = new DoubleParam(this, "learningRate", "Adam learning rate of the preset MLP, > 0 (default "
-                + Presets.MLP_LEARNING_RATE + ")",
-                ParamChecks.above("learningRate", 0));
-        numWorkers = trainingParam(ParamChecks.intParam(this, TrainingOption.NUM_WORKERS));
-        batchSizePerWorker = trainingParam(ParamChecks.intParam(this, TrainingOption.BATCH_SIZE_PER_WORKER));
-        averagingFrequency = trainingParam(ParamChecks.intParam(this, TrainingOption.AVERAGING_FREQUENCY));
-        epochs = trainingParam(ParamChecks.intParam(this, TrainingOption.EPOCHS));
-        seed = trainingParam(ParamChecks.longParam(this, TrainingOption.SEED));
-        averageUpdaterState = trainingParam(ParamChecks.booleanParam(this, TrainingOption.AVERAGE_UPDATER_STATE));
-        threadsPerWorker = trainingParam(ParamChecks.intParam(this, TrainingOption.THREADS_PER_WORKER));
-        setDefault(featuresCol, "features");
-        setDefault(labelCol, "label");
-        setDefault(predictionCol, "prediction");
-        setDefault(networkJson, "");
-        setDefault(hiddenLayers, new int[]{256, 256});
-        setDefault(learningRate, Presets.MLP_LEARNING_RATE);
-        trainingParams.forEach((option, param) -> setDefault(uncheckedParam(param), option.defaultValue()));
+    /** The features column (Spark's {@code featuresCol}). */
+    String getFeaturesCol();
+
+    /** The label column (Spark's {@code labelCol}). */
+    String getLabelCol();
+
+    default Param<String> networkJson() {
+        return trainingParams().networkJson;
     }
 
-    /** Registers a training param under its table row (its name is the row's key). */
-    private <P extends Param<?>> P trainingParam(P param) {
-        trainingParams.put(TrainingOption.forKey(param.name()), param);
-        return param;
+    default IntArrayParam hiddenLayers() {
+        return trainingParams().hiddenLayers;
     }
 
-    @Override
-    public String uid() {
-        return uid;
+    default DoubleParam learningRate() {
+        return trainingParams().learningRate;
     }
 
-    public Param<String> featuresCol() {
-        return featuresCol;
+    default IntParam numWorkers() {
+        return trainingParams().numWorkers;
     }
 
-    public Param<String> labelCol() {
-        return labelCol;
+    default IntParam batchSizePerWorker() {
+        return trainingParams().batchSizePerWorker;
     }
 
-    public Param<String> predictionCol() {
-        return predictionCol;
+    default IntParam averagingFrequency() {
+        return trainingParams().averagingFrequency;
     }
 
-    public Param<String> networkJson() {
-        return networkJson;
+    default IntParam epochs() {
+        return trainingParams().epochs;
     }
 
-    public IntArrayParam hiddenLayers() {
-        return hiddenLayers;
+    default LongParam seed() {
+        return trainingParams().seed;
     }
 
-    public DoubleParam learningRate() {
-        return learningRate;
+    default BooleanParam averageUpdaterState() {
+        return trainingParams().averageUpdaterState;
     }
 
-    public IntParam numWorkers() {
-        return numWorkers;
+    default IntParam threadsPerWorker() {
+        return trainingParams().threadsPerWorker;
     }
 
-    public IntParam batchSizePerWorker() {
-        return batchSizePerWorker;
+    default String getNetworkJson() {
+        return getOrDefault(networkJson());
     }
 
-    public IntParam averagingFrequency() {
-        return averagingFrequency;
+    default int[] getHiddenLayers() {
+        return getOrDefault(hiddenLayers());
     }
 
-    public IntParam epochs() {
-        return epochs;
+    default double getLearningRate() {
+        return (Double) getOrDefault(learningRate());
     }
 
-    public LongParam seed() {
-        return seed;
+    default int getNumWorkers() {
+        return (Integer) getOrDefault(numWorkers());
     }
 
-    public BooleanParam averageUpdaterState() {
-        return averageUpdaterState;
+    default int getBatchSizePerWorker() {
+        return (Integer) getOrDefault(batchSizePerWorker());
     }
 
-    public IntParam threadsPerWorker() {
-        return threadsPerWorker;
+    default int getAveragingFrequency() {
+        return (Integer) getOrDefault(averagingFrequency());
     }
 
-    public String getFeaturesCol() {
-        return getOrDefault(featuresCol);
+    default int getEpochs() {
+        return (Integer) getOrDefault(epochs());
     }
 
-    public String getLabelCol() {
-        return getOrDefault(labelCol);
+    default long getSeed() {
+        return (Long) getOrDefault(seed());
     }
 
-    public String getPredictionCol() {
-        return getOrDefault(predictionCol);
+    default boolean getAverageUpdaterState() {
+        return (Boolean) getOrDefault(averageUpdaterState());
     }
 
-    public String getNetworkJson() {
-        return getOrDefault(networkJson);
-    }
-
-    public int[] getHiddenLayers() {
-        return getOrDefault(hiddenLayers);
-    }
-
-    public double getLearningRate() {
-        return (Double) getOrDefault(learningRate);
-    }
-
-    public int getNumWorkers() {
-        return (Integer) getOrDefault(numWorkers);
-    }
-
-    public int getBatchSizePerWorker() {
-        return (Integer) getOrDefault(batchSizePerWorker);
-    }
-
-    public int getAveragingFrequency() {
-        return (Integer) getOrDefault(averagingFrequency);
-    }
-
-    public int getEpochs() {
-        return (Integer) getOrDefault(epochs);
-    }
-
-    public long getSeed() {
-        return (Long) getOrDefault(seed);
-    }
-
-    public boolean getAverageUpdaterState() {
-        return (Boolean) getOrDefault(averageUpdaterState);
-    }
-
-    public int getThreadsPerWorker() {
-        return (Integer) getOrDefault(threadsPerWorker);
-    }
-
-    public E setFeaturesCol(String value) {
-        return setParam(featuresCol, value);
-    }
-
-    public E setLabelCol(String value) {
-        return setParam(labelCol, value);
-    }
-
-    public E setPredictionCol(String value) {
-        return setParam(predictionCol, value);
+    default int getThreadsPerWorker() {
+        return (Integer) getOrDefault(threadsPerWorker());
     }
 
     /** The network to train, as DL4J's JSON ({@code conf.toJson()}); empty for the preset MLP. */
-    public E setNetworkJson(String value) {
-        return setParam(networkJson, value);
+    default E setNetworkJson(String value) {
+        return setParam(networkJson(), value);
     }
 
-    public E setHiddenLayers(int... value) {
-        return setParam(hiddenLayers, value);
+    default E setHiddenLayers(int... value) {
+        return setParam(hiddenLayers(), value);
     }
 
-    public E setLearningRate(double value) {
-        return setParam(learningRate, value);
+    default E setLearningRate(double value) {
+        return setParam(learningRate(), value);
     }
 
-    public E setNumWorkers(int value) {
-        return setParam(numWorkers, value);
+    default E setNumWorkers(int value) {
+        return setParam(numWorkers(), value);
     }
 
-    public E setBatchSizePerWorker(int value) {
-        return setParam(batchSizePerWorker, value);
+    default E setBatchSizePerWorker(int value) {
+        return setParam(batchSizePerWorker(), value);
     }
 
-    public E setAveragingFrequency(int value) {
-        return setParam(averagingFrequency, value);
+    default E setAveragingFrequency(int value) {
+        return setParam(averagingFrequency(), value);
     }
 
-    public E setEpochs(int value) {
-        return setParam(epochs, value);
+    default E setEpochs(int value) {
+        return setParam(epochs(), value);
     }
 
-    public E setSeed(long value) {
-        return setParam(seed, value);
+    default E setSeed(long value) {
+        return setParam(seed(), value);
     }
 
     /** Whether the updater state (momentum, Adam moments) is averaged with the parameters. */
-    public E setAverageUpdaterState(boolean value) {
-        return setParam(averageUpdaterState, value);
+    default E setAverageUpdaterState(boolean value) {
+        return setParam(averageUpdaterState(), value);
     }
 
     /** ND4J/OpenMP threads per worker; 0 takes {@code spark.task.cpus}. */
-    public E setThreadsPerWorker(int value) {
-        return setParam(threadsPerWorker, value);
+    default E setThreadsPerWorker(int value) {
+        return setParam(threadsPerWorker(), value);
     }
 
     /** The trainer's configuration these params describe: every row of {@link TrainingOption}. */
-    public TrainingConfig trainingConfig() {
+    default TrainingConfig trainingConfig() {
         TrainingConfig.Builder builder = TrainingConfig.builder();
-        trainingParams.forEach((option, param) -> builder.set(option, getOrDefault(param)));
+        trainingParams().byOption().forEach((option, param) -> builder.set(option, getOrDefault(param)));
         return builder.build();
-    }
-
-    /**
-     * Trains a network on {@code dataset} and returns the fitted model.
-     *
-     * @throws IllegalArgumentException naming the param, column or value when the columns, the labels or the
-     *                                  network do not fit together, or the data are too few for the workers
-     * @throws IllegalStateException    when Spark has fewer task slots than {@code numWorkers} or training fails
-     */
-    @Override
-    public M fit(Dataset<?> dataset) {
-        transformSchema(dataset.schema());
-        int numFeatures = numFeatures(dataset);
-        Model network;
-        int labelWidth;
-        if (getNetworkJson().isEmpty()) {
-            labelWidth = labelWidth(dataset, -1);
-            network = NetworkSources.build(Presets.mlp(numFeatures, getHiddenLayers(), labelWidth, getLearningRate(),
-                    getSeed(), isClassifier()));
-        } else {
-            network = NetworkSources.parseJson("networkJson", getNetworkJson()).build();
-            NetworkSources.requireInputs(network, numFeatures, "networkJson", "featuresCol '" + getFeaturesCol() + "'");
-            labelWidth = labelWidth(dataset, NetworkSources.outputSize(network));
-        }
-        // The jobs' validation: one Spark job naming the column and the offending row (null, NaN, infinity,
-        // vector size, class range, too few rows) before any training.
-        DataColumns columns = DataColumns.of(getFeaturesCol(), getLabelCol())
-                .withLabelKind(isClassifier() ? LabelKind.CLASS_INDEX : LabelKind.VALUE);
-        TrainingData data = TrainingData.validate(dataset.toDF(), isClassifier() ? columns.withNumClasses(labelWidth) : columns,
-                DataValidation.Requirements.training(getNumWorkers(), getBatchSizePerWorker()).forModel(numFeatures, labelWidth));
-        // Shuffled (seeded by seed): minibatches follow the input order, and a DataFrame's order can be anything;
-        // randomSplit, for one, sorts rows within partitions, which would make minibatches of a single class.
-        JavaSparkContext sc = JavaSparkContext.fromSparkContext(dataset.sparkSession().sparkContext());
-        RunReport report = data.fit(new SparkTrainer(sc, trainingConfig()), network, null, true).report();
-        ModelInfo info = ModelInfo.of(getNetworkJson().isEmpty() ? "mlp" : "networkJson", data.profile());
-        return copyValues(newModel(uid, new ModelBundle(network, info, null), report), ParamMap.empty()).setParent(this);
-    }
-
-    @Override
-    public StructType transformSchema(StructType schema) {
-        Schemas.requireVector(schema, "featuresCol", getFeaturesCol());
-        Schemas.requireNumeric(schema, "labelCol", getLabelCol());
-        return outputSchema(schema);
-    }
-
-    @Override
-    public E copy(ParamMap extra) {
-        return defaultCopy(extra);
-    }
-
-    /** Whether the network is trained on one-hot class labels (else on the label value). */
-    abstract boolean isClassifier();
-
-    /**
-     * The width of the network's label: the number of classes of a classifier, 1 for a regressor.
-     *
-     * @param networkOutputs the user network's output size, or -1 for the preset
-     */
-    abstract int labelWidth(Dataset<?> dataset, int networkOutputs);
-
-    /** The schema with the model's output columns added. */
-    abstract StructType outputSchema(StructType schema);
-
-    /** The fitted model (its params are copied from the estimator afterwards). */
-    abstract M newModel(String uid, ModelBundle bundle, RunReport report);
-
-    private int numFeatures(Dataset<?> dataset) {
-        int size = AttributeGroup.fromStructField(dataset.schema().apply(getFeaturesCol())).size();
-        if (size >= 0) {
-            return size;
-        }
-        // No ML attribute metadata (e.g. vectors built by hand): take the size of the first vector.
-        List<Row> first = dataset.select(getFeaturesCol()).na().drop().takeAsList(1);
-        if (first.isEmpty()) {
-            throw new IllegalArgumentException("featuresCol '" + getFeaturesCol() + "' has no non-null value: the dataset is empty");
-        }
-        return ((Vector) first.get(0).get(0)).size();
     }
 
     @SuppressWarnings("unchecked")
     private <T> E setParam(Param<T> param, T value) {
-        set(param, value);
+        set(param, value); // Params.set is protected in Scala, which compiles it to a public method
         return (E) this;
-    }
-
-    /** A param whose value type is only known at run time (the table row's type); Spark checks it on set. */
-    @SuppressWarnings("unchecked")
-    private static Param<Object> uncheckedParam(Param<?> param) {
-        return (Param<Object>) param;
     }
 }

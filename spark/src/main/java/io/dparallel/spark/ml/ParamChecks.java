@@ -48,16 +48,6 @@ final class ParamChecks {
         return spark(name, ParamValidators.gt(bound), "> " + bound);
     }
 
-    /** A column name: not empty. */
-    static Function1<String, Object> columnName(String name) {
-        return new Check<>(name, value -> value != null && !value.isEmpty(), "a column name (not empty)");
-    }
-
-    /** A column name, or empty to leave an optional output column out. */
-    static Function1<String, Object> columnNameOrEmpty(String name) {
-        return new Check<>(name, value -> value != null, "a column name, or empty for none");
-    }
-
     /** Layer sizes, each at least 1 (an empty array is allowed: no hidden layer). */
     static Function1<int[], Object> layerSizes(String name) {
         return new Check<>(name, sizes -> sizes != null && Arrays.stream(sizes).allMatch(size -> size >= 1),

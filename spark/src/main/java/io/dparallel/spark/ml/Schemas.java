@@ -1,5 +1,6 @@
 package io.dparallel.spark.ml;
 
+import org.apache.spark.ml.attribute.NominalAttribute;
 import org.apache.spark.ml.linalg.SQLDataTypes;
 import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.NumericType;
@@ -7,8 +8,12 @@ import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 
 import java.util.Arrays;
+import java.util.List;
 
-/** Schema checks shared by the estimators and models; messages name the param, the column and its type. */
+/**
+ * Schema checks shared by the estimators and models, run before Spark's own so that messages name the param,
+ * the column and its type; and the prediction column's class metadata.
+ */
 final class Schemas {
 
     private Schemas() {
@@ -41,12 +46,29 @@ final class Schemas {
         }
     }
 
-    /** The schema with a new output column, which must not exist yet. */
-    static StructType append(StructType schema, String param, String column, DataType type) {
-        if (Arrays.asList(schema.fieldNames()).contains(column)) {
+    /** Checks that an output column (empty: none) is not a column of the input yet. */
+    static void requireNew(StructType schema, String param, String column) {
+        if (!column.isEmpty() && Arrays.asList(schema.fieldNames()).contains(column)) {
             throw new IllegalArgumentException(param + " '" + column + "' is already a column of the input; set "
                     + param + " to another name");
         }
-        return schema.add(column, type, false);
+    }
+
+    /**
+     * {@code schema} with the class metadata on {@code predictionCol}: a nominal attribute with the class names
+     * (as {@code StringIndexer} wrote them on the training label, so {@code IndexToString} maps predictions back),
+     * or with the number of classes when the names are unknown.
+     */
+    static StructType withClasses(StructType schema, String predictionCol, List<String> classNames, int numClasses) {
+        NominalAttribute attribute = NominalAttribute.defaultAttr().withName(predictionCol);
+        attribute = classNames.isEmpty() ? attribute.withNumValues(numClasses)
+                : attribute.withValues(classNames.toArray(new String[0]));
+        StructField[] fields = schema.fields().clone();
+        for (int i = 0; i < fields.length; i++) {
+            if (fields[i].name().equals(predictionCol)) {
+                fields[i] = attribute.toStructField();
+            }
+        }
+        return new StructType(fields);
     }
 }

@@ -38,10 +38,6 @@ class DParallelParamsTest {
                 arguments("learningRate", -0.5, "learningRate is -0.5 but must be > 0.0"),
                 arguments("learningRate", Double.NaN, "learningRate is NaN but must be > 0.0"),
                 arguments("hiddenLayers", new int[]{16, 0}, "hiddenLayers is [16, 0] but must be layer sizes of at least 1"),
-                arguments("featuresCol", "", "featuresCol is '' but must be a column name"),
-                arguments("labelCol", "", "labelCol is '' but must be a column name"),
-                arguments("predictionCol", "", "predictionCol is '' but must be a column name"),
-                arguments("probabilityCol", null, "probabilityCol is null but must be a column name, or empty"),
                 arguments("networkJson", "not json", "networkJson is not valid JSON"),
                 arguments("networkJson", "{\"layers\": []}", "networkJson must be the JSON of a DL4J MultiLayerConfiguration"),
                 arguments("networkJson", "{\"confs\": 7}", "networkJson is not a DL4J configuration DL4J can read"));
@@ -73,6 +69,9 @@ class DParallelParamsTest {
         // seed takes any long and averageUpdaterState any boolean: they have no invalid value.
         params.remove("seed");
         params.remove("averageUpdaterState");
+        // Spark's own params of a ProbabilisticClassifier, checked by Spark.
+        params.removeAll(java.util.List.of("featuresCol", "labelCol", "predictionCol", "rawPredictionCol",
+                "probabilityCol", "thresholds"));
         assertThat(covered).containsExactlyInAnyOrderElementsOf(params);
     }
 
@@ -105,9 +104,7 @@ class DParallelParamsTest {
     static Stream<Arguments> invalidModelValues() {
         return Stream.of(
                 arguments("inferenceBatchSize", 0, "inferenceBatchSize is 0 but must be >= 1"),
-                arguments("featuresCol", "", "featuresCol is '' but must be a column name"),
-                arguments("predictionCol", "", "predictionCol is '' but must be a column name"),
-                arguments("probabilityCol", null, "probabilityCol is null but must be a column name, or empty"));
+                arguments("inferenceBatchSize", -2, "inferenceBatchSize is -2 but must be >= 1"));
     }
 
     @ParameterizedTest(name = "{0} = {1}")
@@ -121,7 +118,9 @@ class DParallelParamsTest {
         for (Param<?> param : model.params()) {
             params.add(param.name());
         }
-        assertThat(params).containsExactlyInAnyOrder("featuresCol", "predictionCol", "probabilityCol", "inferenceBatchSize");
+        // Spark's ProbabilisticClassificationModel params, and the batch size of the executors' inference.
+        assertThat(params).containsExactlyInAnyOrder("featuresCol", "labelCol", "predictionCol", "rawPredictionCol",
+                "probabilityCol", "thresholds", "inferenceBatchSize");
     }
 
     @Test
@@ -154,7 +153,7 @@ class DParallelParamsTest {
                 .add("name", DataTypes.StringType);
         DParallelClassifier classifier = new DParallelClassifier();
         assertThat(classifier.transformSchema(schema).fieldNames())
-                .containsExactly("features", "label", "name", "prediction", "probability");
+                .containsExactly("features", "label", "name", "prediction", "rawPrediction", "probability");
         assertThat(new DParallelRegressor().transformSchema(schema).fieldNames())
                 .containsExactly("features", "label", "name", "prediction");
 
