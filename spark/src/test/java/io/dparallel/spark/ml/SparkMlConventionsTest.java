@@ -1,5 +1,6 @@
 package io.dparallel.spark.ml;
 
+import io.dparallel.spark.testing.LocalSpark;
 import org.apache.spark.ml.Pipeline;
 import org.apache.spark.ml.PipelineModel;
 import org.apache.spark.ml.PipelineStage;
@@ -46,7 +47,7 @@ class SparkMlConventionsTest {
 
     @BeforeAll
     static void fitOnce() {
-        spark = TestData.spark("SparkMlConventionsTest");
+        spark = LocalSpark.session("SparkMlConventionsTest");
         // Two classes named by strings: "yes" when x0 + x1 > 0.5 (letter a), else "no".
         train = twoClasses(TestData.table(spark, 600, 11)).cache();
         test = twoClasses(TestData.table(spark, 300, 12)).cache();
