@@ -7,6 +7,9 @@ import io.dparallel.spark.SparkTrainer;
 import io.dparallel.spark.data.DataColumns;
 import io.dparallel.spark.data.DataValidation;
 import io.dparallel.spark.data.LabelKind;
+import io.dparallel.spark.network.EarlyStopping;
+import io.dparallel.spark.network.EarlyStoppingListener;
+import io.dparallel.spark.network.LearningRateSchedule;
 import io.dparallel.spark.network.ModelBundle;
 import io.dparallel.spark.network.ModelInfo;
 import io.dparallel.spark.network.NetworkSources;
@@ -26,6 +29,8 @@ import org.apache.spark.ml.param.ParamMap;
 import org.apache.spark.ml.util.DefaultParamsWritable;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
+import org.apache.spark.sql.functions;
+import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.deeplearning4j.nn.api.Model;
 
@@ -47,6 +52,12 @@ import java.util.Map;
  * name and the row's doc, bound and default ({@link #trainingConfig()} reads them back): {@code numWorkers},
  * {@code batchSizePerWorker}, {@code averagingFrequency}, {@code epochs}, {@code seed},
  * {@code averageUpdaterState} and {@code threadsPerWorker}, with the same defaults as the {@code train} command.
+ *
+ * <p>Early stopping and schedules: with {@link #validationIndicatorCol()} (a boolean column, as Spark's GBTs and
+ * XGBoost4J-Spark take it) the rows where it is true are held out and scored after each epoch; with
+ * {@link #earlyStoppingPatience()} &gt; 0 training stops after that many epochs without a better
+ * {@link #earlyStoppingMetric()} and the model holds the best epoch's parameters. {@link #learningRateSchedule()}
+ * gives the preset MLP's Adam a schedule ({@link LearningRateSchedule}'s text form).
  *
  * <p>Every param {@code x} has the {@code Param} object {@code x()} (its {@code doc()} gives meaning, bounds
  * and default), {@code getX()}, and {@code setX(value)}, which validates and returns this estimator. (These
@@ -73,6 +84,10 @@ public abstract class DParallelEstimator<E extends DParallelEstimator<E, M>, M e
     private final LongParam seed;
     private final BooleanParam averageUpdaterState;
     private final IntParam threadsPerWorker;
+    private final Param<String> validationIndicatorCol;
+    private final IntParam earlyStoppingPatience;
+    private final Param<String> earlyStoppingMetric;
+    private final Param<String> learningRateSchedule;
     /** The training params by their table row, in table order. */
     private final Map<TrainingOption, Param<?>> trainingParams = new EnumMap<>(TrainingOption.class);
 
@@ -99,12 +114,29 @@ public abstract class DParallelEstimator<E extends DParallelEstimator<E, M>, M e
         seed = trainingParam(ParamChecks.longParam(this, TrainingOption.SEED));
         averageUpdaterState = trainingParam(ParamChecks.booleanParam(this, TrainingOption.AVERAGE_UPDATER_STATE));
         threadsPerWorker = trainingParam(ParamChecks.intParam(this, TrainingOption.THREADS_PER_WORKER));
+        validationIndicatorCol = new Param<>(this, "validationIndicatorCol", "boolean column: rows where it is true "
+                + "are validation data, scored after each epoch and not trained on; empty (default): none",
+                ParamChecks.columnNameOrEmpty("validationIndicatorCol"));
+        earlyStoppingPatience = new IntParam(this, "earlyStoppingPatience", "stop after this many epochs without a "
+                + "better validation metric and keep the best epoch's parameters; needs validationIndicatorCol; "
+                + ">= 0 (default 0: off)", ParamChecks.atLeast("earlyStoppingPatience", 0));
+        earlyStoppingMetric = new Param<>(this, "earlyStoppingMetric", "what early stopping watches: loss (lower is "
+                + "better) or accuracy (higher, classifier) (default loss)",
+                ParamChecks.parsedBy(value -> EarlyStopping.Metric.parse("earlyStoppingMetric", value)));
+        learningRateSchedule = new Param<>(this, "learningRateSchedule", "the preset MLP's learning-rate schedule: "
+                + "none (default), step, exponential or cosine, with settings, e.g. 'step:decay=0.5,period=10,unit=epoch' "
+                + "or 'cosine:minimum=1e-5' (see LearningRateSchedule)",
+                ParamChecks.parsedBy(value -> LearningRateSchedule.parse("learningRateSchedule", value)));
         setDefault(featuresCol, "features");
         setDefault(labelCol, "label");
         setDefault(predictionCol, "prediction");
         setDefault(networkJson, "");
         setDefault(hiddenLayers, new int[]{256, 256});
         setDefault(learningRate, Presets.MLP_LEARNING_RATE);
+        setDefault(validationIndicatorCol, "");
+        setDefault(earlyStoppingPatience, 0);
+        setDefault(earlyStoppingMetric, "loss");
+        setDefault(learningRateSchedule, "none");
         trainingParams.forEach((option, param) -> setDefault(uncheckedParam(param), option.defaultValue()));
     }
 
@@ -169,6 +201,58 @@ public abstract class DParallelEstimator<E extends DParallelEstimator<E, M>, M e
 
     public IntParam threadsPerWorker() {
         return threadsPerWorker;
+    }
+
+    public Param<String> validationIndicatorCol() {
+        return validationIndicatorCol;
+    }
+
+    public IntParam earlyStoppingPatience() {
+        return earlyStoppingPatience;
+    }
+
+    public Param<String> earlyStoppingMetric() {
+        return earlyStoppingMetric;
+    }
+
+    public Param<String> learningRateSchedule() {
+        return learningRateSchedule;
+    }
+
+    public String getValidationIndicatorCol() {
+        return getOrDefault(validationIndicatorCol);
+    }
+
+    public int getEarlyStoppingPatience() {
+        return (Integer) getOrDefault(earlyStoppingPatience);
+    }
+
+    public String getEarlyStoppingMetric() {
+        return getOrDefault(earlyStoppingMetric);
+    }
+
+    public String getLearningRateSchedule() {
+        return getOrDefault(learningRateSchedule);
+    }
+
+    /** The boolean column marking validation rows; empty for none. */
+    public E setValidationIndicatorCol(String value) {
+        return setParam(validationIndicatorCol, value);
+    }
+
+    /** Epochs without a better validation metric before training stops; 0: off. */
+    public E setEarlyStoppingPatience(int value) {
+        return setParam(earlyStoppingPatience, value);
+    }
+
+    /** {@code loss} or {@code accuracy}. */
+    public E setEarlyStoppingMetric(String value) {
+        return setParam(earlyStoppingMetric, value);
+    }
+
+    /** The preset MLP's learning-rate schedule in {@link LearningRateSchedule}'s text form. */
+    public E setLearningRateSchedule(String value) {
+        return setParam(learningRateSchedule, value);
     }
 
     public String getFeaturesCol() {
@@ -295,13 +379,26 @@ public abstract class DParallelEstimator<E extends DParallelEstimator<E, M>, M e
     @Override
     public M fit(Dataset<?> dataset) {
         transformSchema(dataset.schema());
+        LearningRateSchedule schedule = LearningRateSchedule.parse("learningRateSchedule", getLearningRateSchedule());
+        if (getEarlyStoppingPatience() > 0 && getValidationIndicatorCol().isEmpty()) {
+            throw new IllegalArgumentException("earlyStoppingPatience is " + getEarlyStoppingPatience()
+                    + " but there are no validation rows: set validationIndicatorCol");
+        }
+        Dataset<Row> validationRows = null;
+        if (!getValidationIndicatorCol().isEmpty()) {
+            validationRows = dataset.toDF().filter(functions.col(getValidationIndicatorCol()));
+            dataset = dataset.toDF().filter(functions.not(functions.col(getValidationIndicatorCol())));
+        }
         int numFeatures = numFeatures(dataset);
         Model network;
         int labelWidth;
         if (getNetworkJson().isEmpty()) {
             labelWidth = labelWidth(dataset, -1);
-            network = NetworkSources.build(Presets.mlp(numFeatures, getHiddenLayers(), labelWidth, getLearningRate(),
-                    getSeed(), isClassifier()));
+            network = NetworkSources.build(Presets.mlp(numFeatures, getHiddenLayers(), labelWidth,
+                    Presets.adam(getLearningRate(), schedule, getEpochs()), getSeed(), isClassifier()));
+        } else if (schedule.kind() != LearningRateSchedule.Kind.NONE) {
+            throw new IllegalArgumentException("learningRateSchedule is '" + getLearningRateSchedule() + "' but it is "
+                    + "for the preset MLP: the networkJson network has its own updater");
         } else {
             network = NetworkSources.parseJson("networkJson", getNetworkJson()).build();
             NetworkSources.requireInputs(network, numFeatures, "networkJson", "featuresCol '" + getFeaturesCol() + "'");
@@ -316,7 +413,18 @@ public abstract class DParallelEstimator<E extends DParallelEstimator<E, M>, M e
         // Shuffled (seeded by seed): minibatches follow the input order, and a DataFrame's order can be anything;
         // randomSplit, for one, sorts rows within partitions, which would make minibatches of a single class.
         JavaSparkContext sc = JavaSparkContext.fromSparkContext(dataset.sparkSession().sparkContext());
-        RunReport report = data.fit(new SparkTrainer(sc, trainingConfig()), network, null, true).report();
+        SparkTrainer trainer = new SparkTrainer(sc, trainingConfig());
+        EarlyStoppingListener earlyStopping = null;
+        if (getEarlyStoppingPatience() > 0) {
+            earlyStopping = new EarlyStoppingListener(network, validationRows, data.profile(), null, new EarlyStopping(
+                    getEarlyStoppingPatience(), EarlyStopping.Metric.parse("earlyStoppingMetric", getEarlyStoppingMetric())),
+                    trainer);
+            trainer.addListener(earlyStopping);
+        }
+        RunReport report = data.fit(trainer, network, null, true).report();
+        if (earlyStopping != null) {
+            earlyStopping.restoreBest();
+        }
         ModelInfo info = ModelInfo.of(getNetworkJson().isEmpty() ? "mlp" : "networkJson", data.profile());
         return copyValues(newModel(uid, new ModelBundle(network, info, null), report), ParamMap.empty()).setParent(this);
     }
@@ -325,6 +433,12 @@ public abstract class DParallelEstimator<E extends DParallelEstimator<E, M>, M e
     public StructType transformSchema(StructType schema) {
         Schemas.requireVector(schema, "featuresCol", getFeaturesCol());
         Schemas.requireNumeric(schema, "labelCol", getLabelCol());
+        if (!getValidationIndicatorCol().isEmpty() && !(java.util.Arrays.asList(schema.fieldNames())
+                .contains(getValidationIndicatorCol())
+                && schema.apply(getValidationIndicatorCol()).dataType().equals(DataTypes.BooleanType))) {
+            throw new IllegalArgumentException("validationIndicatorCol '" + getValidationIndicatorCol() + "' must be a "
+                    + "boolean column of the dataset (true: validation row)");
+        }
         return outputSchema(schema);
     }
 

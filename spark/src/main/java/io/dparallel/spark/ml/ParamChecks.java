@@ -64,6 +64,32 @@ final class ParamChecks {
                 "layer sizes of at least 1 each");
     }
 
+    /**
+     * A value {@code parser} accepts; its {@link IllegalArgumentException} (naming the param and the value) is
+     * the message.
+     */
+    static Function1<String, Object> parsedBy(SerializableConsumer<String> parser) {
+        return new Parsed(parser);
+    }
+
+    /** A parser run as a check. */
+    interface SerializableConsumer<T> extends java.util.function.Consumer<T>, Serializable {
+    }
+
+    private static final class Parsed extends AbstractFunction1<String, Object> implements Serializable {
+        private final SerializableConsumer<String> parser;
+
+        Parsed(SerializableConsumer<String> parser) {
+            this.parser = parser;
+        }
+
+        @Override
+        public Object apply(String value) {
+            parser.accept(value);
+            return Boolean.TRUE;
+        }
+    }
+
     private static <T> Function1<T, Object> spark(String name, Function1<T, Object> validator, String rule) {
         return new Check<T>(name, value -> (Boolean) validator.apply(value), rule);
     }
