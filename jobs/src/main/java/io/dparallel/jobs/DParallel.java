@@ -190,6 +190,9 @@ public final class DParallel implements Runnable {
         boolean overwrite;
 
         @CommandLine.Mixin
+        TrainControlOptions control = new TrainControlOptions();
+
+        @CommandLine.Mixin
         SparkOptions spark = new SparkOptions();
 
         @CommandLine.Spec
@@ -203,7 +206,8 @@ public final class DParallel implements Runnable {
                     TrainingCliOptions.config(spec),
                     output != null ? output : "dparallel-runs/train-"
                             + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")),
-                    overwrite, input.format));
+                    overwrite, input.format, control.checkpointDir, control.checkpointEvery, control.resume, control.earlyStopping(),
+                    control.learningRateSchedule()));
             try (SparkSession session = SparkSessions.start("dparallel train", spark.master,
                     Integer.toString(options.config().numWorkers()))) {
                 TrainJob.run(session, options, System.out);

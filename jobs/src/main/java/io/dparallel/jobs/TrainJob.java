@@ -7,17 +7,15 @@ import io.dparallel.core.device.DeviceIdentity;
 import io.dparallel.core.report.ConsoleProgress;
 import io.dparallel.core.report.DeviceTotal;
 import io.dparallel.core.report.EpochSummary;
-import io.dparallel.core.report.ProgressListener;
 import io.dparallel.core.report.RunReport;
 import io.dparallel.jobs.data.IdxFiles;
-import io.dparallel.jobs.inference.DistributedEvaluation;
 import io.dparallel.jobs.inference.EvaluationResult;
 import io.dparallel.jobs.io.AtomicOutput;
 import io.dparallel.jobs.io.InputFormat;
 import io.dparallel.jobs.io.HadoopFiles;
 import io.dparallel.jobs.models.ModelFactory;
 import io.dparallel.jobs.report.DeviceChart;
-import io.dparallel.jobs.report.EpochRecord;
+import io.dparallel.jobs.report.RunProgress;
 import io.dparallel.jobs.report.TrainingHistory;
 import io.dparallel.spark.SparkTrainer;
 import io.dparallel.spark.TrainingResult;
@@ -27,6 +25,8 @@ import io.dparallel.spark.data.DataValidation;
 import io.dparallel.spark.data.ImageShape;
 import io.dparallel.spark.data.LabelKind;
 import io.dparallel.spark.data.Standardization;
+import io.dparallel.spark.network.EarlyStopping;
+import io.dparallel.spark.network.LearningRateSchedule;
 import io.dparallel.spark.network.ModelBundle;
 import io.dparallel.spark.network.ModelInfo;
 import io.dparallel.spark.network.TrainingData;
@@ -74,15 +74,22 @@ import java.util.TreeMap;
  *   <li>{@code report-devices.png}: a bar chart of the examples each device fitted.</li>
  * </ul>
  *
+ * <p>At every epoch end the run's progress (history, partial metrics and, under early stopping, the best model
+ * so far) is written into its progress directory, {@code --checkpoint-dir} or else {@code <output>.progress}
+ * (deleted once the output is committed), so a killed run leaves what it learned ({@link RunProgress}). With
+ * {@code --checkpoint-dir} the trainer also writes checkpoints there, and {@code --resume} continues from the
+ * newest one with the saved history: the model equals an uninterrupted run's. Under early stopping the run ends
+ * after {@code patience} epochs without a better validation metric, and the model written is the best epoch's.
+ *
  * <p>Without {@code --data}, the shipped letter-recognition data are prepared into a local temporary directory
- * and 20 % of them are the validation data.
+ * and 20 % of them are the validation data. (Longer than 300 lines: the job's one flow, and its metrics tree.)
  */
 public final class TrainJob {
 
     /** Fraction of the shipped data held out for validation when no data are given. */
     public static final double SHIPPED_VALIDATION_FRACTION = 0.2;
-    /** Rows fed to the network at once when validation data are evaluated. */
-    private static final int EVALUATION_ROWS = 256;
+    /** The suffix of the progress directory beside the output when there is no checkpoint directory. */
+    public static final String PROGRESS_SUFFIX = ".progress";
 
     private TrainJob() {
     }
@@ -110,19 +117,28 @@ public final class TrainJob {
      * @param output             the output directory (any Hadoop path)
      * @param overwrite          whether an existing output may be replaced
      * @param inputFormat        how {@code data} and {@code validationData} are read
+     * @param checkpointDir      where checkpoints and the progress go (any Hadoop path), or {@code null}
+     * @param checkpointEvery    a checkpoint every this many rounds besides every epoch end, or {@code null}:
+     *                           epoch ends only
+     * @param resume             whether training continues from the newest checkpoint in {@code checkpointDir}
+     * @param earlyStopping      the early-stopping rule, or {@code null} to train every epoch and keep the last
+     * @param learningRateSchedule a preset's learning-rate schedule ({@link LearningRateSchedule#NONE}: constant)
      */
     public record Options(String data, String validationData, double validationFraction, List<String> featureColumns,
                           String labelColumn, LabelKind labelKind, int numClasses, ImageShape shape, String model,
                           Double learningRate, boolean standardize, boolean shuffle, TrainingConfig config,
-                          String output, boolean overwrite, InputFormat inputFormat) {
+                          String output, boolean overwrite, InputFormat inputFormat, String checkpointDir,
+                          Integer checkpointEvery, boolean resume, EarlyStopping earlyStopping,
+                          LearningRateSchedule learningRateSchedule) {
 
-        /** Options for Parquet data. */
+        /** Options for Parquet data without checkpoints, early stopping or learning-rate schedule. */
         public Options(String data, String validationData, double validationFraction, List<String> featureColumns,
                        String labelColumn, LabelKind labelKind, int numClasses, ImageShape shape, String model,
                        Double learningRate, boolean standardize, boolean shuffle, TrainingConfig config,
                        String output, boolean overwrite) {
             this(data, validationData, validationFraction, featureColumns, labelColumn, labelKind, numClasses, shape,
-                    model, learningRate, standardize, shuffle, config, output, overwrite, InputFormat.PARQUET);
+                    model, learningRate, standardize, shuffle, config, output, overwrite, InputFormat.PARQUET, null, null,
+                    false, null, LearningRateSchedule.NONE);
         }
 
         public Options {
@@ -145,6 +161,25 @@ public final class TrainJob {
             }
             if (learningRate != null && !(learningRate > 0)) {
                 throw new IllegalArgumentException("--learning-rate is " + learningRate + " but must be > 0");
+            }
+            if (checkpointEvery != null && checkpointDir == null) {
+                throw new IllegalArgumentException("--checkpoint-every needs --checkpoint-dir");
+            }
+            if (checkpointEvery != null && checkpointEvery < 1) {
+                throw new IllegalArgumentException("--checkpoint-every is " + checkpointEvery + " but must be >= 1 (rounds)");
+            }
+            if (resume && checkpointDir == null) {
+                throw new IllegalArgumentException("--resume needs --checkpoint-dir: the directory the killed run wrote "
+                        + "its checkpoints to");
+            }
+            if (earlyStopping != null && data != null && validationData == null && validationFraction == 0) {
+                throw new IllegalArgumentException("--early-stopping-patience needs validation data: give "
+                        + "--validation-data or --validation-fraction");
+            }
+            learningRateSchedule = learningRateSchedule == null ? LearningRateSchedule.NONE : learningRateSchedule;
+            if (learningRateSchedule.kind() != LearningRateSchedule.Kind.NONE && !ModelFactory.PRESETS.contains(model)) {
+                throw new IllegalArgumentException("--lr-schedule sets a preset's learning-rate schedule; the "
+                        + "configuration file " + model + " has its own updater");
             }
             featureColumns = List.copyOf(featureColumns);
             Objects.requireNonNull(inputFormat, "inputFormat");
@@ -193,7 +228,13 @@ public final class TrainJob {
             DataProfile profile = trainingData.profile();
             DataProfile validationProfile = validation == null ? null : DataValidation.validate(validation,
                     profile.columns(), DataValidation.Requirements.none().forModel(profile.featureSize(), profile.labelSize()));
-            Model network = ModelFactory.build(options.model(), profile, options.learningRate(), config.seed(), conf);
+            if (options.earlyStopping() != null && options.earlyStopping().metric() == EarlyStopping.Metric.ACCURACY
+                    && !profile.classification()) {
+                throw new IllegalArgumentException("--early-stopping-metric is accuracy but the label column "
+                        + profile.columns().labelColumn() + " holds regression targets: use loss");
+            }
+            Model network = ModelFactory.build(options.model(), profile, options.learningRate(),
+                    options.learningRateSchedule(), config.epochs(), config.seed(), conf);
             Standardization scaling = options.standardize() ? profile.standardization() : null;
             out.printf(Locale.ROOT, "Training %s on %d rows of %s (%d features, %s), validating on %s: "
                             + "%d workers x %d rows per minibatch, averaging every %d minibatches, %d epochs%n",
@@ -203,25 +244,52 @@ public final class TrainJob {
 
             // Cached: evaluated after every epoch.
             Dataset<Row> validationRows = validation == null ? null : validation.persist(StorageLevel.MEMORY_ONLY());
+            ModelInfo info = ModelInfo.of(options.model(), profile);
+            RunProgress progress = new RunProgress(options.checkpointDir() != null ? new Path(options.checkpointDir())
+                    : new Path(output.target().getParent(), output.target().getName() + PROGRESS_SUFFIX), conf);
+            SparkTrainer trainer = new SparkTrainer(sc, config);
+            if (options.checkpointDir() != null) {
+                trainer.checkpointTo(options.checkpointDir(),
+                        options.checkpointEvery() == null ? Integer.MAX_VALUE : options.checkpointEvery())
+                        .resume(options.resume());
+            }
             TrainingHistory history = new TrainingHistory();
-            EpochValidation epochs = new EpochValidation(network, validationRows, validationProfile, scaling, history, out);
+            EpochValidation epochs = new EpochValidation(network, validationRows, validationProfile, scaling, info,
+                    history, out, options.earlyStopping(), progress, trainer, (report, result) -> metrics(report, result,
+                    options, profile, validationProfile, dataPath, validationPath, history, spark));
+            if (options.resume()) {
+                progress.read().ifPresentOrElse(saved -> {
+                    epochs.restore(saved);
+                    out.println("Resuming with the history of " + EpochValidation.describe(saved.epochs()) + " from "
+                            + progress.location());
+                }, () -> out.println("warning: no " + RunProgress.STATE + " in " + progress.location()
+                        + ": the history starts at the resumed epoch"));
+            }
             TrainingResult<Model> result;
+            EvaluationResult finalValidation;
+            ModelBundle bundle;
             try {
-                result = trainingData.fit(new SparkTrainer(sc, config)
-                        .addListener(new ConsoleProgress(out, 1000))
-                        .addListener(epochs), network, scaling, options.shuffle());
+                result = trainingData.fit(trainer.addListener(new ConsoleProgress(out, 1000)).addListener(epochs),
+                        network, scaling, options.shuffle());
+                // The kept epoch is the last one trained unless early stopping kept an earlier one in the progress.
+                boolean keptLast = history.epochs().isEmpty()
+                        || history.keptEpoch() == history.epochs().get(history.epochs().size() - 1).epoch();
+                bundle = keptLast ? new ModelBundle(result.network(), info, scaling)
+                        : new ModelBundle(progress.loadBest().network(), info, scaling);
+                finalValidation = epochs.keptValidation(bundle.network());
             } finally {
                 if (validationRows != null) {
                     validationRows.unpersist(false);
                 }
             }
 
-            ModelBundle bundle = new ModelBundle(result.network(), ModelInfo.of(options.model(), profile), scaling);
             RunReport report = result.report();
-            EvaluationResult finalValidation = epochs.last;
             write(output, bundle, report, history, finalValidation, options, profile, validationProfile, dataPath,
                     validationPath, spark, conf);
             output.commit();
+            if (options.checkpointDir() == null) {
+                progress.delete();
+            }
 
             if (finalValidation != null) {
                 out.printf(Locale.ROOT, profile.classification() ? "Validation accuracy: %.4f (%d examples)%n"
@@ -265,51 +333,6 @@ public final class TrainJob {
         };
     }
 
-    /** After each epoch: evaluates the validation data with the epoch's averaged parameters and records history. */
-    private static final class EpochValidation implements ProgressListener {
-        private final Model network;
-        private final Dataset<Row> validation;
-        private final DataProfile profile;
-        private final Standardization scaling;
-        private final TrainingHistory history;
-        private final PrintStream out;
-        private EvaluationResult last;
-
-        EpochValidation(Model network, Dataset<Row> validation, DataProfile profile, Standardization scaling,
-                        TrainingHistory history, PrintStream out) {
-            this.network = network;
-            this.validation = validation;
-            this.profile = profile;
-            this.scaling = scaling;
-            this.history = history;
-            this.out = out;
-        }
-
-        @Override
-        public void epochFinished(EpochSummary epoch, RunReport report) {
-            double nan = Double.NaN;
-            if (validation == null) {
-                history.add(new EpochRecord(epoch.epoch() + 1, epoch.meanLoss(), epoch.examplesPerSecond(),
-                        epoch.seconds(), nan, nan, nan, nan, nan));
-                return;
-            }
-            String epochName = "epoch " + (epoch.epoch() + 1) + "/" + report.config().epochs();
-            last = DistributedEvaluation.evaluate(network, validation, profile, scaling, EVALUATION_ROWS,
-                    profile.classNames(), "dparallel " + epochName + ": validation");
-            boolean classification = profile.classification();
-            history.add(new EpochRecord(epoch.epoch() + 1, epoch.meanLoss(), epoch.examplesPerSecond(), epoch.seconds(),
-                    last.loss(),
-                    classification ? last.classification().accuracy() : nan,
-                    classification ? last.classification().f1() : nan,
-                    classification ? nan : last.regression().averageMeanSquaredError(),
-                    classification ? nan : last.r2()));
-            out.println(String.format(Locale.ROOT, "%s validation: loss %.4f, %s", epochName, last.loss(),
-                    classification ? String.format(Locale.ROOT, "accuracy %.4f", last.accuracy())
-                            : String.format(Locale.ROOT, "MSE %.4g, R2 %.4f", last.regression().averageMeanSquaredError(),
-                            last.r2())));
-        }
-    }
-
     private static void write(AtomicOutput output, ModelBundle bundle, RunReport report, TrainingHistory history,
                               EvaluationResult validation, Options options, DataProfile profile,
                               DataProfile validationProfile, String dataPath, String validationPath,
@@ -317,7 +340,7 @@ public final class TrainJob {
         Path dir = output.staging();
         bundle.save(new Path(dir, ModelBundle.FILE_NAME), conf);
         HadoopFiles.writeString(new Path(dir, "metrics.json"), json(metrics(report, validation, options, profile,
-                validationProfile, dataPath, validationPath, spark)), conf);
+                validationProfile, dataPath, validationPath, history, spark)), conf);
         HadoopFiles.writeString(new Path(dir, "history.csv"), history.toCsv(), conf);
         HadoopFiles.writeString(new Path(dir, "report.json"), report.toJson(), conf);
         HadoopFiles.write(new Path(dir, "report-devices.png"), DeviceChart.pngBytes(report), conf);
@@ -329,7 +352,7 @@ public final class TrainJob {
 
     private static Map<String, Object> metrics(RunReport report, EvaluationResult validation, Options options,
                                                DataProfile profile, DataProfile validationProfile, String dataPath,
-                                               String validationPath, SparkSession spark) {
+                                               String validationPath, TrainingHistory history, SparkSession spark) {
         Map<String, Object> configuration = new LinkedHashMap<>();
         configuration.put("data", dataPath);
         configuration.put("validationData", validationPath);
@@ -338,6 +361,10 @@ public final class TrainJob {
         configuration.put("labelColumn", profile.columns().labelColumn());
         configuration.put("model", options.model());
         configuration.put("learningRate", options.learningRate());
+        configuration.put("learningRateSchedule", options.learningRateSchedule().toString());
+        configuration.put("checkpointDir", options.checkpointDir());
+        configuration.put("earlyStopping", options.earlyStopping() == null ? null : Map.of(
+                "patience", options.earlyStopping().patience(), "metric", options.earlyStopping().metric().optionName()));
         configuration.put("standardize", options.standardize());
         configuration.put("shuffle", options.shuffle());
         configuration.put("shape", profile.columns().shape() == null ? null : profile.columns().shape().toString());
@@ -360,6 +387,9 @@ public final class TrainJob {
         List<EpochSummary> epochs = report.epochs();
         finalMetrics.put("trainLoss", epochs.isEmpty() ? null : epochs.get(epochs.size() - 1).meanLoss());
         tree.put("metrics", finalMetrics);
+        // The epoch whose model is written (the best one under early stopping), and how many were trained.
+        tree.put("keptEpoch", history.keptEpoch());
+        tree.put("epochsTrained", epochs.size());
         tree.put("trainSeconds", report.trainSeconds());
         tree.put("examplesPerSecond", report.examplesPerSecond());
         tree.put("examplesTrained", report.totalExamples());

@@ -1,5 +1,6 @@
 package io.dparallel.jobs;
 
+import io.dparallel.spark.network.LearningRateSchedule;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.dparallel.core.config.TrainingConfig;
@@ -76,7 +77,8 @@ class InputFormatsTest {
         // Trained from the table: the catalog's name is all --data gives.
         TrainJob.run(spark, new TrainJob.Options("letters_two", null, 0, List.of(FEATURES), "label", null, 0, null, "mlp",
                 null, true, true, TrainingConfig.builder().numWorkers(2).batchSizePerWorker(32).averagingFrequency(5)
-                        .epochs(2).threadsPerWorker(1).build(), model, false, InputFormat.TABLE), System.out);
+                        .epochs(2).threadsPerWorker(1).build(), model, false, InputFormat.TABLE, null, null, false, null,
+                LearningRateSchedule.NONE), System.out);
     }
 
     @AfterAll

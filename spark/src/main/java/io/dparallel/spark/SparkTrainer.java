@@ -20,6 +20,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.UUID;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * Data-parallel training of a DL4J network on Spark by parameter averaging.
@@ -56,6 +57,7 @@ public final class SparkTrainer {
     private int checkpointEveryRounds;
     private int checkpointsToKeep = 2;
     private boolean resume;
+    private final AtomicBoolean stopRequested = new AtomicBoolean();
 
     /**
      * @param sc     the Spark context to train on
@@ -128,6 +130,22 @@ public final class SparkTrainer {
         return this;
     }
 
+    /**
+     * Asks {@link #fit} to end after the epoch in progress: its rounds finish, its listeners are told and its
+     * epoch-end checkpoint is written, then {@code fit} returns normally with the network holding that
+     * epoch's average and a report of the epochs trained. A listener's {@code epochFinished} calling this ends
+     * the run at that epoch (early stopping); requested before {@code fit}, no epoch is trained. Any thread
+     * may call it; it cannot be withdrawn.
+     */
+    public void requestStop() {
+        stopRequested.set(true);
+    }
+
+    /** Whether {@link #requestStop()} was called. */
+    public boolean stopRequested() {
+        return stopRequested.get();
+    }
+
     /** The configuration this trainer uses. */
     public TrainingConfig config() {
         return config;
@@ -172,7 +190,7 @@ public final class SparkTrainer {
             LOG.info("Training {} examples: {} workers x {} minibatches of {} per epoch, {} rounds per epoch, {} epochs",
                     plan.numExamples(), config.numWorkers(), plan.minibatchesPerWorker(), config.batchSizePerWorker(),
                     plan.roundsPerEpoch(), config.epochs());
-            new TrainingRun(sc, runId, driverReplica, spec, cut, report, checkpoints, listeners)
+            new TrainingRun(sc, runId, driverReplica, spec, cut, report, checkpoints, listeners, stopRequested::get)
                     .train(position, new RoundLoop.Settings(devices.exclusiveDevices(), failOnIdleWorker,
                             workerWaitMillis));
             devices.finish(report).forEach(warning -> warn(report, warning));

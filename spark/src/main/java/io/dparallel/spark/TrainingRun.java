@@ -26,12 +26,15 @@ import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.util.List;
 import java.util.concurrent.ExecutionException;
+import java.util.function.BooleanSupplier;
 
 /**
  * The epochs of one {@link SparkTrainer#fit}: per epoch it starts one Spark barrier job whose tasks
  * ({@link EpochTask}) connect to the driver's {@link AveragingServer}, and feeds the epoch's rounds to the
  * Spark-free {@link RoundLoop}; between rounds it records the round, tells the listeners and writes the
- * checkpoints that are due.
+ * checkpoints that are due. At an epoch's end the listeners are told before the epoch's checkpoint is written,
+ * so what they save beside the checkpoints is never behind the newest one; a stop requested by then
+ * ({@link SparkTrainer#requestStop()}) ends the run after that epoch.
  */
 final class TrainingRun {
 
@@ -45,15 +48,18 @@ final class TrainingRun {
     private final RunReport report;
     private final TrainingCheckpoints checkpoints;
     private final List<ProgressListener> listeners;
+    private final BooleanSupplier stopRequested;
 
     /**
      * @param id            the run's id: job group, exchange token and key of the executors' cached replicas
      * @param driverReplica the network being trained; it receives the averaged state
      * @param spec          its architecture, which the workers build their replicas from
      * @param cut           the minibatches, one partition per worker
+     * @param stopRequested whether the run is to end before its next epoch
      */
     TrainingRun(JavaSparkContext sc, String id, NetworkReplica driverReplica, NetworkSpec spec,
-                MinibatchPartitioner.Minibatches cut, RunReport report, TrainingCheckpoints checkpoints, List<ProgressListener> listeners) {
+                MinibatchPartitioner.Minibatches cut, RunReport report, TrainingCheckpoints checkpoints,
+                List<ProgressListener> listeners, BooleanSupplier stopRequested) {
         this.sc = sc;
         this.id = id;
         this.driverReplica = driverReplica;
@@ -64,11 +70,12 @@ final class TrainingRun {
         this.report = report;
         this.checkpoints = checkpoints;
         this.listeners = listeners;
+        this.stopRequested = stopRequested;
     }
 
     /**
-     * Runs the rounds from {@code from} to the end and leaves the final average, the iteration count reached
-     * and the epochs trained in the driver's network.
+     * Runs the rounds from {@code from} to the end, or to the end of the epoch in which a stop was requested,
+     * and leaves the final average, the iteration count reached and the epochs trained in the driver's network.
      */
     void train(Position from, RoundLoop.Settings settings) {
         int baseEpochCount = driverReplica.epochCount() - from.epoch();
@@ -77,7 +84,8 @@ final class TrainingRun {
             MemoryBudget.requireDriverHeap(state.payloadBytes(), Runtime.getRuntime().maxMemory());
             RoundLoop loop = new RoundLoop(server, settings, warning -> SparkTrainer.warn(report, warning));
             int iteration = from.iteration();
-            for (int epoch = from.epoch(); epoch < config.epochs(); epoch++) {
+            int epoch = from.epoch();
+            for (; epoch < config.epochs() && !stopRequested.getAsBoolean(); epoch++) {
                 int firstRound = epoch == from.epoch() ? from.round() : 0;
                 JavaFutureAction<?> job = startEpoch(server, state, epoch, firstRound);
                 EpochSummary summary = null;
@@ -96,11 +104,10 @@ final class TrainingRun {
                             summary = report.finishEpoch(epoch);
                         }
                         long globalRound = plan.globalRound(epoch, round) + 1;
-                        if (checkpoints.due(globalRound, endOfEpoch)) {
-                            Position next = endOfEpoch ? new Position(epoch + 1, 0, iteration)
-                                    : new Position(epoch, round + 1, iteration);
-                            updateNetwork(state, iteration, baseEpochCount + next.epoch());
-                            checkpoints.write(driverReplica.network(), spec.json(), report, next, globalRound);
+                        if (!endOfEpoch && checkpoints.due(globalRound, false)) {
+                            updateNetwork(state, iteration, baseEpochCount + epoch);
+                            checkpoints.write(driverReplica.network(), spec.json(), report,
+                                    new Position(epoch, round + 1, iteration), globalRound);
                         }
                     }
                     loop.endEpoch();
@@ -114,9 +121,14 @@ final class TrainingRun {
                 for (ProgressListener listener : listeners) {
                     listener.epochFinished(summary, report);
                 }
+                long epochEndRound = plan.globalRound(epoch, plan.roundsPerEpoch() - 1) + 1;
+                if (checkpoints.due(epochEndRound, true)) {
+                    checkpoints.write(driverReplica.network(), spec.json(), report,
+                            new Position(epoch + 1, 0, iteration), epochEndRound);
+                }
             }
             // Also when a resumed run had nothing left to train.
-            updateNetwork(state, iteration, baseEpochCount + config.epochs());
+            updateNetwork(state, iteration, baseEpochCount + epoch);
         } catch (IOException e) {
             throw new UncheckedIOException("Training failed on the driver: " + e.getMessage(), e);
         } catch (InterruptedException e) {

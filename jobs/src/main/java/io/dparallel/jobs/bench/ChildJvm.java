@@ -14,9 +14,10 @@ import java.util.List;
  * Starts a cold JVM the way {@code bin/dparallel} does: this JVM's {@code java}, Spark's Java 17 module options
  * ({@link JavaModuleOptions}, the list the launcher spells out), headless AWT, the launcher's log4j
  * configuration, this JVM's classpath and {@code OMP_NUM_THREADS=1}. Its standard error goes to a log file,
- * whose tail is quoted when the child fails. The one place the benchmark launches processes.
+ * whose tail is quoted when the child fails. The one place the benchmark (and the tests that run the command
+ * line in a process of its own) launch processes.
  */
-final class ChildJvm {
+public final class ChildJvm {
 
     /** The launcher's driver heap: {@code DPARALLEL_DRIVER_MEMORY}, default 4g. */
     static final String DRIVER_MEMORY = System.getenv().getOrDefault("DPARALLEL_DRIVER_MEMORY", "4g");
@@ -25,7 +26,7 @@ final class ChildJvm {
     }
 
     /** A process builder for {@code mainClass args}, with {@code heap} as -Xmx and standard error to {@code log}. */
-    static ProcessBuilder command(Class<?> mainClass, String heap, List<String> args, Path log) {
+    public static ProcessBuilder command(Class<?> mainClass, String heap, List<String> args, Path log) {
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.add("-Xmx" + heap);
@@ -42,7 +43,7 @@ final class ChildJvm {
     }
 
     /** Waits for {@code process} and fails, quoting the end of {@code log}, unless it exited with 0. */
-    static void awaitSuccess(Process process, String what, Path log) throws IOException, InterruptedException {
+    public static void awaitSuccess(Process process, String what, Path log) throws IOException, InterruptedException {
         int code = process.waitFor();
         if (code != 0) {
             throw new IllegalStateException(what + " exited with " + code + "; the end of its log " + log + ":\n"
@@ -51,7 +52,7 @@ final class ChildJvm {
     }
 
     /** The last lines of a child's log, for error messages. */
-    static String tail(Path log) throws IOException {
+    public static String tail(Path log) throws IOException {
         if (!Files.exists(log)) {
             return "(no log)";
         }

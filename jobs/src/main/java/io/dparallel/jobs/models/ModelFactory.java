@@ -3,6 +3,7 @@ package io.dparallel.jobs.models;
 import io.dparallel.jobs.io.HadoopFiles;
 import io.dparallel.spark.data.DataProfile;
 import io.dparallel.spark.network.NetworkSources;
+import io.dparallel.spark.network.LearningRateSchedule;
 import io.dparallel.spark.network.Presets;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
@@ -30,14 +31,18 @@ public final class ModelFactory {
      * @param model        {@code mlp}, {@code cnn} or the path of a configuration JSON file
      * @param learningRate Adam's learning rate for a preset, or {@code null} for the preset's default; a
      *                     configuration file keeps its own
+     * @param schedule     the preset's learning-rate schedule ({@link LearningRateSchedule#NONE}: constant)
+     * @param epochs       the run's epochs (a cosine schedule's default period)
      * @throws IllegalArgumentException when the model does not fit the data (the message says why)
      */
-    public static Model build(String model, DataProfile profile, Double learningRate, long seed, Configuration conf) {
+    public static Model build(String model, DataProfile profile, Double learningRate, LearningRateSchedule schedule,
+                              int epochs, long seed, Configuration conf) {
         boolean classification = profile.classification();
         switch (model) {
             case "mlp" -> {
-                return NetworkSources.build(Presets.mlp(profile.featureSize(), profile.labelSize(),
-                        learningRate == null ? Presets.MLP_LEARNING_RATE : learningRate, seed, classification));
+                return NetworkSources.build(Presets.mlp(profile.featureSize(), Presets.MLP_HIDDEN_LAYERS,
+                        profile.labelSize(), Presets.adam(learningRate == null ? Presets.MLP_LEARNING_RATE : learningRate,
+                                schedule, epochs), seed, classification));
             }
             case "cnn" -> {
                 if (profile.columns().shape() == null) {
@@ -46,7 +51,8 @@ public final class ModelFactory {
                             + "which records it");
                 }
                 return NetworkSources.build(Presets.cnn(profile.columns().shape(), profile.labelSize(),
-                        learningRate == null ? Presets.CNN_LEARNING_RATE : learningRate, seed, classification));
+                        Presets.adam(learningRate == null ? Presets.CNN_LEARNING_RATE : learningRate, schedule, epochs),
+                        seed, classification));
             }
             default -> {
                 return fromJson(model, profile, conf);

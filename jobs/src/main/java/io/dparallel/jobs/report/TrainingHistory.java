@@ -22,7 +22,8 @@ import java.util.function.ToDoubleFunction;
 
 /**
  * The per-epoch history of a training run: {@code history.csv} and PNG line charts of loss and accuracy per
- * epoch (JFreeChart, rendered off-screen).
+ * epoch (JFreeChart, rendered off-screen). The CSV's last column, {@code kept}, is {@code true} on the epoch
+ * whose model the run keeps: the best one under early stopping, else the last.
  */
 public final class TrainingHistory {
 
@@ -32,13 +33,29 @@ public final class TrainingHistory {
     public static final int HEIGHT = 500;
 
     private static final String HEADER = "epoch,loss,examples_per_second,seconds,validation_loss,"
-            + "validation_accuracy,validation_f1,validation_mse,validation_r2";
+            + "validation_accuracy,validation_f1,validation_mse,validation_r2,kept";
 
     private final List<EpochRecord> epochs = new ArrayList<>();
+    private int keptEpoch;
 
-    /** Adds the record of a finished epoch. */
+    /**
+     * Adds the record of a finished epoch, which is kept unless {@link #keep} says otherwise. An epoch run
+     * again (after a resume from a checkpoint older than the history) replaces its record and drops later ones.
+     */
     public void add(EpochRecord epoch) {
+        epochs.removeIf(existing -> existing.epoch() >= epoch.epoch());
         epochs.add(epoch);
+        keptEpoch = epoch.epoch();
+    }
+
+    /** Marks {@code epoch} (1-based) as the one whose model is kept. */
+    public void keep(int epoch) {
+        keptEpoch = epoch;
+    }
+
+    /** The epoch whose model is kept (1-based), 0 before any epoch. */
+    public int keptEpoch() {
+        return keptEpoch;
     }
 
     /** The epochs so far, in order. */
@@ -55,7 +72,7 @@ public final class TrainingHistory {
                     e.validationAccuracy(), e.validationF1(), e.validationMse(), e.validationR2()}) {
                 csv.append(',').append(Double.isNaN(value) ? "" : String.format(Locale.ROOT, "%.6g", value));
             }
-            csv.append('\n');
+            csv.append(',').append(e.epoch() == keptEpoch).append('\n');
         }
         return csv.toString();
     }

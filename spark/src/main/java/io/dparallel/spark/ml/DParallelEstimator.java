@@ -126,6 +126,58 @@ public interface DParallelEstimator<E extends DParallelEstimator<E, M>, M extend
         return (Integer) getOrDefault(threadsPerWorker());
     }
 
+    default Param<String> validationIndicatorCol() {
+        return trainingParams().validationIndicatorCol;
+    }
+
+    default IntParam earlyStoppingPatience() {
+        return trainingParams().earlyStoppingPatience;
+    }
+
+    default Param<String> earlyStoppingMetric() {
+        return trainingParams().earlyStoppingMetric;
+    }
+
+    default Param<String> learningRateSchedule() {
+        return trainingParams().learningRateSchedule;
+    }
+
+    default String getValidationIndicatorCol() {
+        return getOrDefault(validationIndicatorCol());
+    }
+
+    default int getEarlyStoppingPatience() {
+        return (Integer) getOrDefault(earlyStoppingPatience());
+    }
+
+    default String getEarlyStoppingMetric() {
+        return getOrDefault(earlyStoppingMetric());
+    }
+
+    default String getLearningRateSchedule() {
+        return getOrDefault(learningRateSchedule());
+    }
+
+    /** The boolean column marking validation rows (scored after each epoch, not trained on); empty for none. */
+    default E setValidationIndicatorCol(String value) {
+        return setParam(validationIndicatorCol(), value);
+    }
+
+    /** Epochs without a better validation metric before training stops, keeping the best epoch; 0: off. */
+    default E setEarlyStoppingPatience(int value) {
+        return setParam(earlyStoppingPatience(), value);
+    }
+
+    /** {@code loss} or {@code accuracy}. */
+    default E setEarlyStoppingMetric(String value) {
+        return setParam(earlyStoppingMetric(), value);
+    }
+
+    /** The preset MLP's learning-rate schedule in {@link io.dparallel.spark.network.LearningRateSchedule}'s text form. */
+    default E setLearningRateSchedule(String value) {
+        return setParam(learningRateSchedule(), value);
+    }
+
     /** The network to train, as DL4J's JSON ({@code conf.toJson()}); empty for the preset MLP. */
     default E setNetworkJson(String value) {
         return setParam(networkJson(), value);

@@ -5,6 +5,9 @@ import io.dparallel.spark.SparkTrainer;
 import io.dparallel.spark.data.DataColumns;
 import io.dparallel.spark.data.DataValidation;
 import io.dparallel.spark.data.LabelKind;
+import io.dparallel.spark.network.EarlyStopping;
+import io.dparallel.spark.network.EarlyStoppingListener;
+import io.dparallel.spark.network.LearningRateSchedule;
 import io.dparallel.spark.network.ModelBundle;
 import io.dparallel.spark.network.ModelInfo;
 import io.dparallel.spark.network.NetworkSources;
@@ -15,8 +18,11 @@ import org.apache.spark.ml.attribute.AttributeGroup;
 import org.apache.spark.ml.linalg.Vector;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
+import org.apache.spark.sql.functions;
+import org.apache.spark.sql.types.DataTypes;
 import org.deeplearning4j.nn.api.Model;
 
+import java.util.Arrays;
 import java.util.List;
 import java.util.function.IntUnaryOperator;
 
@@ -39,12 +45,32 @@ record NetworkFit(ModelBundle bundle, RunReport report) {
                             IntUnaryOperator labelWidth) {
         String featuresCol = estimator.getFeaturesCol();
         int numFeatures = numFeatures(dataset, featuresCol);
+        LearningRateSchedule schedule = LearningRateSchedule.parse("learningRateSchedule", estimator.getLearningRateSchedule());
+        String validationCol = estimator.getValidationIndicatorCol();
+        if (estimator.getEarlyStoppingPatience() > 0 && validationCol.isEmpty()) {
+            throw new IllegalArgumentException("earlyStoppingPatience is " + estimator.getEarlyStoppingPatience()
+                    + " but there are no validation rows: set validationIndicatorCol");
+        }
+        Dataset<Row> validationRows = null;
+        if (!validationCol.isEmpty()) {
+            if (!(Arrays.asList(dataset.schema().fieldNames()).contains(validationCol)
+                    && dataset.schema().apply(validationCol).dataType().equals(DataTypes.BooleanType))) {
+                throw new IllegalArgumentException("validationIndicatorCol '" + validationCol + "' must be a "
+                        + "boolean column of the dataset (true: validation row)");
+            }
+            validationRows = dataset.toDF().filter(functions.col(validationCol));
+            dataset = dataset.toDF().filter(functions.not(functions.col(validationCol)));
+        }
         Model network;
         int width;
         if (estimator.getNetworkJson().isEmpty()) {
             width = labelWidth.applyAsInt(-1);
             network = NetworkSources.build(Presets.mlp(numFeatures, estimator.getHiddenLayers(), width,
-                    estimator.getLearningRate(), estimator.getSeed(), classifier));
+                    Presets.adam(estimator.getLearningRate(), schedule, estimator.getEpochs()), estimator.getSeed(),
+                    classifier));
+        } else if (schedule.kind() != LearningRateSchedule.Kind.NONE) {
+            throw new IllegalArgumentException("learningRateSchedule is '" + estimator.getLearningRateSchedule()
+                    + "' but it is for the preset MLP: the networkJson network has its own updater");
         } else {
             network = NetworkSources.parseJson("networkJson", estimator.getNetworkJson()).build();
             NetworkSources.requireInputs(network, numFeatures, "networkJson", "featuresCol '" + featuresCol + "'");
@@ -60,7 +86,18 @@ record NetworkFit(ModelBundle bundle, RunReport report) {
         // Shuffled (seeded by seed): minibatches follow the input order, and a DataFrame's order can be anything;
         // randomSplit, for one, sorts rows within partitions, which would make minibatches of a single class.
         JavaSparkContext sc = JavaSparkContext.fromSparkContext(dataset.sparkSession().sparkContext());
-        RunReport report = data.fit(new SparkTrainer(sc, estimator.trainingConfig()), network, null, true).report();
+        SparkTrainer trainer = new SparkTrainer(sc, estimator.trainingConfig());
+        EarlyStoppingListener earlyStopping = null;
+        if (estimator.getEarlyStoppingPatience() > 0) {
+            earlyStopping = new EarlyStoppingListener(network, validationRows, data.profile(), null, new EarlyStopping(
+                    estimator.getEarlyStoppingPatience(),
+                    EarlyStopping.Metric.parse("earlyStoppingMetric", estimator.getEarlyStoppingMetric())), trainer);
+            trainer.addListener(earlyStopping);
+        }
+        RunReport report = data.fit(trainer, network, null, true).report();
+        if (earlyStopping != null) {
+            earlyStopping.restoreBest();
+        }
         ModelInfo info = ModelInfo.of(estimator.getNetworkJson().isEmpty() ? "mlp" : "networkJson", data.profile());
         return new NetworkFit(new ModelBundle(network, info, null), report);
     }

@@ -48,10 +48,41 @@ final class ParamChecks {
         return spark(name, ParamValidators.gt(bound), "> " + bound);
     }
 
+    /** A column name, or empty for none. */
+    static Function1<String, Object> columnNameOrEmpty(String name) {
+        return new Check<>(name, value -> value != null, "a column name, or empty for none");
+    }
+
     /** Layer sizes, each at least 1 (an empty array is allowed: no hidden layer). */
     static Function1<int[], Object> layerSizes(String name) {
         return new Check<>(name, sizes -> sizes != null && Arrays.stream(sizes).allMatch(size -> size >= 1),
                 "layer sizes of at least 1 each");
+    }
+
+    /**
+     * A value {@code parser} accepts; its {@link IllegalArgumentException} (naming the param and the value) is
+     * the message.
+     */
+    static Function1<String, Object> parsedBy(SerializableConsumer<String> parser) {
+        return new Parsed(parser);
+    }
+
+    /** A parser run as a check. */
+    interface SerializableConsumer<T> extends java.util.function.Consumer<T>, Serializable {
+    }
+
+    private static final class Parsed extends AbstractFunction1<String, Object> implements Serializable {
+        private final SerializableConsumer<String> parser;
+
+        Parsed(SerializableConsumer<String> parser) {
+            this.parser = parser;
+        }
+
+        @Override
+        public Object apply(String value) {
+            parser.accept(value);
+            return Boolean.TRUE;
+        }
     }
 
     private static <T> Function1<T, Object> spark(String name, Function1<T, Object> validator, String rule) {

@@ -1,6 +1,8 @@
 package io.dparallel.spark.ml;
 
 import io.dparallel.core.config.TrainingOption;
+import io.dparallel.spark.network.EarlyStopping;
+import io.dparallel.spark.network.LearningRateSchedule;
 import io.dparallel.spark.network.Presets;
 import org.apache.spark.ml.param.BooleanParam;
 import org.apache.spark.ml.param.DoubleParam;
@@ -33,6 +35,10 @@ public final class TrainingParams {
     final LongParam seed;
     final BooleanParam averageUpdaterState;
     final IntParam threadsPerWorker;
+    final Param<String> validationIndicatorCol;
+    final IntParam earlyStoppingPatience;
+    final Param<String> earlyStoppingMetric;
+    final Param<String> learningRateSchedule;
     /** The training params by their table row, in table order. */
     private final Map<TrainingOption, Param<?>> byOption = new EnumMap<>(TrainingOption.class);
 
@@ -52,10 +58,27 @@ public final class TrainingParams {
         seed = option(ParamChecks.longParam(owner, TrainingOption.SEED));
         averageUpdaterState = option(ParamChecks.booleanParam(owner, TrainingOption.AVERAGE_UPDATER_STATE));
         threadsPerWorker = option(ParamChecks.intParam(owner, TrainingOption.THREADS_PER_WORKER));
+        validationIndicatorCol = new Param<>(owner, "validationIndicatorCol", "boolean column: rows where it is true "
+                + "are validation data, scored after each epoch and not trained on; empty (default): none",
+                ParamChecks.columnNameOrEmpty("validationIndicatorCol"));
+        earlyStoppingPatience = new IntParam(owner, "earlyStoppingPatience", "stop after this many epochs without a "
+                + "better validation metric and keep the best epoch's parameters; needs validationIndicatorCol; "
+                + ">= 0 (default 0: off)", ParamChecks.atLeast("earlyStoppingPatience", 0));
+        earlyStoppingMetric = new Param<>(owner, "earlyStoppingMetric", "what early stopping watches: loss (lower is "
+                + "better) or accuracy (higher, classifier) (default loss)",
+                ParamChecks.parsedBy(value -> EarlyStopping.Metric.parse("earlyStoppingMetric", value)));
+        learningRateSchedule = new Param<>(owner, "learningRateSchedule", "the preset MLP's learning-rate schedule: "
+                + "none (default), step, exponential or cosine, with settings, e.g. 'step:decay=0.5,period=10,unit=epoch' "
+                + "or 'cosine:minimum=1e-5' (see LearningRateSchedule)",
+                ParamChecks.parsedBy(value -> LearningRateSchedule.parse("learningRateSchedule", value)));
         // Params.setDefault is protected in Scala, which compiles it to a public method.
         owner.setDefault(networkJson, "");
         owner.setDefault(hiddenLayers, new int[]{256, 256});
         owner.setDefault(learningRate, Presets.MLP_LEARNING_RATE);
+        owner.setDefault(validationIndicatorCol, "");
+        owner.setDefault(earlyStoppingPatience, 0);
+        owner.setDefault(earlyStoppingMetric, "loss");
+        owner.setDefault(learningRateSchedule, "none");
         byOption.forEach((option, param) -> owner.setDefault(unchecked(param), option.defaultValue()));
     }
 

@@ -13,14 +13,17 @@ import org.deeplearning4j.nn.weights.WeightInit;
 import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.learning.config.Adam;
+import org.nd4j.linalg.learning.config.IUpdater;
+import org.nd4j.linalg.schedule.ISchedule;
 import org.nd4j.linalg.lossfunctions.LossFunctions;
 
 import java.util.List;
 
 /**
  * The ready-made networks of every front door ({@code train --model mlp|cnn}, the Spark ML estimators' preset):
- * all float, Adam, with a softmax/cross-entropy output for classification or an identity/mean-squared-error
- * output for regression.
+ * all float, Adam (at a constant learning rate, or following a {@link LearningRateSchedule}: {@link #adam}),
+ * with a softmax/cross-entropy output for classification or an identity/mean-squared-error output for
+ * regression.
  */
 public final class Presets {
 
@@ -38,6 +41,17 @@ public final class Presets {
     private Presets() {
     }
 
+    /**
+     * The presets' updater: Adam at {@code learningRate}, or starting there and following {@code schedule}.
+     *
+     * @param schedule the schedule, or {@code null} / {@link LearningRateSchedule#NONE} for a constant rate
+     * @param epochs   the run's epochs (a cosine schedule's default period)
+     */
+    public static IUpdater adam(double learningRate, LearningRateSchedule schedule, int epochs) {
+        ISchedule values = schedule == null ? null : schedule.toSchedule(learningRate, epochs);
+        return values == null ? new Adam(learningRate) : Adam.builder().learningRateSchedule(values).build();
+    }
+
     /** The {@code mlp} preset with its default hidden layers {@link #MLP_HIDDEN_LAYERS}. */
     public static MultiLayerConfiguration mlp(int nIn, int nOut, double learningRate, long seed, boolean classification) {
         return mlp(nIn, MLP_HIDDEN_LAYERS, nOut, learningRate, seed, classification);
@@ -51,11 +65,17 @@ public final class Presets {
      */
     public static MultiLayerConfiguration mlp(int nIn, int[] hidden, int nOut, double learningRate, long seed,
                                               boolean classification) {
+        return mlp(nIn, hidden, nOut, new Adam(learningRate), seed, classification);
+    }
+
+    /** The {@code mlp} preset with another updater, e.g. {@link #adam} with a schedule. */
+    public static MultiLayerConfiguration mlp(int nIn, int[] hidden, int nOut, IUpdater updater, long seed,
+                                              boolean classification) {
         NeuralNetConfiguration.ListBuilder layers = new NeuralNetConfiguration.Builder()
                 .seed(seed)
                 .dataType(DataType.FLOAT)
                 .weightInit(WeightInit.XAVIER)
-                .updater(new Adam(learningRate))
+                .updater(updater)
                 .list();
         int previous = nIn;
         for (int size : hidden) {
@@ -75,6 +95,12 @@ public final class Presets {
      */
     public static MultiLayerConfiguration cnn(ImageShape shape, int nOut, double learningRate, long seed,
                                               boolean classification) {
+        return cnn(shape, nOut, new Adam(learningRate), seed, classification);
+    }
+
+    /** The {@code cnn} preset with another updater, e.g. {@link #adam} with a schedule. */
+    public static MultiLayerConfiguration cnn(ImageShape shape, int nOut, IUpdater updater, long seed,
+                                              boolean classification) {
         if (shape.height() < CNN_MIN_SIDE || shape.width() < CNN_MIN_SIDE) {
             throw new IllegalArgumentException("The cnn preset needs images of at least " + CNN_MIN_SIDE + "x"
                     + CNN_MIN_SIDE + " pixels but the shape is " + shape + " (channels,height,width)");
@@ -83,7 +109,7 @@ public final class Presets {
                 .seed(seed)
                 .dataType(DataType.FLOAT)
                 .weightInit(WeightInit.RELU)
-                .updater(new Adam(learningRate))
+                .updater(updater)
                 .convolutionMode(ConvolutionMode.Same)
                 .list()
                 .layer(new ConvolutionLayer.Builder(5, 5).nOut(20).activation(Activation.RELU).build())
