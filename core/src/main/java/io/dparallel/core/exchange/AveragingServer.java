@@ -47,6 +47,7 @@ import static io.dparallel.core.exchange.WorkerConnection.closeQuietly;
  * progress for the round deadline.
  *
  * <p>Not thread-safe: one driver thread drives the rounds; internal threads accept connections and send.
+ * (Over 300 lines: sending, collecting and the liveness checks share the per-connection round state.)
  */
 public final class AveragingServer implements Closeable {
 
@@ -287,6 +288,7 @@ public final class AveragingServer implements Closeable {
     private void awaitResult(int w, Supplier<String> abort, long roundDeadline) throws IOException {
         WorkerConnection connection = active[w];
         connection.socket.setSoTimeout(POLL_MILLIS);
+        long nextCheck = System.nanoTime() + POLL_MILLIS * 1_000_000L;
         try {
             while (true) {
                 try {
@@ -303,6 +305,10 @@ public final class AveragingServer implements Closeable {
                     heard(connection, connection.in.readInt());
                     connection.socket.setSoTimeout(POLL_MILLIS);
                 } catch (SocketTimeoutException e) {
+                    // Nothing from this worker for a while: time for the checks below.
+                }
+                // Also checked while this worker's heartbeats keep arriving, or a stuck later worker would go unseen.
+                if (System.nanoTime() - nextCheck >= 0) {
                     String reason = abort.get();
                     if (reason != null) {
                         throw WorkerLostException.abandoned(reason);
@@ -313,6 +319,7 @@ public final class AveragingServer implements Closeable {
                     for (int waiting = w; waiting < workers; waiting++) {
                         checkAlive(active[waiting], roundDeadline);
                     }
+                    nextCheck = System.nanoTime() + POLL_MILLIS * 1_000_000L;
                 }
             }
         } finally {
