@@ -40,7 +40,11 @@ class DParallelParamsTest {
                 arguments("hiddenLayers", new int[]{16, 0}, "hiddenLayers is [16, 0] but must be layer sizes of at least 1"),
                 arguments("networkJson", "not json", "networkJson is not valid JSON"),
                 arguments("networkJson", "{\"layers\": []}", "networkJson must be the JSON of a DL4J MultiLayerConfiguration"),
-                arguments("networkJson", "{\"confs\": 7}", "networkJson is not a DL4J configuration DL4J can read"));
+                arguments("networkJson", "{\"confs\": 7}", "networkJson is not a DL4J configuration DL4J can read"),
+                arguments("earlyStoppingPatience", -1, "earlyStoppingPatience is -1 but must be >= 0"),
+                arguments("earlyStoppingMetric", "auc", "earlyStoppingMetric is 'auc' but must be loss or accuracy"),
+                arguments("learningRateSchedule", "step:rate=2",
+                        "learningRateSchedule is 'step:rate=2': 'rate=2' is not one of decay=, period=, minimum=, unit="));
     }
 
     @ParameterizedTest(name = "{0} = {1}")
@@ -69,6 +73,8 @@ class DParallelParamsTest {
         // seed takes any long and averageUpdaterState any boolean: they have no invalid value.
         params.remove("seed");
         params.remove("averageUpdaterState");
+        // Any column name; whether it is a boolean column of the dataset is checked when fitting.
+        params.remove("validationIndicatorCol");
         // Spark's own params of a ProbabilisticClassifier, checked by Spark.
         params.removeAll(java.util.List.of("featuresCol", "labelCol", "predictionCol", "rawPredictionCol",
                 "probabilityCol", "thresholds"));
