@@ -84,7 +84,7 @@ class CliExitTest {
         Run run = run(dir, "Usage: dparallel train", "train", "--workers", "0");
 
         assertThat(run.exitCode()).isEqualTo(2);
-        assertThat(run.stderr()).contains("numWorkers is 0 but must be >= 1");
+        assertThat(run.stderr()).contains("--workers is 0 but must be >= 1");
     }
 
     @Test
