@@ -183,7 +183,9 @@ class YarnClusterIT {
         try {
             run = submit("dparallel gpu yarn", List.of("--conf", "spark.executor.resource.gpu.amount=1",
                     "--conf", "spark.task.resource.gpu.amount=1",
-                    "--conf", "spark.executor.resource.gpu.discoveryScript=" + script), "gpu-1");
+                    "--conf", "spark.executor.resource.gpu.discoveryScript=" + script,
+                    // The fake GPUs train on ND4J's CPU backend: without the opt-in the run is refused.
+                    "--conf", "spark.dparallel.gpu.allowCpuBackend=true"), "gpu-1");
         } finally {
             watcher.interrupt();
         }
