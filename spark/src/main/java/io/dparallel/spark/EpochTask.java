@@ -4,6 +4,8 @@ import io.dparallel.core.averaging.ModelState;
 import io.dparallel.core.config.TrainingPlan;
 import io.dparallel.core.device.DeviceIdentity;
 import io.dparallel.core.exchange.AveragingClient;
+import io.dparallel.core.exchange.ExchangeTimeouts;
+import io.dparallel.core.exchange.TaskAttempt;
 import io.dparallel.core.replica.MemoryBudget;
 import io.dparallel.core.replica.Nd4jThreads;
 import io.dparallel.core.replica.NetworkSpec;
@@ -30,21 +32,23 @@ import java.util.List;
  */
 final class EpochTask extends AbstractFunction1<Iterator<DataSet>, Iterator<Integer>> implements Serializable {
 
+    /** Where the driver's exchange listens, and the run's secret and deadlines as the tasks get them. */
+    record Exchange(String host, int port, ExchangeSettings.TaskSecret secret, ExchangeTimeouts timeouts)
+            implements Serializable {
+    }
+
     private final String runId;
     private final NetworkSpec spec;
     private final TrainingPlan plan;
-    private final String driverHost;
-    private final int driverPort;
+    private final Exchange exchange;
     private final long parameterBytes;
     private final long updaterBytes;
 
-    EpochTask(String runId, NetworkSpec spec, TrainingPlan plan, String driverHost, int driverPort,
-              ModelState state) {
+    EpochTask(String runId, NetworkSpec spec, TrainingPlan plan, Exchange exchange, ModelState state) {
         this.runId = runId;
         this.spec = spec;
         this.plan = plan;
-        this.driverHost = driverHost;
-        this.driverPort = driverPort;
+        this.exchange = exchange;
         this.parameterBytes = 4L * state.parameters().length;
         this.updaterBytes = state.payloadBytes() - parameterBytes;
     }
@@ -71,18 +75,23 @@ final class EpochTask extends AbstractFunction1<Iterator<DataSet>, Iterator<Inte
         JavaConverters.asJavaIterator(partition).forEachRemaining(minibatches::add);
         RoundWorker[] self = {new RoundWorker(worker, device, (System.nanoTime() - setupStart) / 1_000_000,
                 lease.reused())};
-        int attempt = task.stageAttemptNumber() * 1000 + task.attemptNumber();
+        // The driver accepts this connection only if Spark told it that it runs this stage attempt.
+        TaskAttempt attempt = new TaskAttempt(task.stageId(), task.stageAttemptNumber());
+        AveragingClient.Driver driver = new AveragingClient.Driver(exchange.host(),
+                TaskFaults.exchangePort(worker, task.stageAttemptNumber(), exchange.port()), exchange.secret().resolve(),
+                exchange.timeouts());
         ReplicaTrainer trainer = lease.trainer();
         int rounds;
         try {
             synchronized (trainer) {
-                rounds = AveragingClient.serve(driverHost, driverPort, runId, worker, attempt, (assignment, start) -> {
-                    TaskFaults.beforeRound(worker, task.stageAttemptNumber(), assignment);
-                    var result = trainer.trainRound(start, assignment, self[0],
-                            assignment.minibatchesOf(minibatches).iterator());
-                    self[0] = self[0].nextRound();
-                    return result;
-                });
+                rounds = AveragingClient.serve(driver, worker, attempt, (parameterBytes + updaterBytes) / 4,
+                        task::isInterrupted, (assignment, start, minibatchDone) -> {
+                            TaskFaults.beforeRound(worker, task.stageAttemptNumber(), assignment);
+                            var result = trainer.trainRound(start, assignment, self[0],
+                                    counted(assignment.minibatchesOf(minibatches).iterator(), minibatchDone));
+                            self[0] = self[0].nextRound();
+                            return result;
+                        });
             }
         } catch (OutOfMemoryError e) {
             throw MemoryBudget.explain(e, "Worker " + worker + " on executor " + device.executorId());
@@ -92,5 +101,22 @@ final class EpochTask extends AbstractFunction1<Iterator<DataSet>, Iterator<Inte
             throw new IllegalStateException("Worker " + worker + " failed: " + e, e);
         }
         return JavaConverters.asScalaIterator(List.of(rounds).iterator());
+    }
+
+    /** The round's minibatches, telling the heartbeat each time the trainer takes the next one. */
+    private static java.util.Iterator<DataSet> counted(java.util.Iterator<DataSet> minibatches, Runnable taken) {
+        return new java.util.Iterator<>() {
+            @Override
+            public boolean hasNext() {
+                return minibatches.hasNext();
+            }
+
+            @Override
+            public DataSet next() {
+                DataSet next = minibatches.next();
+                taken.run();
+                return next;
+            }
+        };
     }
 }

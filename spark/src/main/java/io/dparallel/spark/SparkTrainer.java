@@ -53,6 +53,7 @@ public final class SparkTrainer {
     private boolean failOnIdleWorker = true;
     private long slotWaitMillis = 60_000;
     private long workerWaitMillis = 10 * 60_000;
+    private long roundDeadlineMillis;
     private String checkpointDirectory;
     private int checkpointEveryRounds;
     private int checkpointsToKeep = 2;
@@ -102,6 +103,21 @@ public final class SparkTrainer {
             throw new IllegalArgumentException("workerWaitMillis is " + millis + " but must be >= 1");
         }
         this.workerWaitMillis = millis;
+        return this;
+    }
+
+    /**
+     * Longest a worker may train without progress (it reports the minibatches fitted every few seconds) before
+     * the round is void: its executor is removed and the round runs again on the restarted workers. Default
+     * ({@code 0}, or the Spark setting {@code spark.dparallel.exchange.roundDeadline}): the larger of 2 minutes
+     * and 20 times the median round so far. A worker that sends nothing at all is lost sooner, after
+     * {@code spark.dparallel.exchange.heartbeatTimeout} (30 s). See docs/operations.md.
+     */
+    public SparkTrainer roundDeadlineMillis(long millis) {
+        if (millis < 0) {
+            throw new IllegalArgumentException("roundDeadlineMillis is " + millis + " but must be >= 0 (0: automatic)");
+        }
+        this.roundDeadlineMillis = millis;
         return this;
     }
 
@@ -192,7 +208,7 @@ public final class SparkTrainer {
                     plan.roundsPerEpoch(), config.epochs());
             new TrainingRun(sc, runId, driverReplica, spec, cut, report, checkpoints, listeners, stopRequested::get)
                     .train(position, new RoundLoop.Settings(devices.exclusiveDevices(), failOnIdleWorker,
-                            workerWaitMillis));
+                            workerWaitMillis, roundDeadlineMillis));
             devices.finish(report).forEach(warning -> warn(report, warning));
             return new TrainingResult<>(network, report);
         } finally {

@@ -4,7 +4,9 @@ import io.dparallel.core.averaging.ModelState;
 import io.dparallel.core.config.RoundAssignment;
 import io.dparallel.core.config.TrainingConfig;
 import io.dparallel.core.config.TrainingPlan;
+import io.dparallel.core.exchange.AveragingClient;
 import io.dparallel.core.exchange.AveragingServer;
+import io.dparallel.core.exchange.TaskAttempt;
 import io.dparallel.core.loop.RoundLoop;
 import io.dparallel.core.loop.RoundRejectedException;
 import io.dparallel.core.loop.WorkerJob;
@@ -35,6 +37,10 @@ import java.util.function.BooleanSupplier;
  * checkpoints that are due. At an epoch's end the listeners are told before the epoch's checkpoint is written,
  * so what they save beside the checkpoints is never behind the newest one; a stop requested by then
  * ({@link SparkTrainer#requestStop()}) ends the run after that epoch.
+ *
+ * <p>The exchange's secret, port and deadlines come from {@link ExchangeSettings}; a {@link RunWatch} tells the
+ * loop which task attempts Spark runs, voids a round as soon as Spark reports a worker's task or executor lost,
+ * and removes the executor of a worker that went silent.
  */
 final class TrainingRun {
 
@@ -51,7 +57,7 @@ final class TrainingRun {
     private final BooleanSupplier stopRequested;
 
     /**
-     * @param id            the run's id: job group, exchange token and key of the executors' cached replicas
+     * @param id            the run's id: job group and key of the executors' cached replicas (public: no secret)
      * @param driverReplica the network being trained; it receives the averaged state
      * @param spec          its architecture, which the workers build their replicas from
      * @param cut           the minibatches, one partition per worker
@@ -79,18 +85,25 @@ final class TrainingRun {
      */
     void train(Position from, RoundLoop.Settings settings) {
         int baseEpochCount = driverReplica.epochCount() - from.epoch();
-        try (AveragingServer server = new AveragingServer(bindAddress(), config.numWorkers(), id)) {
+        ExchangeSettings exchange = ExchangeSettings.of(sc.getConf(), id);
+        if (settings.roundDeadlineMillis() == 0 && exchange.roundDeadlineMillis > 0) {
+            settings = new RoundLoop.Settings(settings.exclusiveDevices(), settings.failOnIdleWorker(),
+                    settings.workerWaitMillis(), exchange.roundDeadlineMillis);
+        }
+        try (AveragingServer server = new AveragingServer(bindAddress(), exchange.ports, config.numWorkers(),
+                exchange.driverSecret, exchange.timeouts);
+             RunWatch watch = new RunWatch(sc.sc(), id, config.numWorkers())) {
             ModelState state = driverReplica.captureState(config.averageUpdaterState());
             MemoryBudget.requireDriverHeap(state.payloadBytes(), Runtime.getRuntime().maxMemory());
-            RoundLoop loop = new RoundLoop(server, settings, warning -> SparkTrainer.warn(report, warning));
+            RoundLoop loop = new RoundLoop(server, plan, settings, warning -> SparkTrainer.warn(report, warning));
             int iteration = from.iteration();
             int epoch = from.epoch();
             for (; epoch < config.epochs() && !stopRequested.getAsBoolean(); epoch++) {
                 int firstRound = epoch == from.epoch() ? from.round() : 0;
-                JavaFutureAction<?> job = startEpoch(server, state, epoch, firstRound);
+                JavaFutureAction<?> job = startEpoch(server, exchange, state, epoch, firstRound);
                 EpochSummary summary = null;
                 try {
-                    loop.startEpoch(new BarrierJob(job));
+                    loop.startEpoch(new BarrierJob(job, watch));
                     for (int round = firstRound; round < plan.roundsPerEpoch(); round++) {
                         RoundAssignment assignment = plan.assignment(epoch, round, iteration);
                         RoundSummary finished = runRound(loop, assignment, state);
@@ -162,24 +175,41 @@ final class TrainingRun {
      * Starts the epoch's barrier job: one long-lived {@link EpochTask} per worker, which connects to
      * {@code server} and trains the rounds the driver sends.
      */
-    private JavaFutureAction<?> startEpoch(AveragingServer server, ModelState state, int epoch, int firstRound) {
+    private JavaFutureAction<?> startEpoch(AveragingServer server, ExchangeSettings exchange, ModelState state,
+                                           int epoch, int firstRound) {
         sc.setJobGroup(id, "dparallel epoch " + (epoch + 1) + "/" + config.epochs() + ": rounds "
                 + (firstRound + 1) + "-" + plan.roundsPerEpoch() + " of " + config.numWorkers() + " workers", true);
         String driverHost = sc.getConf().get("spark.driver.host");
         // The shuffle after the barrier stage makes it a shuffle-map stage: Spark retries those as a whole
         // when a task fails, but gives up on a failed barrier result stage.
         return cut.minibatches().rdd().barrier()
-                .mapPartitions(new EpochTask(id, spec, plan, driverHost, server.port(), state), false,
+                .mapPartitions(new EpochTask(id, spec, plan, new EpochTask.Exchange(driverHost, server.port(),
+                                exchange.taskSecret, exchange.timeouts), state), false,
                         ClassTag$.MODULE$.apply(Integer.class))
                 .toJavaRDD().mapToPair(rounds -> new Tuple2<>(0, rounds)).reduceByKey(Integer::sum, 1)
                 .collectAsync();
     }
 
     /** The epoch's Spark job as the round loop sees it. */
-    private record BarrierJob(JavaFutureAction<?> job) implements WorkerJob {
+    private record BarrierJob(JavaFutureAction<?> job, RunWatch watch) implements WorkerJob {
         @Override
         public boolean isDone() {
             return job.isDone();
+        }
+
+        @Override
+        public TaskAttempt runningAttempt(int worker) {
+            return watch.runningAttempt(worker);
+        }
+
+        @Override
+        public String failure() {
+            return watch.failure();
+        }
+
+        @Override
+        public String removeWorker(int worker, String reason) {
+            return watch.removeExecutorOf(worker, reason);
         }
 
         @Override

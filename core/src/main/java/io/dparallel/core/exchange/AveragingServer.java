@@ -11,20 +11,24 @@ import java.io.Closeable;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.SocketTimeoutException;
+import java.util.Arrays;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.function.BooleanSupplier;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.IntFunction;
+import java.util.function.Supplier;
 
 import static io.dparallel.core.exchange.WorkerConnection.closeQuietly;
 
 /**
  * The driver's end of the parameter exchange: long-lived worker tasks connect once per epoch, then each
  * round the driver sends every worker the round's assignment and start state and folds their results
- * into an example-weighted sum.
+ * into a weighted sum, each worker weighted by the examples the plan gives it.
  *
  * <p>Why not one Spark job per round: a Spark job costs about 14 ms on a small local cluster before any
  * payload moves, more than a whole round of a small model. Here a round costs one message each way.
@@ -34,39 +38,51 @@ import static io.dparallel.core.exchange.WorkerConnection.closeQuietly;
  * the running sum chunk by chunk as it is read: the driver holds the start state and the running sum, never
  * a worker's whole state, whatever the number of workers.
  *
- * <p>Connections must present the run's token; only numbers and short strings are read from them, and a
- * result must answer the round sent with a state of the shape sent ({@link WorkerMessageException} otherwise).
- * Not thread-safe: one driver thread drives the rounds; an internal thread accepts connections.
+ * <p>Trust: connections authenticate with the run's {@link ExchangeSecret} ({@link Handshake}), and the driver
+ * takes only the task attempt the scheduler says it runs. A result must answer the round sent, from the
+ * worker of the connection, with a state of the shape sent ({@link WorkerMessageException} otherwise); its
+ * weight is the plan's, never the example count it reports. Liveness: every read and write has a deadline
+ * ({@link ExchangeTimeouts}); while waiting for results the driver reads every worker's heartbeats and voids the
+ * round ({@link WorkerLostException#silent()}) when one sends nothing for {@code silenceMillis} or makes no
+ * progress for the round deadline.
+ *
+ * <p>Not thread-safe: one driver thread drives the rounds; internal threads accept connections and send.
+ * (Over 300 lines: sending, collecting and the liveness checks share the per-connection round state.)
  */
 public final class AveragingServer implements Closeable {
 
     private static final Logger LOG = LoggerFactory.getLogger(AveragingServer.class);
-    /** How often a blocked read checks whether the Spark job died. */
+    /** How often a blocked read checks the job, the deadlines and the other workers' heartbeats. */
     private static final int POLL_MILLIS = 200;
-    /** A worker silent this long in the middle of a message is lost. */
-    private static final int MESSAGE_TIMEOUT_MILLIS = 10 * 60 * 1000;
+    private static final int HEARTBEAT_BYTES = 5;
 
     private final WorkerAcceptor acceptor;
     private final int workers;
+    private final ExchangeTimeouts timeouts;
     private final WorkerConnection[] active;
     private final byte[] scratch = WireFormat.scratch();
     private final float[] chunk = WireFormat.chunk();
     private final ExecutorService senders;
-    /** The round last sent, which every result must answer. */
+    /** The round last sent, which every result must answer, and each worker's weight in it from the plan. */
     private RoundAssignment sentAssignment;
+    private long[] sentWeights;
     private int sentParameterLength;
     private int sentUpdaterLength;
 
     /**
-     * Starts listening on an ephemeral port of {@code bindAddress}.
+     * Starts listening on the first free port of {@code ports} on {@code bindAddress}.
      *
      * @param bindAddress the address the workers can reach the driver at
+     * @param ports       the ports it may listen on ({@link PortRange#ANY}: any free port)
      * @param workers     number of workers
-     * @param token       secret the workers must present (e.g. a random run id)
+     * @param secret      the run's secret, which connections must prove they hold
+     * @param timeouts    the deadlines of every read and write
      */
-    public AveragingServer(InetAddress bindAddress, int workers, String token) throws IOException {
-        this.acceptor = new WorkerAcceptor(bindAddress, workers, token);
+    public AveragingServer(InetAddress bindAddress, PortRange ports, int workers, ExchangeSecret secret,
+                           ExchangeTimeouts timeouts) throws IOException {
+        this.acceptor = new WorkerAcceptor(bindAddress, ports, workers, secret, timeouts);
         this.workers = workers;
+        this.timeouts = timeouts;
         this.active = new WorkerConnection[workers];
         this.senders = Executors.newFixedThreadPool(workers, runnable -> {
             Thread thread = new Thread(runnable, "dparallel-averaging-send");
@@ -86,33 +102,48 @@ public final class AveragingServer implements Closeable {
     }
 
     /**
-     * Waits until every worker (a fresh set of task attempts) has connected, then makes them the active
-     * set, closing any previous connections.
+     * Waits until every worker has connected from the task attempt the scheduler runs for it, then makes them the
+     * active set, closing any previous connections.
      *
-     * @param jobEnded   true once the Spark job running the workers has ended (then waiting is pointless)
+     * @param expected      the attempt the scheduler runs for a worker (null while it does not know)
+     * @param abort         a reason to stop waiting (e.g. the job ended), null while there is none
      * @param timeoutMillis how long to wait at most
-     * @throws IllegalStateException when the job ended or time ran out first; the message says how many
-     *                               workers connected
+     * @throws IllegalStateException when aborted or time ran out first; the message says how many connected
      */
-    public void awaitWorkers(BooleanSupplier jobEnded, long timeoutMillis) throws InterruptedException {
-        WorkerConnection[] connected = acceptor.awaitAll(jobEnded, timeoutMillis);
+    public void awaitWorkers(IntFunction<TaskAttempt> expected, Supplier<String> abort, long timeoutMillis)
+            throws InterruptedException {
+        WorkerConnection[] connected = acceptor.awaitAll(expected, abort, timeoutMillis);
         for (int w = 0; w < workers; w++) {
             closeQuietly(active[w]);
             active[w] = connected[w];
         }
     }
 
+    /** The task attempt of a worker's active connection, null when it has none. */
+    public TaskAttempt attemptOf(int worker) {
+        WorkerConnection connection = active[worker];
+        return connection == null ? null : connection.attempt;
+    }
+
     /**
      * Sends the round's assignment and start state to every active worker, to all of them at once (one
      * thread per connection): sent one after the other, a large state would start the last worker late.
+     *
+     * @param weights each worker's examples in this round as the plan gives them: its weight in the average
+     * @throws WorkerLostException when a connection broke or a worker did not take the state within the I/O deadline
      */
-    public void sendRound(RoundAssignment assignment, ModelState start) throws WorkerLostException {
+    public void sendRound(RoundAssignment assignment, ModelState start, long[] weights) throws WorkerLostException {
+        if (weights.length != workers) {
+            throw new IllegalArgumentException("weights has " + weights.length + " entries for " + workers + " workers");
+        }
         sentAssignment = assignment;
+        sentWeights = weights.clone();
         sentParameterLength = start.parameters().length;
         sentUpdaterLength = start.hasUpdaterState() ? start.updaterState().length : -1;
         List<Future<?>> sends = new ArrayList<>(workers);
         for (int w = 0; w < workers; w++) {
             WorkerConnection connection = active[w];
+            connection.roundSent();
             sends.add(senders.submit(() -> {
                 WireFormat.writeAssignment(connection.out, assignment);
                 WireFormat.writeState(connection.out, start, connection.scratch);
@@ -120,17 +151,26 @@ public final class AveragingServer implements Closeable {
                 return null;
             }));
         }
+        awaitWrites(sends, "sending round " + assignment.round());
+    }
+
+    /** Waits for writes running on the sender threads, closing a connection whose write passes the deadline. */
+    private void awaitWrites(List<Future<?>> writes, String what) throws WorkerLostException {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeouts.ioMillis());
         WorkerLostException lost = null;
-        for (int w = 0; w < workers; w++) {
+        for (int w = 0; w < writes.size(); w++) {
             try {
-                sends.get(w).get();
+                writes.get(w).get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
             } catch (ExecutionException e) {
-                if (lost == null) {
-                    lost = new WorkerLostException(w, "sending round " + assignment.round(), e.getCause());
-                }
+                lost = lost != null ? lost : new WorkerLostException(w, what, e.getCause());
+            } catch (TimeoutException e) {
+                // Closing the socket releases the blocked write: nothing else can.
+                closeQuietly(active[w]);
+                lost = lost != null ? lost : WorkerLostException.silent(w, "took no data for "
+                        + timeouts.ioMillis() / 1000 + " s while " + what);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                throw new WorkerLostException(w, "sending round " + assignment.round() + " (interrupted)", e);
+                throw new WorkerLostException(w, what + " (interrupted)", e);
             }
         }
         if (lost != null) {
@@ -139,19 +179,21 @@ public final class AveragingServer implements Closeable {
     }
 
     /**
-     * Reads every worker's result to the round last sent in worker order and adds its state, weighted by its
-     * examples, to {@code sum} chunk by chunk as it arrives: no worker's state is ever held whole on the driver.
-     * A result is checked before its state is read: it must answer that round, come from the worker the
-     * connection belongs to, and have the shape of the state sent.
+     * Reads every worker's result to the round last sent in worker order and adds its state, weighted by the
+     * plan's examples for it, to {@code sum} chunk by chunk as it arrives: no worker's state is ever held whole
+     * on the driver. A result is checked before its state is read: it must answer that round, come from the
+     * worker the connection belongs to, and have the shape of the state sent. A worker that reports another
+     * example count than the plan's is averaged with the plan's count, and its report carries that count.
      *
-     * @param sum      the running sum to add to (normally empty)
-     * @param jobEnded true once the Spark job has ended
+     * @param sum           the running sum to add to (normally empty)
+     * @param abort         a reason to give up on the round (the job ended, the scheduler lost a task), null while none
+     * @param roundDeadline longest a worker may go without progress before the round is void
      * @return the workers' reports, by worker index
-     * @throws WorkerLostException    when a connection broke (the round can be run again)
+     * @throws WorkerLostException    when a connection broke, a worker went silent, or {@code abort} gave a reason
      * @throws WorkerMessageException when a worker sent something else than a valid result (running the round
      *                                again would not help)
      */
-    public List<WorkerRoundReport> collectInto(WeightedAverage sum, BooleanSupplier jobEnded)
+    public List<WorkerRoundReport> collectInto(WeightedAverage sum, Supplier<String> abort, long roundDeadline)
             throws WorkerLostException, WorkerMessageException {
         if (sentAssignment == null) {
             throw new IllegalStateException("collectInto called before any sendRound: there is no round to answer");
@@ -161,18 +203,17 @@ public final class AveragingServer implements Closeable {
             WorkerConnection connection = active[w];
             int worker = w;
             try {
-                awaitMessage(connection, jobEnded);
+                awaitResult(w, abort, roundDeadline);
                 byte type = connection.in.readByte();
                 if (type != WireFormat.RESULT) {
                     throw new WorkerMessageException(w, "expected a result (message type " + WireFormat.RESULT
                             + ") but got message type " + type);
                 }
-                WorkerRoundReport report = WireFormat.readReport(connection.in);
-                requireAnswer(w, report);
-                WireFormat.addState(connection.in, sum, report.examples(), sentParameterLength, sentUpdaterLength,
+                WorkerRoundReport report = planWeighted(w, WireFormat.readReport(connection.in));
+                WireFormat.addState(connection.in, sum, sentWeights[w], sentParameterLength, sentUpdaterLength,
                         problem -> new WorkerMessageException(worker, problem), scratch, chunk);
                 reports.add(report);
-            } catch (WorkerMessageException e) {
+            } catch (WorkerMessageException | WorkerLostException e) {
                 throw e;
             } catch (IOException e) {
                 throw new WorkerLostException(w, "collecting its result", e);
@@ -181,39 +222,50 @@ public final class AveragingServer implements Closeable {
         return reports;
     }
 
-    /** A result must answer the round sent, from the worker the connection belongs to. */
-    private void requireAnswer(int worker, WorkerRoundReport report) throws WorkerMessageException {
+    /** Checks that a result answers the round sent; returns its report with the plan's example count. */
+    private WorkerRoundReport planWeighted(int worker, WorkerRoundReport report) throws WorkerMessageException {
         if (report.worker() != worker || report.epoch() != sentAssignment.epoch()
                 || report.round() != sentAssignment.round()) {
             throw new WorkerMessageException(worker, "it answers epoch " + report.epoch() + ", round "
                     + report.round() + " as worker " + report.worker() + " but was sent epoch "
                     + sentAssignment.epoch() + ", round " + sentAssignment.round() + " as worker " + worker);
         }
-        if (report.examples() < 0 || report.minibatches() < 0) {
-            throw new WorkerMessageException(worker, "it reports " + report.examples() + " examples in "
-                    + report.minibatches() + " minibatches");
+        if (report.minibatches() != sentAssignment.minibatches()) {
+            throw new WorkerMessageException(worker, "it reports " + report.minibatches() + " minibatches but was"
+                    + " sent " + sentAssignment.minibatches());
         }
+        long planned = sentWeights[worker];
+        if (report.examples() == planned) {
+            return report;
+        }
+        LOG.warn("Worker {} reports {} examples in epoch {}, round {} but the plan gives it {}: it is averaged with"
+                + " the plan's weight", worker, report.examples(), report.epoch() + 1, report.round() + 1, planned);
+        return new WorkerRoundReport(report.epoch(), report.round(), worker, report.device(), planned,
+                report.minibatches(), report.lossSum(), report.busyMillis(), report.setupMillis(),
+                report.replicaReused());
     }
 
     /** Tells every active worker that the epoch is over and closes the connections. */
     public void endEpoch() {
+        List<Future<?>> ends = new ArrayList<>(workers);
         for (int w = 0; w < workers; w++) {
             WorkerConnection connection = active[w];
-            active[w] = null;
-            if (connection == null) {
-                continue;
-            }
-            try {
-                connection.out.writeByte(WireFormat.END);
-                connection.out.flush();
-            } catch (IOException e) {
-                LOG.debug("Worker {} left before the end of the epoch", w, e);
-            }
-            closeQuietly(connection);
+            ends.add(connection == null ? java.util.concurrent.CompletableFuture.completedFuture(null)
+                    : senders.submit(() -> {
+                        connection.out.writeByte(WireFormat.END);
+                        connection.out.flush();
+                        return null;
+                    }));
         }
+        try {
+            awaitWrites(ends, "ending the epoch");
+        } catch (WorkerLostException e) {
+            LOG.debug("A worker left before the end of the epoch", e);
+        }
+        dropConnections();
     }
 
-    /** Drops all connections (after a lost worker): the retried tasks will connect anew. */
+    /** Drops all connections (after a void round): the retried tasks will connect anew. */
     public void dropConnections() {
         for (int w = 0; w < workers; w++) {
             closeQuietly(active[w]);
@@ -228,23 +280,94 @@ public final class AveragingServer implements Closeable {
         dropConnections();
     }
 
-    /** Blocks until a message starts arriving, checking every POLL_MILLIS whether the job died. */
-    private void awaitMessage(WorkerConnection connection, BooleanSupplier jobEnded) throws IOException {
+    /**
+     * Blocks until worker {@code w}'s result starts arriving, reading its heartbeats, and every POLL_MILLIS
+     * checks {@code abort}, reads the heartbeats the later workers sent meanwhile and checks everyone's
+     * deadlines.
+     */
+    private void awaitResult(int w, Supplier<String> abort, long roundDeadline) throws IOException {
+        WorkerConnection connection = active[w];
         connection.socket.setSoTimeout(POLL_MILLIS);
-        while (true) {
-            try {
-                connection.in.mark(1);
-                if (connection.in.read() < 0) {
-                    throw new IOException("connection closed by the worker");
+        long nextCheck = System.nanoTime() + POLL_MILLIS * 1_000_000L;
+        try {
+            while (true) {
+                try {
+                    connection.in.mark(1);
+                    int type = connection.in.read();
+                    if (type < 0) {
+                        throw new IOException("connection closed by the worker");
+                    }
+                    if (type != WireFormat.HEARTBEAT) {
+                        connection.in.reset();
+                        return;
+                    }
+                    connection.socket.setSoTimeout((int) timeouts.ioMillis());
+                    heard(connection, connection.in.readInt());
+                    connection.socket.setSoTimeout(POLL_MILLIS);
+                } catch (SocketTimeoutException e) {
+                    // Nothing from this worker for a while: time for the checks below.
                 }
-                connection.in.reset();
-                break;
-            } catch (SocketTimeoutException e) {
-                if (jobEnded.getAsBoolean()) {
-                    throw new IOException("the training job ended", e);
+                // Also checked while this worker's heartbeats keep arriving, or a stuck later worker would go unseen.
+                if (System.nanoTime() - nextCheck >= 0) {
+                    String reason = abort.get();
+                    if (reason != null) {
+                        throw WorkerLostException.abandoned(reason);
+                    }
+                    for (int later = w + 1; later < workers; later++) {
+                        readHeartbeats(active[later]);
+                    }
+                    for (int waiting = w; waiting < workers; waiting++) {
+                        checkAlive(active[waiting], roundDeadline);
+                    }
+                    nextCheck = System.nanoTime() + POLL_MILLIS * 1_000_000L;
                 }
             }
+        } finally {
+            if (!connection.socket.isClosed()) {
+                connection.socket.setSoTimeout((int) timeouts.ioMillis());
+            }
         }
-        connection.socket.setSoTimeout(MESSAGE_TIMEOUT_MILLIS);
+    }
+
+    /** Reads the heartbeats that have fully arrived on a connection whose turn has not come, without blocking. */
+    private static void readHeartbeats(WorkerConnection connection) throws IOException {
+        while (!connection.answered && connection.in.available() >= HEARTBEAT_BYTES) {
+            connection.in.mark(HEARTBEAT_BYTES);
+            if (connection.in.readByte() != WireFormat.HEARTBEAT) {
+                connection.in.reset();
+                connection.answered = true;
+                return;
+            }
+            heard(connection, connection.in.readInt());
+        }
+    }
+
+    private static void heard(WorkerConnection connection, int progress) {
+        long now = System.nanoTime();
+        connection.lastHeardNanos = now;
+        if (progress > connection.progress) {
+            connection.progress = progress;
+            connection.lastProgressNanos = now;
+        }
+    }
+
+    private void checkAlive(WorkerConnection connection, long roundDeadline) throws WorkerLostException {
+        if (connection.answered) {
+            return;
+        }
+        long now = System.nanoTime();
+        long silentMillis = (now - connection.lastHeardNanos) / 1_000_000;
+        if (silentMillis > timeouts.silenceMillis()) {
+            throw WorkerLostException.silent(connection.worker, "sent nothing for " + silentMillis / 1000 + " s"
+                    + " (no heartbeat; limit " + timeouts.silenceMillis() / 1000 + " s): its executor is frozen or"
+                    + " the network to it is cut");
+        }
+        long stuckMillis = (now - connection.lastProgressNanos) / 1_000_000;
+        if (stuckMillis > roundDeadline) {
+            throw WorkerLostException.silent(connection.worker, "made no progress for " + stuckMillis / 1000
+                    + " s (round deadline " + roundDeadline / 1000 + " s) after " + Math.max(0, connection.progress)
+                    + " of " + sentAssignment.minibatches() + " minibatches of epoch " + (sentAssignment.epoch() + 1)
+                    + ", round " + (sentAssignment.round() + 1) + ": its training thread is stuck");
+        }
     }
 }

@@ -20,17 +20,21 @@ import java.nio.FloatBuffer;
  * Java-serialized objects), so a connection can carry nothing but training state.
  *
  * <pre>
- * worker -> driver  HELLO   magic, version, token, worker, attempt
- * driver -> worker  ROUND   'R', assignment, parameters, updater state (length -1: none)
- * driver -> worker  END     'E'  (the epoch is over: the task returns)
- * worker -> driver  RESULT  'S', report, parameters, updater state
+ * (handshake: see {@link Handshake})
+ * driver -> worker  ROUND      'R', assignment, parameters, updater state (length -1: none)
+ * worker -> driver  HEARTBEAT  'H', minibatches fitted so far in the round (every few seconds while training)
+ * worker -> driver  RESULT     'S', report, parameters, updater state
+ * driver -> worker  END        'E'  (the epoch is over: the task returns)
  * </pre>
+ *
+ * Every length is checked against the state the reader expects before anything is allocated.
  */
 final class WireFormat {
 
     static final int MAGIC = 0xD9A7A11E;
-    static final int VERSION = 1;
+    static final int VERSION = 2;
     static final byte ROUND = 'R';
+    static final byte HEARTBEAT = 'H';
     static final byte END = 'E';
     static final byte RESULT = 'S';
     /** Floats per chunk when streaming arrays: 256 KiB, big enough to amortize, small enough to stream. */
@@ -39,12 +43,9 @@ final class WireFormat {
     private WireFormat() {
     }
 
-    static void writeHello(DataOutputStream out, String token, int worker, int attempt) throws IOException {
-        out.writeInt(MAGIC);
-        out.writeInt(VERSION);
-        out.writeUTF(token);
-        out.writeInt(worker);
-        out.writeInt(attempt);
+    static void writeHeartbeat(DataOutputStream out, int progress) throws IOException {
+        out.writeByte(HEARTBEAT);
+        out.writeInt(progress);
         out.flush();
     }
 
@@ -114,10 +115,19 @@ final class WireFormat {
         }
     }
 
-    /** Reads a state written by {@link #writeState} into {@code target}'s arrays when their lengths fit. */
-    static ModelState readState(DataInputStream in, ModelState target, byte[] scratch) throws IOException {
-        int parameterLength = readLength(in);
+    /**
+     * Reads a state written by {@link #writeState} into {@code target}'s arrays when their lengths fit.
+     *
+     * @param maxFloats the most floats (parameters plus updater state) the reader accepts
+     */
+    static ModelState readState(DataInputStream in, ModelState target, long maxFloats, byte[] scratch)
+            throws IOException {
+        int parameterLength = in.readInt();
         int updaterLength = in.readInt();
+        if (parameterLength < 0 || updaterLength < -1 || (long) parameterLength + Math.max(updaterLength, 0) > maxFloats) {
+            throw new IOException("The driver sent a state of " + parameterLength + " parameters and " + updaterLength
+                    + " updater-state values but this worker's model has at most " + maxFloats + " values in all");
+        }
         float[] parameters = target.parameters().length == parameterLength ? target.parameters() : new float[parameterLength];
         readFloats(in, parameters, parameterLength, scratch);
         float[] updater = null;
@@ -152,14 +162,6 @@ final class WireFormat {
                     + updaterLength);
         }
         sum.addStreamed(examples, parameters, updater, (into, count) -> readFloats(in, into, count, scratch), chunk);
-    }
-
-    private static int readLength(DataInputStream in) throws IOException {
-        int length = in.readInt();
-        if (length < 0) {
-            throw new IOException("A state's parameter length is " + length);
-        }
-        return length;
     }
 
     /** Writes the floats, in chunks through one scratch buffer. */

@@ -4,46 +4,84 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.Closeable;
-import java.io.DataInputStream;
 import java.io.IOException;
+import java.net.BindException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.SocketException;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.Iterator;
+import java.util.List;
 import java.util.Map;
-import java.util.function.BooleanSupplier;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.function.IntFunction;
+import java.util.function.Supplier;
 
 import static io.dparallel.core.exchange.WorkerConnection.closeQuietly;
 
 /**
- * The listening side of the exchange: a thread accepts worker connections, checks their handshake (magic,
- * version, the run's token, a worker index in range) and keeps the newest attempt of each worker until the
- * driver takes a full set with {@link #awaitAll}.
+ * The listening side of the exchange. One thread only accepts; each new connection authenticates on a thread of
+ * its own ({@link Handshake}) under a deadline, so a peer that connects and never speaks, or speaks slowly,
+ * holds one handshake thread for at most {@code handshakeMillis} and never the accept loop. At most
+ * {@value #MAX_HANDSHAKES} handshakes run at once; connections beyond that are closed at once.
+ *
+ * <p>Authenticated connections wait, by worker and task attempt, until the driver takes a full set with
+ * {@link #awaitAll}: for each worker the connection from the attempt the scheduler says it runs.
  */
 final class WorkerAcceptor implements Closeable {
 
     private static final Logger LOG = LoggerFactory.getLogger(WorkerAcceptor.class);
-    /** How often a blocked wait checks whether the job running the workers ended. */
     private static final int POLL_MILLIS = 200;
+    static final int MAX_HANDSHAKES = 32;
+    /** Connections kept per worker while waiting (older attempts are dropped first). */
+    private static final int PENDING_PER_WORKER = 4;
 
     private final ServerSocket server;
-    private final String token;
+    private final ExchangeSecret secret;
+    private final ExchangeTimeouts timeouts;
     private final int workers;
     private final Thread thread;
-    private final Map<Integer, WorkerConnection> pending = new HashMap<>();
+    private final ExecutorService handshakes;
+    private final ScheduledExecutorService deadlines;
+    private final Semaphore handshakeSlots = new Semaphore(MAX_HANDSHAKES);
+    private final Map<Integer, List<WorkerConnection>> pending = new HashMap<>();
     private boolean closed;
 
-    /** Starts listening on an ephemeral port of {@code bindAddress} and accepting. */
-    WorkerAcceptor(InetAddress bindAddress, int workers, String token) throws IOException {
-        this.server = new ServerSocket();
-        this.server.bind(new InetSocketAddress(bindAddress, 0), workers * 2);
-        this.token = token;
+    WorkerAcceptor(InetAddress bindAddress, PortRange ports, int workers, ExchangeSecret secret,
+                   ExchangeTimeouts timeouts) throws IOException {
+        this.server = bind(bindAddress, ports, workers * 2);
+        this.secret = secret;
+        this.timeouts = timeouts;
         this.workers = workers;
+        this.handshakes = Executors.newCachedThreadPool(daemon("dparallel-averaging-handshake"));
+        this.deadlines = Executors.newSingleThreadScheduledExecutor(daemon("dparallel-averaging-deadline"));
         this.thread = new Thread(this::acceptLoop, "dparallel-averaging-accept");
         this.thread.setDaemon(true);
         this.thread.start();
+    }
+
+    private static ServerSocket bind(InetAddress address, PortRange ports, int backlog) throws IOException {
+        BindException last = null;
+        for (int port = ports.first(); port <= ports.last(); port++) {
+            ServerSocket socket = new ServerSocket();
+            try {
+                socket.bind(new InetSocketAddress(address, port), backlog);
+                return socket;
+            } catch (BindException e) {
+                socket.close();
+                last = e;
+            }
+        }
+        throw new IOException("No free port in spark.dparallel.exchange.port=" + ports + " on " + address
+                + ": widen the range or free a port", last);
     }
 
     int port() {
@@ -51,48 +89,77 @@ final class WorkerAcceptor implements Closeable {
     }
 
     /**
-     * Waits until every worker has connected and hands over the connections, by worker index.
+     * Waits until every worker has an authenticated connection from the attempt {@code expected} names, and
+     * hands them over by worker index; other waiting connections of those workers are closed.
      *
-     * @throws IllegalStateException when the job ended or time ran out first; the message says how many
-     *                               workers connected
+     * @param expected the attempt the scheduler runs for a worker, null while unknown
+     * @param abort    a reason to stop waiting (the job ended), null while there is none
+     * @throws IllegalStateException when aborted or time ran out; the message says who connected
      */
-    WorkerConnection[] awaitAll(BooleanSupplier jobEnded, long timeoutMillis) throws InterruptedException {
+    WorkerConnection[] awaitAll(IntFunction<TaskAttempt> expected, Supplier<String> abort, long timeoutMillis)
+            throws InterruptedException {
         long deadline = System.currentTimeMillis() + timeoutMillis;
         synchronized (pending) {
-            while (pending.size() < workers) {
-                if (jobEnded.getAsBoolean()) {
-                    throw new IllegalStateException("The training job ended while " + pending.size() + " of "
-                            + workers + " workers had connected");
+            while (true) {
+                WorkerConnection[] chosen = new WorkerConnection[workers];
+                int ready = 0;
+                for (int w = 0; w < workers; w++) {
+                    TaskAttempt attempt = expected.apply(w);
+                    for (WorkerConnection connection : pending.getOrDefault(w, List.of())) {
+                        if (connection.attempt.equals(attempt)) {
+                            chosen[w] = connection;
+                            ready++;
+                        }
+                    }
+                }
+                if (ready == workers) {
+                    for (int w = 0; w < workers; w++) {
+                        for (WorkerConnection connection : pending.remove(w)) {
+                            if (connection != chosen[w]) {
+                                closeQuietly(connection);
+                            }
+                        }
+                    }
+                    return chosen;
+                }
+                String reason = abort.get();
+                if (reason != null) {
+                    throw new IllegalStateException(reason + " while " + ready + " of " + workers
+                            + " workers had connected" + describePending(expected));
                 }
                 long left = deadline - System.currentTimeMillis();
                 if (left <= 0) {
-                    throw new IllegalStateException("Only " + pending.size() + " of " + workers + " workers connected"
-                            + " to the driver within " + timeoutMillis / 1000 + " s: are there " + workers
-                            + " free task slots, and can executors reach the driver at " + server.getInetAddress()
-                            + ":" + port() + "?");
+                    throw new IllegalStateException("Only " + ready + " of " + workers + " workers connected"
+                            + " to the driver within " + timeoutMillis / 1000 + " s" + describePending(expected)
+                            + ": are there " + workers + " free task slots, and can executors reach the driver at "
+                            + server.getInetAddress() + ":" + port() + "?");
                 }
                 pending.wait(Math.min(left, POLL_MILLIS));
             }
-            WorkerConnection[] connections = new WorkerConnection[workers];
-            for (int w = 0; w < workers; w++) {
-                connections[w] = pending.remove(w);
-            }
-            return connections;
         }
+    }
+
+    /** What waits that the scheduler did not start (a claim of another attempt is named, never trusted). */
+    private String describePending(IntFunction<TaskAttempt> expected) {
+        StringBuilder text = new StringBuilder();
+        pending.forEach((worker, connections) -> connections.stream()
+                .filter(connection -> !connection.attempt.equals(expected.apply(worker)))
+                .forEach(connection -> text.append(text.length() == 0 ? " (refused: " : "; ").append("worker ")
+                        .append(worker).append(" as ").append(connection.attempt).append(", but the scheduler runs ")
+                        .append(expected.apply(worker)).append(")")));
+        return text.length() == 0 ? "" : text + ")";
     }
 
     /** Stops accepting and closes the connections not handed over. */
     @Override
     public void close() {
-        try {
-            server.close();
-        } catch (IOException e) {
-            LOG.debug("Closing the averaging server", e);
-        }
+        closeQuietly(server);
         thread.interrupt();
+        handshakes.shutdownNow();
+        deadlines.shutdownNow();
         synchronized (pending) {
             closed = true;
-            pending.values().forEach(WorkerConnection::closeQuietly);
+            pending.values().forEach(list -> list.forEach(WorkerConnection::closeQuietly));
             pending.clear();
         }
     }
@@ -108,50 +175,81 @@ final class WorkerAcceptor implements Closeable {
                 LOG.warn("Accepting a worker connection failed", e);
                 continue;
             }
+            if (!handshakeSlots.tryAcquire()) {
+                LOG.warn("Refused a connection from {}: {} handshakes are already running",
+                        socket.getRemoteSocketAddress(), MAX_HANDSHAKES);
+                closeQuietly(socket);
+                continue;
+            }
             try {
-                socket.setTcpNoDelay(true);
-                socket.setSoTimeout(30_000);
-                WorkerConnection connection = new WorkerConnection(socket);
-                int[] hello = readHello(connection);
-                if (hello == null) {
-                    LOG.warn("Rejected a connection from {}: not a worker of this run", socket.getRemoteSocketAddress());
-                    socket.close();
-                    continue;
-                }
-                connection.attempt = hello[1];
-                synchronized (pending) {
-                    if (closed) {
-                        // close() ran during the handshake: nobody would ever close this connection.
-                        closeQuietly(connection);
-                        return;
+                handshakes.execute(() -> {
+                    try {
+                        authenticate(socket);
+                    } finally {
+                        handshakeSlots.release();
                     }
-                    WorkerConnection previous = pending.get(hello[0]);
-                    if (previous != null && previous.attempt > connection.attempt) {
-                        closeQuietly(connection);
-                        continue;
-                    }
-                    closeQuietly(previous);
-                    pending.put(hello[0], connection);
-                    pending.notifyAll();
-                }
-            } catch (IOException e) {
-                LOG.warn("A worker connection from {} failed its handshake", socket.getRemoteSocketAddress(), e);
+                });
+            } catch (RuntimeException e) {
+                handshakeSlots.release();
                 closeQuietly(socket);
             }
         }
     }
 
-    /** Returns {worker, attempt}, or null when the peer is not a worker of this run. */
-    private int[] readHello(WorkerConnection connection) throws IOException {
-        DataInputStream in = connection.in;
-        if (in.readInt() != WireFormat.MAGIC || in.readInt() != WireFormat.VERSION || !token.equals(in.readUTF())) {
-            return null;
+    private void authenticate(Socket socket) {
+        // A socket timeout bounds each read; this bounds the whole handshake (a peer could trickle bytes).
+        ScheduledFuture<?> expiry = deadlines.schedule(() -> closeQuietly(socket), timeouts.handshakeMillis(),
+                TimeUnit.MILLISECONDS);
+        try {
+            socket.setTcpNoDelay(true);
+            socket.setSoTimeout((int) Math.min(Integer.MAX_VALUE, timeouts.handshakeMillis()));
+            Handshake.Hello hello = Handshake.accept(WireFormat.input(socket.getInputStream()),
+                    WireFormat.output(socket.getOutputStream()), secret, workers);
+            if (!expiry.cancel(false)) {
+                throw new IOException("the handshake took longer than " + timeouts.handshakeMillis() + " ms");
+            }
+            socket.setSoTimeout((int) timeouts.ioMillis());
+            keep(new WorkerConnection(socket, hello));
+        } catch (Handshake.Refused e) {
+            LOG.warn("Refused a connection from {}: {}", socket.getRemoteSocketAddress(), e.getMessage());
+            closeQuietly(socket);
+        } catch (IOException e) {
+            LOG.warn("A connection from {} failed its handshake: {}", socket.getRemoteSocketAddress(), e.toString());
+            closeQuietly(socket);
+        } finally {
+            expiry.cancel(false);
         }
-        int worker = in.readInt();
-        int attempt = in.readInt();
-        if (worker < 0 || worker >= workers) {
-            return null;
+    }
+
+    private void keep(WorkerConnection connection) {
+        synchronized (pending) {
+            if (closed) {
+                // close() ran during the handshake: nobody would ever close this connection.
+                closeQuietly(connection);
+                return;
+            }
+            List<WorkerConnection> waiting = pending.computeIfAbsent(connection.worker, w -> new ArrayList<>());
+            for (Iterator<WorkerConnection> it = waiting.iterator(); it.hasNext(); ) {
+                WorkerConnection other = it.next();
+                if (other.attempt.equals(connection.attempt)) {
+                    // The same task reconnecting: the newer connection is the live one.
+                    closeQuietly(other);
+                    it.remove();
+                }
+            }
+            if (waiting.size() >= PENDING_PER_WORKER) {
+                closeQuietly(waiting.remove(0));
+            }
+            waiting.add(connection);
+            pending.notifyAll();
         }
-        return new int[]{worker, attempt};
+    }
+
+    private static java.util.concurrent.ThreadFactory daemon(String name) {
+        return runnable -> {
+            Thread thread = new Thread(runnable, name);
+            thread.setDaemon(true);
+            return thread;
+        };
     }
 }

@@ -8,9 +8,8 @@ import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.net.Socket;
-import java.util.Arrays;
 
-/** The driver's connection to one worker task, with its buffered streams. */
+/** The driver's authenticated connection to one worker task, with its streams and its liveness in the round. */
 final class WorkerConnection implements Closeable {
 
     private static final Logger LOG = LoggerFactory.getLogger(WorkerConnection.class);
@@ -18,15 +17,33 @@ final class WorkerConnection implements Closeable {
     final Socket socket;
     final DataInputStream in;
     final DataOutputStream out;
+    final int worker;
+    /** The task attempt the worker proved (by the handshake MAC) it runs as. */
+    final TaskAttempt attempt;
     /** Each connection sends from its own thread, so each has its own scratch buffer. */
     final byte[] scratch = WireFormat.scratch();
-    /** The task attempt the worker claimed in its handshake: a newer attempt replaces an older connection. */
-    int attempt;
+    /** Minibatches the worker said it fitted in the current round. */
+    int progress;
+    /** Whether the worker's result started arriving (it is done training the round). */
+    boolean answered;
+    /** When the worker last sent anything, and when its progress last grew ({@link System#nanoTime()}). */
+    long lastHeardNanos;
+    long lastProgressNanos;
 
-    WorkerConnection(Socket socket) throws IOException {
+    WorkerConnection(Socket socket, Handshake.Hello hello) {
         this.socket = socket;
-        this.in = WireFormat.input(socket.getInputStream());
-        this.out = WireFormat.output(socket.getOutputStream());
+        this.in = hello.in();
+        this.out = hello.out();
+        this.worker = hello.worker();
+        this.attempt = hello.attempt();
+    }
+
+    /** A new round starts: the worker has made no progress yet and is heard from now. */
+    void roundSent() {
+        progress = 0;
+        answered = false;
+        lastHeardNanos = System.nanoTime();
+        lastProgressNanos = lastHeardNanos;
     }
 
     @Override
@@ -36,7 +53,7 @@ final class WorkerConnection implements Closeable {
 
     @Override
     public String toString() {
-        return Arrays.toString(new Object[]{socket.getRemoteSocketAddress(), attempt});
+        return "worker " + worker + " " + attempt + " from " + socket.getRemoteSocketAddress();
     }
 
     /** Closes a connection or socket (null: nothing), logging instead of throwing. */

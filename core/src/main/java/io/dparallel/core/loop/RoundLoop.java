@@ -3,7 +3,9 @@ package io.dparallel.core.loop;
 import io.dparallel.core.averaging.ModelState;
 import io.dparallel.core.averaging.WeightedAverage;
 import io.dparallel.core.config.RoundAssignment;
+import io.dparallel.core.config.TrainingPlan;
 import io.dparallel.core.exchange.AveragingServer;
+import io.dparallel.core.exchange.TaskAttempt;
 import io.dparallel.core.exchange.WorkerLostException;
 import io.dparallel.core.exchange.WorkerMessageException;
 import io.dparallel.core.report.RoundChecks;
@@ -11,10 +13,13 @@ import io.dparallel.core.report.RoundPhases;
 import io.dparallel.core.report.RoundSummary;
 import io.dparallel.core.report.WorkerRoundReport;
 
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.ExecutionException;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 
 /**
  * The driver's side of the rounds: send the round's start state to every worker, fold their results into
@@ -22,10 +27,13 @@ import java.util.function.Consumer;
  * summarize it. It knows nothing of Spark: whatever runs the workers only starts them, connects them to the
  * {@link AveragingServer} and hands the loop a {@link WorkerJob}.
  *
- * <p>A lost worker voids the round: the loop drops every connection, waits until the restarted workers
- * (all of them, as a Spark barrier stage restarts them) have connected, and runs the round again from its
- * start state, so the result is the same as without the failure. A result that breaks the protocol is
- * refused with a {@link RoundRejectedException}, as is a round that fails its checks.
+ * <p>A lost worker voids the round: a broken connection, a worker silent past the exchange's heartbeat limit or
+ * without progress past the round deadline, or a task failure the scheduler reports ({@link WorkerJob#failure}).
+ * The loop then drops every connection, asks the job to remove a silent worker's executor (its task would
+ * never end and free its slot), waits until the restarted workers (all of them, as a Spark barrier stage
+ * restarts them) have connected, and runs the round again from its start state, so the result is the same as
+ * without the failure. Each worker is weighted by the examples the plan gives it. A result that breaks the
+ * protocol is refused with a {@link RoundRejectedException}, as is a round that fails its checks.
  *
  * <p>Lifecycle: per epoch {@link #startEpoch}, {@link #runRound} for each round, {@link #endEpoch}. The
  * driver holds two state-sized buffers, the state being trained and the sum, whatever the number of
@@ -39,29 +47,49 @@ public final class RoundLoop {
      * @param exclusiveDevices whether two workers on one device fail the round (GPU training)
      * @param failOnIdleWorker whether a worker that fitted no examples fails the round (else: a warning)
      * @param workerWaitMillis how long to wait for all workers to connect, at an epoch's start or after a retry
+     * @param roundDeadlineMillis longest a worker may train without progress before the round is void; 0 for
+     *                         the default, the larger of {@value #MIN_AUTO_DEADLINE_MILLIS} ms and
+     *                         {@value #AUTO_DEADLINE_FACTOR} times the median round so far
      */
-    public record Settings(boolean exclusiveDevices, boolean failOnIdleWorker, long workerWaitMillis) {
+    public record Settings(boolean exclusiveDevices, boolean failOnIdleWorker, long workerWaitMillis,
+                           long roundDeadlineMillis) {
         public Settings {
             if (workerWaitMillis < 1) {
                 throw new IllegalArgumentException("workerWaitMillis is " + workerWaitMillis + " but must be >= 1");
             }
+            if (roundDeadlineMillis < 0) {
+                throw new IllegalArgumentException("roundDeadlineMillis is " + roundDeadlineMillis
+                        + " but must be >= 0 (0: automatic)");
+            }
         }
     }
 
+    static final long MIN_AUTO_DEADLINE_MILLIS = 120_000;
+    static final int AUTO_DEADLINE_FACTOR = 20;
+    /** The automatic deadline follows the median of this many recent rounds. */
+    private static final int MEDIAN_WINDOW = 101;
+
     private final AveragingServer server;
+    private final TrainingPlan plan;
     private final Settings settings;
     private final Consumer<String> warnings;
     private final WeightedAverage sum = new WeightedAverage();
+    /** Durations of the rounds run so far, for the automatic round deadline. */
+    private final List<Long> roundMillis = new ArrayList<>();
     private WorkerJob job;
     private boolean connected;
+    /** Why the last round was void, for the message should the workers not come back. */
+    private String lastVoid;
 
     /**
      * @param server   where the workers connect
+     * @param plan     the plan, which gives every worker its weight (its examples in the round)
      * @param settings checks and waits
      * @param warnings told of every warning (retried rounds, idle workers when they only warn)
      */
-    public RoundLoop(AveragingServer server, Settings settings, Consumer<String> warnings) {
+    public RoundLoop(AveragingServer server, TrainingPlan plan, Settings settings, Consumer<String> warnings) {
         this.server = Objects.requireNonNull(server, "server");
+        this.plan = Objects.requireNonNull(plan, "plan");
         this.settings = Objects.requireNonNull(settings, "settings");
         this.warnings = Objects.requireNonNull(warnings, "warnings");
     }
@@ -98,10 +126,14 @@ public final class RoundLoop {
             sum.clear();
             try {
                 long sending = System.nanoTime();
-                server.sendRound(assignment, state);
+                server.sendRound(assignment, state, weights(assignment));
                 long sent = System.nanoTime();
-                List<WorkerRoundReport> workers = server.collectInto(sum, job::isDone);
+                List<WorkerRoundReport> workers = server.collectInto(sum, this::abandonReason, roundDeadline());
                 long collected = System.nanoTime();
+                roundMillis.add((collected - sending) / 1_000_000);
+                if (roundMillis.size() > MEDIAN_WINDOW) {
+                    roundMillis.remove(0);
+                }
                 accept(assignment, workers, state);
                 long ended = System.nanoTime();
                 RoundPhases phases = new RoundPhases(startMillis, (sent - sending) / 1e6, (collected - sent) / 1e6,
@@ -110,13 +142,14 @@ public final class RoundLoop {
                 return new RoundSummary(assignment.epoch(), assignment.round(), Math.round((ended - started) / 1e6),
                         sum.examples(), lossSum / sum.examples(), workers, phases);
             } catch (WorkerLostException e) {
+                server.dropConnections();
+                connected = false;
                 if (job.isDone()) {
                     job.await();
                 }
-                warnings.accept(where(assignment) + ": " + e.getMessage()
-                        + "; waiting for Spark to restart the workers and running the round again");
-                server.dropConnections();
-                connected = false;
+                String removed = e.silent() ? "; removed " + job.removeWorker(e.worker(), e.getMessage()) : "";
+                lastVoid = where(assignment) + " was void: " + e.getMessage() + removed;
+                warnings.accept(lastVoid + "; waiting for Spark to restart the workers and running the round again");
             } catch (WorkerMessageException e) {
                 throw new RoundRejectedException(where(assignment) + ": " + e.getMessage() + ". The round is refused:"
                         + " the worker runs another version of dparallel than the driver, or something else is"
@@ -160,15 +193,50 @@ public final class RoundLoop {
     }
 
     private void awaitWorkers() throws InterruptedException, ExecutionException {
+        Supplier<String> ended = () -> job.isDone() ? "The training job ended" : null;
         try {
-            server.awaitWorkers(job::isDone, settings.workerWaitMillis());
+            server.awaitWorkers(job::runningAttempt, ended, settings.workerWaitMillis());
         } catch (IllegalStateException e) {
             if (job.isDone()) {
                 job.await();
             }
-            throw e;
+            throw lastVoid == null ? e : new IllegalStateException(e.getMessage() + " " + lastVoid, e);
         }
         connected = true;
+    }
+
+    /** Every worker's weight in the round: the examples the plan gives it (full minibatches of the batch size). */
+    private long[] weights(RoundAssignment assignment) {
+        long[] weights = new long[server.workers()];
+        Arrays.fill(weights, (long) assignment.minibatches() * plan.config().batchSizePerWorker());
+        return weights;
+    }
+
+    /** Why the round cannot finish as the scheduler sees it, or null. */
+    private String abandonReason() {
+        if (job.isDone()) {
+            return "the training job ended";
+        }
+        for (int w = 0; w < server.workers(); w++) {
+            TaskAttempt running = job.runningAttempt(w);
+            if (running != null && !running.equals(server.attemptOf(w))) {
+                return "the scheduler restarted worker " + w + " as " + running + " while its " + server.attemptOf(w)
+                        + " was connected";
+            }
+        }
+        return job.failure();
+    }
+
+    /** The round deadline: the setting, or the larger of 2 minutes and 20 times the median round so far. */
+    long roundDeadline() {
+        if (settings.roundDeadlineMillis() > 0) {
+            return settings.roundDeadlineMillis();
+        }
+        if (roundMillis.isEmpty()) {
+            return MIN_AUTO_DEADLINE_MILLIS;
+        }
+        long[] sorted = roundMillis.stream().mapToLong(Long::longValue).sorted().toArray();
+        return Math.max(MIN_AUTO_DEADLINE_MILLIS, AUTO_DEADLINE_FACTOR * sorted[sorted.length / 2]);
     }
 
     private static String where(RoundAssignment assignment) {

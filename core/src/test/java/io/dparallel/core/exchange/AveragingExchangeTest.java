@@ -27,7 +27,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 /** The driver/worker exchange over real loopback sockets, with threads as workers. */
 class AveragingExchangeTest {
 
-    private static final String TOKEN = "run-token";
     private final ExecutorService pool = Executors.newCachedThreadPool();
 
     @AfterEach
@@ -52,34 +51,37 @@ class AveragingExchangeTest {
                 assignment.minibatches(), 0.5 * examples, 1, 0, true));
     }
 
-    private Future<Integer> worker(AveragingServer server, String token, int worker, int attempt,
+    private Future<Integer> worker(AveragingServer server, ExchangeSecret secret, int worker, int attempt,
                                    AveragingClient.RoundWork work) {
-        return pool.submit(() -> AveragingClient.serve("127.0.0.1", server.port(), token, worker, attempt, work));
+        return pool.submit(() -> AveragingClient.serve(Exchanges.driver(server, secret), worker,
+                new TaskAttempt(Exchanges.STAGE, attempt), 1_000, () -> false, work));
     }
+
+    private static final long[] WEIGHTS_3 = {10, 20, 30};
 
     @Test
     void roundsAverageEveryWorkerWeightedByExamplesAndEndTheEpoch() throws Exception {
-        try (AveragingServer server = new AveragingServer(InetAddress.getLoopbackAddress(), 3, TOKEN)) {
+        try (AveragingServer server = Exchanges.server(3)) {
             List<Future<Integer>> workers = new ArrayList<>();
             List<RoundAssignment> seenByWorker1 = java.util.Collections.synchronizedList(new ArrayList<>());
             for (int w = 0; w < 3; w++) {
                 int worker = w;
-                workers.add(worker(server, TOKEN, w, 0, (assignment, start) -> {
+                workers.add(worker(server, Exchanges.SECRET, w, 0, (assignment, start, done) -> {
                     if (worker == 1) {
                         seenByWorker1.add(assignment);
                     }
                     return shift(worker, assignment, start);
                 }));
             }
-            server.awaitWorkers(() -> false, 10_000);
+            server.awaitWorkers(Exchanges.running(0), () -> null, 10_000);
 
             ModelState state = new ModelState(new float[]{1f, 2f}, new float[]{5f});
             WeightedAverage sum = new WeightedAverage();
             for (int round = 0; round < 2; round++) {
                 sum.clear();
                 RoundAssignment assignment = new RoundAssignment(0, round, 7 * round, 99L, round * 3, 3);
-                server.sendRound(assignment, state);
-                List<WorkerRoundReport> reports = server.collectInto(sum, () -> false);
+                server.sendRound(assignment, state, WEIGHTS_3);
+                List<WorkerRoundReport> reports = server.collectInto(sum, () -> null, 60_000);
                 assertThat(reports).extracting(WorkerRoundReport::worker).containsExactly(0, 1, 2);
                 assertThat(reports).extracting(WorkerRoundReport::examples).containsExactly(10L, 20L, 30L);
                 state = sum.averageInto(new ModelState(new float[2], new float[1]));
@@ -100,11 +102,11 @@ class AveragingExchangeTest {
     }
 
     @Test
-    void aConnectionWithoutTheRunTokenIsRejected() throws Exception {
-        try (AveragingServer server = new AveragingServer(InetAddress.getLoopbackAddress(), 1, TOKEN)) {
-            Future<Integer> intruder = worker(server, "wrong", 0, 0, (a, s) -> shift(0, a, s));
+    void aConnectionWithoutTheRunSecretIsRejected() throws Exception {
+        try (AveragingServer server = Exchanges.server(1)) {
+            Future<Integer> intruder = worker(server, ExchangeSecret.random(false), 0, 0, (a, s, d) -> shift(0, a, s));
             assertThatThrownBy(() -> intruder.get(10, TimeUnit.SECONDS)).hasCauseInstanceOf(IOException.class);
-            assertThatThrownBy(() -> server.awaitWorkers(() -> false, 500))
+            assertThatThrownBy(() -> server.awaitWorkers(Exchanges.running(0), () -> null, 500))
                     .isInstanceOf(IllegalStateException.class)
                     .hasMessageContaining("Only 0 of 1 workers connected");
         }
@@ -112,9 +114,9 @@ class AveragingExchangeTest {
 
     @Test
     void awaitingWorkersStopsWhenTheJobEnded() throws Exception {
-        try (AveragingServer server = new AveragingServer(InetAddress.getLoopbackAddress(), 2, TOKEN)) {
-            worker(server, TOKEN, 0, 0, (a, s) -> shift(0, a, s));
-            assertThatThrownBy(() -> server.awaitWorkers(() -> true, 10_000))
+        try (AveragingServer server = Exchanges.server(2)) {
+            worker(server, Exchanges.SECRET, 0, 0, (a, s, d) -> shift(0, a, s));
+            assertThatThrownBy(() -> server.awaitWorkers(Exchanges.running(0), () -> "The training job ended", 10_000))
                     .isInstanceOf(IllegalStateException.class)
                     .hasMessageContaining("ended while")
                     .hasMessageContaining("of 2 workers had connected");
@@ -131,33 +133,33 @@ class AveragingExchangeTest {
         RoundAssignment assignment = new RoundAssignment(0, 0, 0, 1L, 0, 1);
 
         float[] clean;
-        try (AveragingServer server = new AveragingServer(InetAddress.getLoopbackAddress(), 3, TOKEN)) {
+        try (AveragingServer server = Exchanges.server(3)) {
             for (int w = 0; w < 3; w++) {
                 int worker = w;
-                worker(server, TOKEN, w, 0, (a, s) -> shift(worker, a, s));
+                worker(server, Exchanges.SECRET, w, 0, (a, s, d) -> shift(worker, a, s));
             }
-            server.awaitWorkers(() -> false, 10_000);
+            server.awaitWorkers(Exchanges.running(0), () -> null, 10_000);
             WeightedAverage sum = new WeightedAverage();
-            server.sendRound(assignment, start);
-            server.collectInto(sum, () -> false);
+            server.sendRound(assignment, start, WEIGHTS_3);
+            server.collectInto(sum, () -> null, 60_000);
             clean = sum.average().parameters();
             server.endEpoch();
         }
 
-        try (AveragingServer server = new AveragingServer(InetAddress.getLoopbackAddress(), 3, TOKEN)) {
+        try (AveragingServer server = Exchanges.server(3)) {
             for (int w = 0; w < 3; w++) {
                 int worker = w;
-                worker(server, TOKEN, w, 0, (a, s) -> {
+                worker(server, Exchanges.SECRET, w, 0, (a, s, d) -> {
                     if (worker == 1) {
                         throw new IllegalStateException("injected failure");
                     }
                     return shift(worker, a, s);
                 });
             }
-            server.awaitWorkers(() -> false, 10_000);
+            server.awaitWorkers(Exchanges.running(0), () -> null, 10_000);
             WeightedAverage sum = new WeightedAverage();
-            server.sendRound(assignment, start);
-            assertThatThrownBy(() -> server.collectInto(sum, () -> false))
+            server.sendRound(assignment, start, WEIGHTS_3);
+            assertThatThrownBy(() -> server.collectInto(sum, () -> null, 60_000))
                     .isInstanceOf(WorkerLostException.class)
                     .hasMessageContaining("Lost worker 1")
                     .satisfies(e -> assertThat(((WorkerLostException) e).worker()).isEqualTo(1));
@@ -166,11 +168,11 @@ class AveragingExchangeTest {
             sum.clear();
             for (int w = 0; w < 3; w++) {
                 int worker = w;
-                worker(server, TOKEN, w, 1, (a, s) -> shift(worker, a, s));
+                worker(server, Exchanges.SECRET, w, 1, (a, s, d) -> shift(worker, a, s));
             }
-            server.awaitWorkers(() -> false, 10_000);
-            server.sendRound(assignment, start);
-            server.collectInto(sum, () -> false);
+            server.awaitWorkers(Exchanges.running(1), () -> null, 10_000);
+            server.sendRound(assignment, start, WEIGHTS_3);
+            server.collectInto(sum, () -> null, 60_000);
             assertThat(sum.average().parameters()).containsExactly(clean);
             assertThat(sum.examples()).isEqualTo(60);
             server.endEpoch();
@@ -182,31 +184,29 @@ class AveragingExchangeTest {
     void anInvalidResultIsRefusedBeforeAnythingIsAdded() throws Exception {
         ModelState start = new ModelState(new float[]{1f, 2f}, null);
         RoundAssignment assignment = new RoundAssignment(0, 3, 0, 1L, 0, 1);
-        try (AveragingServer server = new AveragingServer(InetAddress.getLoopbackAddress(), 1, TOKEN);
-             Socket rogue = new Socket(InetAddress.getLoopbackAddress(), server.port())) {
-            DataOutputStream out = WireFormat.output(rogue.getOutputStream());
-            WireFormat.writeHello(out, TOKEN, 0, 0);
-            server.awaitWorkers(() -> false, 10_000);
-            server.sendRound(assignment, start);
+        try (AveragingServer server = Exchanges.server(1);
+             Exchanges.Raw rogue = Exchanges.handshake(server, Exchanges.SECRET, 0, new TaskAttempt(Exchanges.STAGE, 0))) {
+            DataOutputStream out = rogue.out();
+            server.awaitWorkers(Exchanges.running(0), () -> null, 10_000);
+            server.sendRound(assignment, start, new long[]{10});
             out.write("GARBAGE".getBytes(StandardCharsets.US_ASCII));
             out.flush();
-            assertThatThrownBy(() -> server.collectInto(new WeightedAverage(), () -> false))
+            assertThatThrownBy(() -> server.collectInto(new WeightedAverage(), () -> null, 60_000))
                     .isInstanceOf(WorkerMessageException.class)
                     .hasMessage("Worker 0 sent an invalid result: expected a result (message type 83) but got message"
                             + " type 71");
         }
-        try (AveragingServer server = new AveragingServer(InetAddress.getLoopbackAddress(), 1, TOKEN);
-             Socket rogue = new Socket(InetAddress.getLoopbackAddress(), server.port())) {
-            DataOutputStream out = WireFormat.output(rogue.getOutputStream());
-            WireFormat.writeHello(out, TOKEN, 0, 0);
-            server.awaitWorkers(() -> false, 10_000);
-            server.sendRound(assignment, start);
+        try (AveragingServer server = Exchanges.server(1);
+             Exchanges.Raw rogue = Exchanges.handshake(server, Exchanges.SECRET, 0, new TaskAttempt(Exchanges.STAGE, 0))) {
+            DataOutputStream out = rogue.out();
+            server.awaitWorkers(Exchanges.running(0), () -> null, 10_000);
+            server.sendRound(assignment, start, new long[]{10});
             WireFormat.writeReport(out, shift(0, assignment, new ModelState(new float[2], new float[0])).report());
             out.writeInt(1 << 30);
             out.writeInt(-1);
             out.flush();
             WeightedAverage sum = new WeightedAverage();
-            assertThatThrownBy(() -> server.collectInto(sum, () -> false))
+            assertThatThrownBy(() -> server.collectInto(sum, () -> null, 60_000))
                     .isInstanceOf(WorkerMessageException.class)
                     .hasMessage("Worker 0 sent an invalid result: its state has 1073741824 parameters and -1"
                             + " updater-state values (-1: none) but the state sent had 2 and -1");

@@ -7,6 +7,10 @@ import io.dparallel.core.config.TrainingPlan;
 import io.dparallel.core.device.DeviceIdentity;
 import io.dparallel.core.exchange.AveragingClient;
 import io.dparallel.core.exchange.AveragingServer;
+import io.dparallel.core.exchange.ExchangeSecret;
+import io.dparallel.core.exchange.ExchangeTimeouts;
+import io.dparallel.core.exchange.PortRange;
+import io.dparallel.core.exchange.TaskAttempt;
 import io.dparallel.core.replica.WorkerRoundResult;
 import io.dparallel.core.report.RoundSummary;
 import io.dparallel.core.report.WorkerRoundReport;
@@ -36,14 +40,14 @@ import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
  */
 class RoundLoopTest {
 
-    private static final String TOKEN = "run-token";
+    private static final ExchangeSecret SECRET = ExchangeSecret.random(false);
     private static final int WORKERS = 3;
     /** 3 workers x 6 minibatches of 2, averaged every 2 minibatches: 3 rounds per epoch, 2 epochs. */
     private static final TrainingPlan PLAN = TrainingPlan.of(36, TrainingConfig.builder().numWorkers(WORKERS)
             .batchSizePerWorker(2).averagingFrequency(2).epochs(2).seed(11L).build());
     private static final ModelState START = new ModelState(new float[]{0.1f, -0.7f, 3.3f, 1e-3f},
             new float[]{0.5f, 0.25f, -2f, 7f});
-    private static final RoundLoop.Settings SETTINGS = new RoundLoop.Settings(true, true, 10_000);
+    private static final RoundLoop.Settings SETTINGS = new RoundLoop.Settings(true, true, 10_000, 0);
 
     private final ExecutorService pool = Executors.newCachedThreadPool();
 
@@ -61,8 +65,8 @@ class RoundLoopTest {
 
     /**
      * A deterministic stand-in for fitting: every value moves by an amount that depends on the worker, the
-     * round's seed and its position, so that the weighted mean is not a round number. Worker w reports
-     * {@code 10 (w + 1) + minibatches} examples: the weights differ.
+     * round's seed and its position, so that the weighted mean is not a round number. Worker w reports the
+     * plan's examples (the weights are the plan's whatever a worker reports; see ExchangeTrustTest).
      */
     private static WorkerRoundResult fit(int worker, RoundAssignment assignment, ModelState start) {
         float[] parameters = new float[start.parameters().length];
@@ -72,7 +76,7 @@ class RoundLoopTest {
             parameters[i] = start.parameters()[i] * 0.9f + shift / (i + 3);
             updater[i] = start.updaterState()[i] * 0.7f - shift * (i + 1) / 7f;
         }
-        long examples = 10L * (worker + 1) + assignment.minibatches();
+        long examples = (long) assignment.minibatches() * PLAN.config().batchSizePerWorker();
         return new WorkerRoundResult(new ModelState(parameters, updater), new WorkerRoundReport(assignment.epoch(),
                 assignment.round(), worker, new DeviceIdentity("host", "e" + worker, "cpu", worker, null), examples,
                 assignment.minibatches(), 0.5 * examples * (worker + 1), 1, 0, true));
@@ -111,8 +115,9 @@ class RoundLoopTest {
     /** Runs every epoch and round of {@link #PLAN} through the loop; returns the final state. */
     private ModelState run(Work work, List<String> warnings, List<RoundSummary> summaries) throws Exception {
         ModelState state = new ModelState(START.parameters().clone(), START.updaterState().clone());
-        try (AveragingServer server = new AveragingServer(InetAddress.getLoopbackAddress(), WORKERS, TOKEN)) {
-            RoundLoop loop = new RoundLoop(server, SETTINGS, warnings::add);
+        try (AveragingServer server = new AveragingServer(InetAddress.getLoopbackAddress(), PortRange.ANY, WORKERS, SECRET,
+                ExchangeTimeouts.DEFAULTS)) {
+            RoundLoop loop = new RoundLoop(server, PLAN, SETTINGS, warnings::add);
             int iteration = 0;
             for (int epoch = 0; epoch < PLAN.config().epochs(); epoch++) {
                 loop.startEpoch(new FakeJob(server.port(), work));
@@ -140,12 +145,12 @@ class RoundLoopTest {
         assertThat(result.parameters()).isNotEqualTo(START.parameters());
         assertThat(warnings).isEmpty();
         assertThat(summaries).hasSize(6);
-        // Rounds 0 and 1 fit 2 minibatches, round 2 the last 2: 10 + 20 + 30 + 3 x 2 examples each.
-        assertThat(summaries).extracting(RoundSummary::examples).containsOnly(66L);
+        // Every round fits 2 minibatches of 2 on each of 3 workers: the plan's 12 examples.
+        assertThat(summaries).extracting(RoundSummary::examples).containsOnly(12L);
         assertThat(summaries).extracting(RoundSummary::epoch).containsExactly(0, 0, 0, 1, 1, 1);
         assertThat(summaries).extracting(RoundSummary::round).containsExactly(0, 1, 2, 0, 1, 2);
-        // Loss sums 0.5 n_w (w + 1): (0.5 * 12 * 1 + 0.5 * 22 * 2 + 0.5 * 32 * 3) / 66.
-        assertThat(summaries.get(0).meanLoss()).isEqualTo((6.0 + 22.0 + 48.0) / 66);
+        // Loss sums 0.5 n_w (w + 1) with n_w = 4: (0.5 * 4 * 1 + 0.5 * 4 * 2 + 0.5 * 4 * 3) / 12.
+        assertThat(summaries.get(0).meanLoss()).isEqualTo((2.0 + 4.0 + 6.0) / 12);
         assertThat(summaries.get(4).workers()).extracting(WorkerRoundReport::worker).containsExactly(0, 1, 2);
     }
 
@@ -167,11 +172,11 @@ class RoundLoopTest {
         assertThat(result.updaterState()).containsExactly(expected.updaterState());
         assertThat(summaries).hasSize(6);
         assertThat(warnings).singleElement().asString()
-                .startsWith("Epoch 2, round 2: Lost worker 1 while collecting its result")
+                .startsWith("Epoch 2, round 2 was void: Lost worker 1 while collecting its result")
                 .endsWith("running the round again");
         // The round ran twice: every worker's restarted task (attempt 1) trained it again.
         assertThat(trained).contains("1/1/0@0", "1/1/1@0", "1/1/0@1", "1/1/1@1", "1/1/2@1");
-        assertThat(summaries.get(4).workers()).extracting(WorkerRoundReport::examples).containsExactly(12L, 22L, 32L);
+        assertThat(summaries.get(4).workers()).extracting(WorkerRoundReport::examples).containsExactly(4L, 4L, 4L);
     }
 
     @Test
@@ -243,17 +248,21 @@ class RoundLoopTest {
      */
     private final class FakeJob implements WorkerJob {
         private final CompletableFuture<Integer> outcome = new CompletableFuture<>();
+        private volatile int running;
 
         FakeJob(int port, Work work) {
             pool.submit(() -> {
                 Throwable failure = null;
                 for (int attempt = 0; attempt < 3; attempt++) {
                     int thisAttempt = attempt;
+                    running = attempt;
                     List<Future<Integer>> tasks = new ArrayList<>();
                     for (int w = 0; w < WORKERS; w++) {
                         int worker = w;
-                        tasks.add(pool.submit(() -> AveragingClient.serve("127.0.0.1", port, TOKEN, worker, thisAttempt,
-                                (assignment, start) -> work.train(worker, thisAttempt, assignment, start))));
+                        tasks.add(pool.submit(() -> AveragingClient.serve(new AveragingClient.Driver("127.0.0.1", port,
+                                SECRET, ExchangeTimeouts.DEFAULTS), worker, new TaskAttempt(0, thisAttempt), 100,
+                                () -> false, (assignment, start, done) -> work.train(worker, thisAttempt, assignment,
+                                start))));
                     }
                     int rounds = 0;
                     failure = null;
@@ -279,6 +288,21 @@ class RoundLoopTest {
         @Override
         public boolean isDone() {
             return outcome.isDone();
+        }
+
+        @Override
+        public TaskAttempt runningAttempt(int worker) {
+            return new TaskAttempt(0, running);
+        }
+
+        @Override
+        public String failure() {
+            return null;
+        }
+
+        @Override
+        public String removeWorker(int worker, String reason) {
+            return "nothing";
         }
 
         @Override

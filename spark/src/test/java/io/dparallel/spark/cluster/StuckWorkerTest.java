@@ -1,0 +1,135 @@
+package io.dparallel.spark.cluster;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.deeplearning4j.util.ModelSerializer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Workers that stop answering while their executor stays alive, on a real standalone cluster of three one-core
+ * Workers (two workers and a spare executor): a training thread that blocks forever (the fault file's
+ * {@code stall}), and an executor JVM frozen with SIGSTOP. The driver must void the round within the exchange's
+ * deadlines, have Spark remove the executor, and finish on the spare with parameters equal to a clean run's.
+ */
+class StuckWorkerTest {
+
+    private static final String HOST = "127.0.0.1";
+    private static final int ROUND_DEADLINE_S = 15;
+    private static final int HEARTBEAT_TIMEOUT_S = 10;
+
+    @Test
+    @Timeout(value = 9, unit = TimeUnit.MINUTES)
+    void aStuckTrainingThreadIsRemovedAndTheRunEndsAsACleanRun(@TempDir Path dir) throws Exception {
+        Result result = run(dir, (cluster, faults, stuckExecutor) ->
+                Files.writeString(faults, "stall 1 0 " + (StuckWorkerApp.PAUSE_AFTER_ROUND + 1) + "\n"));
+        assertThat(result.warning()).contains("Worker 1 made no progress for " + ROUND_DEADLINE_S + " s")
+                .contains("removed executor " + result.stuckExecutor() + " on host");
+        assertThat(result.recoveryMillis()).as("ms from the faulty round's start to its end")
+                .isBetween(ROUND_DEADLINE_S * 1000L, 100_000L);
+    }
+
+    @Test
+    @Timeout(value = 9, unit = TimeUnit.MINUTES)
+    void aFrozenExecutorIsRemovedFasterThanSparksOwnTimeout(@TempDir Path dir) throws Exception {
+        Result result = run(dir, (cluster, faults, stuckExecutor) ->
+                new ProcessBuilder("kill", "-STOP", String.valueOf(cluster.executorPid(stuckExecutor))).start()
+                        .waitFor());
+        assertThat(result.warning()).contains("Worker 1 sent nothing for " + HEARTBEAT_TIMEOUT_S + " s")
+                .contains("removed executor " + result.stuckExecutor() + " on host");
+        // Spark's own executor timeout (spark.network.timeout) is 120 s.
+        assertThat(result.recoveryMillis()).as("ms from the freeze to the end of the round").isLessThan(100_000L);
+    }
+
+    @FunctionalInterface
+    private interface Fault {
+        void inject(StandaloneCluster cluster, Path faults, String stuckExecutor) throws Exception;
+    }
+
+    private record Result(String stuckExecutor, String warning, long recoveryMillis) {
+    }
+
+    private static Result run(Path dir, Fault fault) throws Exception {
+        Path out = dir.resolve("out");
+        Path faults = dir.resolve("faults.txt");
+        StandaloneCluster.Submission submission;
+        List<ProcessHandle> processes;
+        String stuckExecutor;
+        try (StandaloneCluster cluster = StandaloneCluster.start(dir.resolve("cluster"),
+                List.of(List.of("0"), List.of("1"), List.of("2")), 1, "1g", Duration.ofSeconds(90))) {
+            StandaloneCluster.Application app = cluster.start(StuckWorkerApp.class.getName(), conf(faults),
+                    List.of(out.toString(), faults.toString()));
+            Path paused = out.resolve(StuckWorkerApp.PAUSED);
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(300);
+            while (!Files.exists(paused)) {
+                if (!app.process().isAlive() || System.nanoTime() > deadline) {
+                    throw new IllegalStateException("The run never reached its pause; log:\n"
+                            + app.await(Duration.ofSeconds(10)).logTail());
+                }
+                Thread.sleep(100);
+            }
+            stuckExecutor = Files.readAllLines(paused).stream().filter(line -> line.startsWith("1 "))
+                    .map(line -> line.substring(2)).findFirst().orElseThrow();
+            fault.inject(cluster, faults, stuckExecutor);
+            Files.createFile(out.resolve(StuckWorkerApp.RESUME));
+            submission = app.await(Duration.ofMinutes(4));
+            processes = cluster.processesStarted();
+        }
+        assertThat(processes.stream().filter(ProcessHandle::isAlive).map(ProcessHandle::pid).toList())
+                .as("processes still alive after the cluster closed").isEmpty();
+        assertThat(submission.exitCode()).as("SparkSubmit exit code; log:\n%s", submission.logTail()).isZero();
+
+        JsonNode report = new ObjectMapper().readTree(out.resolve(GpuTrainingApp.REPORT).toFile());
+        List<String> warnings = new ArrayList<>();
+        report.get("warnings").forEach(warning -> warnings.add(warning.asText()));
+        String warning = warnings.stream().filter(w -> w.contains("running the round again")).findFirst().orElseThrow(
+                () -> new AssertionError("no void round among the warnings " + warnings));
+        assertThat(warning).startsWith("Epoch 1, round " + (StuckWorkerApp.PAUSE_AFTER_ROUND + 2) + " was void: ");
+        // Every round once; from the rerun on, worker 1 ran elsewhere.
+        assertThat(report.get("rounds")).hasSize(64);
+        for (JsonNode worker : report.get("rounds").get(StuckWorkerApp.PAUSE_AFTER_ROUND + 1).get("workers")) {
+            assertThat(worker.get("device").get("executorId").asText()).isNotEqualTo(stuckExecutor);
+        }
+        MultiLayerNetwork faulty = ModelSerializer.restoreMultiLayerNetwork(out.resolve(GpuTrainingApp.MODEL).toFile());
+        MultiLayerNetwork clean = ModelSerializer.restoreMultiLayerNetwork(
+                out.resolve(StuckWorkerApp.CLEAN_MODEL).toFile());
+        assertThat(faulty.params().toFloatVector()).as("parameters after the fault vs the clean run")
+                .isEqualTo(clean.params().toFloatVector());
+        assertThat(faulty.getUpdater().getStateViewArray().toFloatVector())
+                .isEqualTo(clean.getUpdater().getStateViewArray().toFloatVector());
+        long recovery = Long.parseLong(Files.readString(out.resolve(StuckWorkerApp.RECOVERY)).trim());
+        System.out.printf("stuck worker: recovered %.1f s after the fault; %s%n", recovery / 1e3, warning);
+        return new Result(stuckExecutor, warning, recovery);
+    }
+
+    private static Map<String, String> conf(Path faults) {
+        Map<String, String> conf = new LinkedHashMap<>();
+        conf.put("spark.driver.host", HOST);
+        conf.put("spark.driver.bindAddress", HOST);
+        conf.put("spark.ui.enabled", "false");
+        conf.put("spark.executor.cores", "1");
+        conf.put("spark.cores.max", "3");
+        conf.put("spark.executor.memory", "512m");
+        conf.put("spark.executor.resource.gpu.amount", "1");
+        conf.put("spark.task.resource.gpu.amount", "1");
+        conf.put("spark.dparallel.gpu.allowCpuBackend", "true");
+        conf.put("spark.dparallel.strictDeviceBinding", "true");
+        conf.put("spark.dparallel.exchange.roundDeadline", ROUND_DEADLINE_S + "s");
+        conf.put("spark.dparallel.exchange.heartbeatTimeout", HEARTBEAT_TIMEOUT_S + "s");
+        conf.put("spark.executor.extraJavaOptions", "-Ddparallel.test.faults=" + faults);
+        return conf;
+    }
+}
