@@ -1,5 +1,6 @@
 package io.dparallel.core.data;
 
+import org.bytedeco.javacpp.Pointer;
 import org.nd4j.linalg.dataset.DataSet;
 
 import java.util.NoSuchElementException;
@@ -30,6 +31,7 @@ public final class MinibatchPrefetcher implements AutoCloseable {
     private final Thread reader;
     private final int minibatches;
     private int taken;
+    private long peakOffHeapBytes;
     private volatile int skipUntil;
 
     /**
@@ -89,7 +91,17 @@ public final class MinibatchPrefetcher implements AutoCloseable {
 
     /** The next minibatch as ND4J arrays, created on the calling thread. */
     public DataSet next() throws InterruptedException {
-        return take().toDataSet();
+        DataSet minibatch = take().toDataSet();
+        peakOffHeapBytes = Math.max(peakOffHeapBytes, Pointer.totalBytes());
+        return minibatch;
+    }
+
+    /**
+     * The most ND4J off-heap memory of this JVM ({@code Pointer.totalBytes()}, all workers of the executor
+     * together) seen when a minibatch was created: the model, its updater and the minibatches then alive.
+     */
+    public long peakOffHeapBytes() {
+        return peakOffHeapBytes;
     }
 
     private HostMinibatch take() throws InterruptedException {
