@@ -10,24 +10,28 @@ import io.dparallel.core.replica.NetworkSpec;
 import io.dparallel.core.replica.ReplicaTrainer;
 import org.apache.spark.BarrierTaskContext;
 import org.bytedeco.javacpp.Pointer;
+import io.dparallel.core.data.MinibatchPrefetcher;
 import org.nd4j.linalg.dataset.DataSet;
+import scala.Tuple2;
 import scala.collection.Iterator;
 import scala.collection.JavaConverters;
 import scala.runtime.AbstractFunction1;
 
 import java.io.Serializable;
-import java.util.ArrayList;
 import java.util.List;
+import java.util.NoSuchElementException;
 
 /**
- * One worker's epoch, run as a barrier task over the worker's partition of minibatches: bind the device,
- * take the executor's cached replica, connect to the driver and train every round it assigns.
+ * One worker's epoch, run as a barrier task over the worker's partition of an {@link EpochShuffle} epoch: bind the
+ * device, take the executor's cached replica, connect to the driver and train every round it assigns, reading the
+ * minibatches as a stream with a bounded prefetch ({@link WorkerStream}); the arrays are created on this task's
+ * thread, after it bound its device. Returns the worker's index and the peak ND4J off-heap bytes it saw.
  *
  * <p>Barrier mode gives what a synchronous round needs: all workers are scheduled together (or the job
  * fails instead of hanging), and when one task fails Spark restarts all of them, while the driver, which
  * holds the round's start state, simply runs the interrupted round again.
  */
-final class EpochTask extends AbstractFunction1<Iterator<DataSet>, Iterator<Integer>> implements Serializable {
+final class EpochTask extends AbstractFunction1<Iterator<Tuple2<Long, byte[]>>, Iterator<Tuple2<Integer, Long>>> implements Serializable {
 
     private final String runId;
     private final NetworkSpec spec;
@@ -36,9 +40,10 @@ final class EpochTask extends AbstractFunction1<Iterator<DataSet>, Iterator<Inte
     private final int driverPort;
     private final long parameterBytes;
     private final long updaterBytes;
+    private final int prefetchDepth;
 
     EpochTask(String runId, NetworkSpec spec, TrainingPlan plan, String driverHost, int driverPort,
-              ModelState state) {
+              ModelState state, int prefetchDepth) {
         this.runId = runId;
         this.spec = spec;
         this.plan = plan;
@@ -46,10 +51,11 @@ final class EpochTask extends AbstractFunction1<Iterator<DataSet>, Iterator<Inte
         this.driverPort = driverPort;
         this.parameterBytes = 4L * state.parameters().length;
         this.updaterBytes = state.payloadBytes() - parameterBytes;
+        this.prefetchDepth = prefetchDepth;
     }
 
     @Override
-    public Iterator<Integer> apply(Iterator<DataSet> partition) {
+    public Iterator<Tuple2<Integer, Long>> apply(Iterator<Tuple2<Long, byte[]>> partition) {
         long setupStart = System.nanoTime();
         BarrierTaskContext task = BarrierTaskContext.get();
         int worker = task.partitionId();
@@ -64,22 +70,25 @@ final class EpochTask extends AbstractFunction1<Iterator<DataSet>, Iterator<Inte
         } catch (OutOfMemoryError e) {
             throw MemoryBudget.explain(e, "Worker " + worker + " building its replica on executor " + device.executorId());
         }
-        List<DataSet> minibatches = new ArrayList<>(plan.minibatchesPerWorker());
-        JavaConverters.asJavaIterator(partition).forEachRemaining(minibatches::add);
+        MinibatchPrefetcher[] stream = {null};
         long[] setupMillis = {(System.nanoTime() - setupStart) / 1_000_000};
         boolean[] reused = {lease.reused()};
         int attempt = task.stageAttemptNumber() * 1000 + task.attemptNumber();
         ReplicaTrainer trainer = lease.trainer();
-        int rounds;
         try {
             synchronized (trainer) {
-                rounds = AveragingClient.serve(driverHost, driverPort, runId, worker, attempt, (assignment, start) -> {
+                AveragingClient.serve(driverHost, driverPort, runId, worker, attempt, (assignment, start) -> {
                     TaskFaults.beforeRound(worker, task.stageAttemptNumber(), assignment);
                     int first = assignment.firstMinibatch();
+                    if (stream[0] == null) {
+                        // Opened at the first assignment: a resumed epoch starts mid-stream.
+                        stream[0] = WorkerStream.open(JavaConverters.asJavaIterator(partition), plan, first,
+                                prefetchDepth, worker);
+                    }
+                    stream[0].skipTo(first);
                     var result = trainer.trainRound(start, assignment.iteration(), assignment.epoch(),
                             assignment.round(), worker, assignment.roundSeed() + worker,
-                            minibatches.subList(first, first + assignment.minibatches()).iterator(), device,
-                            setupMillis[0], reused[0]);
+                            take(stream[0], assignment.minibatches()), device, setupMillis[0], reused[0]);
                     setupMillis[0] = 0;
                     reused[0] = true;
                     return result;
@@ -91,7 +100,38 @@ final class EpochTask extends AbstractFunction1<Iterator<DataSet>, Iterator<Inte
             throw e;
         } catch (Exception e) {
             throw new IllegalStateException("Worker " + worker + " failed: " + e, e);
+        } finally {
+            if (stream[0] != null) {
+                stream[0].close();
+            }
         }
-        return JavaConverters.asScalaIterator(List.of(rounds).iterator());
+        long peak = stream[0] == null ? Pointer.totalBytes() : stream[0].peakOffHeapBytes();
+        return JavaConverters.asScalaIterator(List.of(new Tuple2<>(worker, peak)).iterator());
+    }
+
+    /** The next {@code count} minibatches of {@code stream}, each created when the trainer asks for it. */
+    private static java.util.Iterator<DataSet> take(MinibatchPrefetcher stream, int count) {
+        return new java.util.Iterator<>() {
+            private int left = count;
+
+            @Override
+            public boolean hasNext() {
+                return left > 0;
+            }
+
+            @Override
+            public DataSet next() {
+                if (left == 0) {
+                    throw new NoSuchElementException();
+                }
+                left--;
+                try {
+                    return stream.next();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IllegalStateException("Interrupted while waiting for the next minibatch", e);
+                }
+            }
+        };
     }
 }

@@ -5,6 +5,7 @@ import io.dparallel.core.averaging.WeightedAverage;
 import io.dparallel.core.checkpoint.TrainerState;
 import io.dparallel.core.config.TrainingConfig;
 import io.dparallel.core.config.TrainingPlan;
+import io.dparallel.core.data.MinibatchPrefetcher;
 import io.dparallel.core.exchange.AveragingServer;
 import io.dparallel.core.exchange.RoundAssignment;
 import io.dparallel.core.exchange.WorkerLostException;
@@ -18,10 +19,12 @@ import io.dparallel.core.report.RoundPhases;
 import io.dparallel.core.report.RoundSummary;
 import io.dparallel.core.report.RunReport;
 import io.dparallel.core.report.WorkerRoundReport;
+import org.apache.spark.api.java.JavaPairRDD;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.api.java.JavaFutureAction;
 import org.deeplearning4j.nn.api.Model;
+import io.dparallel.spark.data.ExampleRecords;
 import org.nd4j.linalg.dataset.DataSet;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -42,16 +45,20 @@ import java.util.concurrent.ExecutionException;
  * Data-parallel training of a DL4J network on Spark by parameter averaging.
  *
  * <p>Lifecycle of {@link #fit}: with Spark's GPU scheduling on, the driver first checks that every worker
- * has a GPU task slot of its own (see docs/gpu.md). The data are counted and cut once into
- * {@code numWorkers} partitions of equal minibatches (see {@link MinibatchPartitioner}) and cached; then each
- * epoch is one Spark barrier job with one long-lived task per worker. A task binds its device, reuses its
- * executor's replica and connects to the driver's {@link AveragingServer}. Each round the driver sends every
+ * has a GPU task slot of its own (see docs/gpu.md). The data are converted once into compact example records,
+ * cached by Spark in memory and on disk, and counted ({@link EpochShuffle}); the memory preflight checks that each
+ * executor holds its workers' replicas and prefetch buffers ({@link MemoryBudget#requireExecutorFits}). Each epoch
+ * is one shuffle that deals the examples, in the epoch's seeded order ({@code reshuffle}), into {@code numWorkers}
+ * streams of equal minibatches, and one Spark barrier job over them with one long-lived task per worker. A task
+ * binds its device, reuses its executor's replica, reads its stream with a bounded prefetch and connects to the
+ * driver's {@link AveragingServer}. Each round the driver sends every
  * worker the averaged state; the worker fits {@code averagingFrequency} minibatches and sends its state back;
  * the driver folds the results into an example-weighted average in worker order, checks the round (every
  * worker worked, no two workers on one exclusive device, finite loss), records it and starts the next round.
  * A lost worker voids the round: Spark restarts the barrier tasks and the driver runs the round again from
  * its start state. The report ends with the devices used out of the devices the run was given, naming
- * granted GPUs that trained nothing. The cached minibatches are released at the end, also on failure.
+ * granted GPUs that trained nothing, and each worker's peak off-heap bytes. The cached records and shuffle files are
+ * released at the end, also on failure.
  *
  * <pre>{@code
  * TrainingConfig config = TrainingConfig.builder().numWorkers(2).batchSizePerWorker(32).epochs(5).build();
@@ -157,8 +164,8 @@ public final class SparkTrainer {
      * network is the one passed in. Its iteration and epoch counters advance as in a local {@code fit}.
      *
      * @param network an initialized {@code MultiLayerNetwork} or {@code ComputationGraph}
-     * @param data    training examples: single examples or minibatches of any size, in any partitioning;
-     *                cache it if computing it is expensive or not deterministic (it is read twice)
+     * @param data    training examples: single examples or minibatches of any size, in any partitioning; read once
+     *                into example records (see {@link #fitExamples}), so it need not be cached
      * @throws io.dparallel.core.device.DeviceAssignmentException before any Spark job, when the GPU configuration
      *                                  cannot give every worker a GPU of its own (fractional GPUs per task, more
      *                                  workers than GPU slots); the message names the setting and the fix
@@ -167,6 +174,15 @@ public final class SparkTrainer {
      *                                  checks (idle worker, shared device, divergence), or the job fails
      */
     public <M extends Model> TrainingResult<M> fit(M network, JavaRDD<DataSet> data) {
+        return fitExamples(network, ExampleRecords.fromDataSets(data));
+    }
+
+    /**
+     * Trains {@code network} on example records ({@link io.dparallel.core.data.ExampleCodec}, e.g. from
+     * {@link ExampleRecords#fromRows}) as {@link #fit} does. The records are read once and cached by Spark
+     * ({@code MEMORY_AND_DISK_SER}); their source must give the same records when Spark recomputes a lost block.
+     */
+    public <M extends Model> TrainingResult<M> fitExamples(M network, JavaRDD<byte[]> examples) {
         NetworkReplica driverReplica = NetworkReplica.of(network);
         NetworkSpec spec = NetworkSpec.of(network);
         String runId = UUID.randomUUID().toString();
@@ -174,11 +190,15 @@ public final class SparkTrainer {
         TaskSlots.require(sc.sc(), config.numWorkers(), slotWaitMillis);
         CheckpointStore checkpoints = openCheckpoints();
 
-        sc.setJobDescription("dparallel: count and cut the training data into minibatches");
-        MinibatchPartitioner.Minibatches cut = MinibatchPartitioner.cut(data, config);
-        TrainingPlan plan = cut.plan();
+        sc.setJobDescription("dparallel: convert, cache and count the training examples");
+        EpochShuffle epochs = EpochShuffle.prepare(examples, config, config.reshuffle());
+        TrainingPlan plan = epochs.plan();
         RunReport report = new RunReport(config, plan);
         try {
+            ModelState initial = driverReplica.captureState(config.averageUpdaterState());
+            long parameterBytes = 4L * initial.parameters().length;
+            MemoryBudget.requireExecutorFits(ExecutorMemorySettings.of(sc.sc()), parameterBytes,
+                    initial.payloadBytes() - parameterBytes, epochs.minibatchBytes(), MinibatchPrefetcher.DEFAULT_DEPTH);
             devices.warnings().forEach(warning -> warn(report, warning));
             Position position = resume ? restore(checkpoints, driverReplica, spec, report)
                     : new Position(0, 0, driverReplica.iterationCount());
@@ -190,14 +210,14 @@ public final class SparkTrainer {
                     plan.numExamples(), config.numWorkers(), plan.minibatchesPerWorker(), config.batchSizePerWorker(),
                     plan.roundsPerEpoch(), config.epochs());
             int baseEpochCount = driverReplica.epochCount() - position.epoch();
-            Trained trained = train(runId, spec, cut, report, devices, position, driverReplica, checkpoints,
+            Trained trained = train(runId, spec, epochs, report, devices, position, driverReplica, checkpoints,
                     baseEpochCount);
             devices.finish(report).forEach(warning -> warn(report, warning));
             driverReplica.loadState(trained.state());
             driverReplica.setCounters(trained.iteration(), baseEpochCount + config.epochs());
             return new TrainingResult<>(network, report);
         } finally {
-            cut.minibatches().unpersist(false);
+            epochs.close();
             ExecutorReplicas.release(runId);
             sc.clearJobGroup();
             sc.setJobDescription(null);
@@ -219,10 +239,10 @@ public final class SparkTrainer {
     }
 
     /** Runs the rounds from {@code from} to the end. */
-    private Trained train(String runId, NetworkSpec spec, MinibatchPartitioner.Minibatches cut, RunReport report,
+    private Trained train(String runId, NetworkSpec spec, EpochShuffle epochs, RunReport report,
                              ClusterDevices devices, Position from, NetworkReplica driverReplica,
                              CheckpointStore checkpoints, int baseEpochCount) {
-        TrainingPlan plan = cut.plan();
+        TrainingPlan plan = epochs.plan();
         String driverHost = sc.getConf().get("spark.driver.host");
         try (AveragingServer server = new AveragingServer(bindAddress(), config.numWorkers(), runId)) {
             ModelState state = driverReplica.captureState(config.averageUpdaterState());
@@ -238,10 +258,11 @@ public final class SparkTrainer {
                 sc.setJobGroup(runId, description, true);
                 // The shuffle after the barrier stage makes it a shuffle-map stage: Spark retries those as a
                 // whole when a task fails, but gives up on a failed barrier result stage.
-                JavaFutureAction<List<Tuple2<Integer, Integer>>> job = cut.minibatches().rdd().barrier()
-                        .mapPartitions(new EpochTask(runId, spec, plan, driverHost, server.port(), state), false,
-                                ClassTag$.MODULE$.apply(Integer.class))
-                        .toJavaRDD().mapToPair(rounds -> new Tuple2<>(0, rounds)).reduceByKey(Integer::sum, 1)
+                JavaPairRDD<Long, byte[]> epochData = epochs.epoch(epoch);
+                JavaFutureAction<List<Tuple2<Integer, Long>>> job = epochData.rdd().barrier()
+                        .mapPartitions(new EpochTask(runId, spec, plan, driverHost, server.port(), state,
+                                        MinibatchPrefetcher.DEFAULT_DEPTH), false, ClassTag$.MODULE$.apply(Tuple2.class))
+                        .toJavaRDD().mapToPair(peak -> (Tuple2<Integer, Long>) peak).reduceByKey(Math::max, 1)
                         .collectAsync();
                 try {
                     EpochRun epochRun = new EpochRun(server, job, report, epoch, workerWaitMillis);
@@ -284,11 +305,12 @@ public final class SparkTrainer {
                         }
                     }
                     server.endEpoch();
-                    job.get();
+                    job.get().forEach(peak -> report.recordPeakOffHeap(peak._1(), peak._2()));
                 } finally {
                     if (!job.isDone()) {
                         job.cancel(true);
                     }
+                    epochs.release(epochData);
                 }
                 EpochSummary summary = report.epochs().get(report.epochs().size() - 1);
                 // Listeners may evaluate the network: give it the epoch's averaged state (a memcpy).
@@ -305,6 +327,9 @@ public final class SparkTrainer {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("Interrupted while training", e);
         } catch (ExecutionException e) {
+            if (DiskSpace.diskFull(e.getCause())) {
+                throw DiskSpace.explain(e.getCause(), "The training job after " + report.rounds().size() + " rounds");
+            }
             throw new IllegalStateException("The training job failed after " + report.rounds().size() + " of "
                     + plan.totalRounds() + " rounds: " + e.getCause().getMessage() + " (Spark retries an epoch's stage "
                     + "after lost executors up to spark.stage.maxConsecutiveAttempts="
@@ -398,7 +423,7 @@ public final class SparkTrainer {
     private static final class EpochRun {
         private final AveragingServer server;
         private final long connectMillis;
-        private final JavaFutureAction<List<Tuple2<Integer, Integer>>> job;
+        private final JavaFutureAction<List<Tuple2<Integer, Long>>> job;
         private final RunReport report;
         private final int epoch;
         private boolean connected;
@@ -407,7 +432,7 @@ public final class SparkTrainer {
         double sendMillis;
         double collectMillis;
 
-        EpochRun(AveragingServer server, JavaFutureAction<List<Tuple2<Integer, Integer>>> job, RunReport report, int epoch,
+        EpochRun(AveragingServer server, JavaFutureAction<List<Tuple2<Integer, Long>>> job, RunReport report, int epoch,
                  long connectMillis) {
             this.server = server;
             this.connectMillis = connectMillis;

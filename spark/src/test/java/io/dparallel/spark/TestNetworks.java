@@ -80,4 +80,13 @@ final class TestNetworks {
         }
         return out;
     }
+
+    /** {@code examples} in the order epoch {@code epoch} trains them (see EpochPermutation): what a local network must see. */
+    static List<DataSet> inTrainingOrder(List<DataSet> examples, long seed, int epoch, boolean reshuffle) {
+        List<DataSet> out = new ArrayList<>(examples.size());
+        for (long index : io.dparallel.core.data.EpochPermutation.trainingOrder(examples.size(), seed, epoch, reshuffle)) {
+            out.add(examples.get((int) index));
+        }
+        return out;
+    }
 }

@@ -25,9 +25,13 @@ import java.util.function.BiConsumer;
  *                             Default true.
  * @param threadsPerWorker     ND4J/OpenMP threads each worker uses; 0 means "take {@code spark.task.cpus}".
  *                             Default 0.
+ * @param reshuffle            whether each epoch trains on a new seeded permutation of the examples (from
+ *                             {@code seed} and the epoch number; see {@code io.dparallel.core.data.EpochPermutation}),
+ *                             reshuffled across workers; false keeps the input order in every epoch. Default true.
  */
 public record TrainingConfig(int numWorkers, int batchSizePerWorker, int averagingFrequency, int epochs,
-                             long seed, boolean averageUpdaterState, int threadsPerWorker) implements Serializable {
+                             long seed, boolean averageUpdaterState, int threadsPerWorker, boolean reshuffle)
+        implements Serializable {
 
     /** Default for {@link #numWorkers()}. */
     public static final int DEFAULT_NUM_WORKERS = 2;
@@ -57,7 +61,7 @@ public record TrainingConfig(int numWorkers, int batchSizePerWorker, int averagi
     public Builder toBuilder() {
         return new Builder().numWorkers(numWorkers).batchSizePerWorker(batchSizePerWorker)
                 .averagingFrequency(averagingFrequency).epochs(epochs).seed(seed)
-                .averageUpdaterState(averageUpdaterState).threadsPerWorker(threadsPerWorker);
+                .averageUpdaterState(averageUpdaterState).threadsPerWorker(threadsPerWorker).reshuffle(reshuffle);
     }
 
     /** The examples all workers together consume in one step: {@code numWorkers x batchSizePerWorker}. */
@@ -96,7 +100,8 @@ public record TrainingConfig(int numWorkers, int batchSizePerWorker, int averagi
             "epochs", (b, v) -> b.epochs(parseInt("epochs", v)),
             "seed", (b, v) -> b.seed(parseLong("seed", v)),
             "averageUpdaterState", (b, v) -> b.averageUpdaterState(parseBoolean("averageUpdaterState", v)),
-            "threadsPerWorker", (b, v) -> b.threadsPerWorker(parseInt("threadsPerWorker", v)));
+            "threadsPerWorker", (b, v) -> b.threadsPerWorker(parseInt("threadsPerWorker", v)),
+            "reshuffle", (b, v) -> b.reshuffle(parseBoolean("reshuffle", v)));
 
     private static void requireAtLeast(String key, long value, long bound) {
         if (value < bound) {
@@ -136,6 +141,7 @@ public record TrainingConfig(int numWorkers, int batchSizePerWorker, int averagi
         private long seed = DEFAULT_SEED;
         private boolean averageUpdaterState = true;
         private int threadsPerWorker = 0;
+        private boolean reshuffle = true;
 
         private Builder() {
         }
@@ -175,9 +181,14 @@ public record TrainingConfig(int numWorkers, int batchSizePerWorker, int averagi
             return this;
         }
 
+        public Builder reshuffle(boolean value) {
+            this.reshuffle = value;
+            return this;
+        }
+
         public TrainingConfig build() {
             return new TrainingConfig(numWorkers, batchSizePerWorker, averagingFrequency, epochs, seed,
-                    averageUpdaterState, threadsPerWorker);
+                    averageUpdaterState, threadsPerWorker, reshuffle);
         }
     }
 }
