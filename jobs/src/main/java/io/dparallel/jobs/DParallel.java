@@ -146,8 +146,8 @@ public final class DParallel implements Runnable {
         @Option(names = "--standardize", negatable = true, description = "Standardize features with the training data's mean and deviation (saved in model.zip). Default: ${DEFAULT-VALUE}.")
         boolean standardize = true;
 
-        @Option(names = "--shuffle", negatable = true, description = "Shuffle the training rows once (seeded) before "
-                + "cutting them into minibatches, which follow the row order. Default: ${DEFAULT-VALUE}.")
+        @Option(names = "--shuffle", negatable = true, description = "Reshuffle the training rows every epoch (seeded by --seed "
+                + "and the epoch, across workers); --no-shuffle trains every epoch in row order. Default: ${DEFAULT-VALUE}.")
         boolean shuffle = true;
 
         @Option(names = "--epochs", description = "Passes over the training data. Default: ${DEFAULT-VALUE}.")

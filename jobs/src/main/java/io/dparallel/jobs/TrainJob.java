@@ -27,6 +27,7 @@ import io.dparallel.spark.data.DataColumns;
 import io.dparallel.spark.data.DataFrameDataSets;
 import io.dparallel.spark.data.DataProfile;
 import io.dparallel.spark.data.DataValidation;
+import io.dparallel.spark.data.ExampleRecords;
 import io.dparallel.spark.data.ImageShape;
 import io.dparallel.spark.data.LabelKind;
 import io.dparallel.spark.data.Standardization;
@@ -38,10 +39,8 @@ import org.apache.spark.ml.linalg.SQLDataTypes;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
-import org.apache.spark.sql.functions;
 import org.apache.spark.sql.types.Metadata;
 import org.apache.spark.sql.types.StructType;
-import org.apache.spark.storage.StorageLevel;
 import org.deeplearning4j.nn.api.Model;
 import org.nd4j.linalg.dataset.DataSet;
 
@@ -105,9 +104,9 @@ public final class TrainJob {
      * @param model              {@code mlp}, {@code cnn} or a DL4J configuration JSON file
      * @param learningRate       Adam's learning rate of a preset, or {@code null} for the preset's default
      * @param standardize        whether features are standardized with the training data's mean and deviation
-     * @param shuffle            whether the training rows are shuffled once (seeded) before they are cut into
-     *                           minibatches, which follow the row order (data sorted by class would otherwise
-     *                           give minibatches of one class)
+     * @param shuffle            whether each epoch trains on a new seeded permutation of the rows, reshuffled
+     *                           across workers (the trainer's {@code reshuffle}); without it every epoch follows the
+     *                           row order (data sorted by class then give minibatches of one class)
      * @param config             the training configuration
      * @param output             the output directory (any Hadoop path)
      * @param overwrite          whether an existing output may be replaced
@@ -159,7 +158,7 @@ public final class TrainJob {
     public static Outcome run(SparkSession spark, Options options, PrintStream out) {
         Configuration conf = spark.sparkContext().hadoopConfiguration();
         JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
-        TrainingConfig config = options.config();
+        TrainingConfig config = options.config().toBuilder().reshuffle(options.shuffle()).build();
         try (AtomicOutput output = AtomicOutput.prepare(options.output(), options.overwrite(), conf);
              ShippedLetters shipped = options.data() == null
                      ? ShippedLetters.prepare(spark, SHIPPED_VALIDATION_FRACTION, config.seed(), out) : null) {
@@ -192,29 +191,18 @@ public final class TrainJob {
                     validationProfile == null ? "nothing" : validationProfile.rows() + " rows",
                     config.numWorkers(), config.batchSizePerWorker(), config.averagingFrequency(), config.epochs());
 
-            // Cached: the trainer reads its input twice (count, then cut), and a random order must not change.
-            Dataset<Row> ordered = options.shuffle()
-                    ? train.orderBy(functions.rand(config.seed())).persist(StorageLevel.MEMORY_AND_DISK()) : train;
-            JavaRDD<DataSet> trainSets = DataFrameDataSets.toDataSets(ordered, profile, scaling, config.batchSizePerWorker());
+            // Read once into example records that the trainer caches (spilling to disk) and reshuffles per epoch.
+            JavaRDD<byte[]> trainExamples = ExampleRecords.fromRows(train, profile, scaling);
+            // Not cached: each evaluation converts a chunk of rows at a time per task, so no task ever holds more
+            // (caching DataSets would put the whole validation set in the executors' off-heap memory).
             JavaRDD<DataSet> validationSets = validation == null ? null
-                    : DataFrameDataSets.toDataSets(validation, validationProfile, scaling, EVALUATION_ROWS)
-                    .persist(StorageLevel.MEMORY_ONLY());
+                    : DataFrameDataSets.toDataSets(validation, validationProfile, scaling, EVALUATION_ROWS);
             TrainingHistory history = new TrainingHistory();
             EpochValidation epochs = new EpochValidation(sc, network, validationSets, profile, history, out);
-            TrainingResult<Model> result;
-            try {
-                result = new SparkTrainer(sc, config)
-                        .addListener(new ConsoleProgress(out, 1000))
-                        .addListener(epochs)
-                        .fit(network, trainSets);
-            } finally {
-                if (validationSets != null) {
-                    validationSets.unpersist(false);
-                }
-                if (ordered != train) {
-                    ordered.unpersist();
-                }
-            }
+            TrainingResult<Model> result = new SparkTrainer(sc, config)
+                    .addListener(new ConsoleProgress(out, 1000))
+                    .addListener(epochs)
+                    .fitExamples(network, trainExamples);
 
             ModelBundle bundle = new ModelBundle(result.network(), ModelInfo.of(options.model(), profile), scaling);
             RunReport report = result.report();

@@ -5,11 +5,10 @@ import io.dparallel.core.replica.NetworkSpec;
 import io.dparallel.core.report.RunReport;
 import io.dparallel.spark.SparkTrainer;
 import io.dparallel.spark.data.DataColumns;
-import io.dparallel.spark.data.DataFrameDataSets;
+import io.dparallel.spark.data.ExampleRecords;
 import io.dparallel.spark.data.DataProfile;
 import io.dparallel.spark.data.DataValidation;
 import io.dparallel.spark.data.LabelKind;
-import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.ml.Estimator;
 import org.apache.spark.ml.attribute.AttributeGroup;
@@ -24,14 +23,11 @@ import org.apache.spark.ml.util.DefaultParamsWritable;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.types.StructType;
-import org.apache.spark.storage.StorageLevel;
 import org.deeplearning4j.nn.api.Model;
-import org.nd4j.linalg.dataset.DataSet;
 
 import java.util.List;
 
 import static org.apache.spark.sql.functions.col;
-import static org.apache.spark.sql.functions.rand;
 
 /**
  * What the dparallel classifier and regressor share: the network (a DL4J configuration JSON, or the preset
@@ -275,24 +271,18 @@ public abstract class DParallelEstimator<E extends DParallelEstimator<E, M>, M e
             labelWidth = labelWidth(dataset, NetworkConfigs.outputSize(network));
         }
         JavaSparkContext sc = JavaSparkContext.fromSparkContext(dataset.sparkSession().sparkContext());
-        // Minibatches follow the input order, and a DataFrame's order can be anything: randomSplit, for one,
-        // sorts rows within partitions, which would make minibatches of a single class.
-        Dataset<Row> shuffled = dataset.select(col(getFeaturesCol()), col(getLabelCol())).orderBy(rand(getSeed()));
+        // No row shuffle here: the trainer reshuffles the examples every epoch (seeded), whatever the input order.
+        Dataset<Row> selected = dataset.select(col(getFeaturesCol()), col(getLabelCol()));
         // The jobs' validation: one Spark job naming the column and the offending row (null, NaN, infinity,
         // vector size, class range, too few rows) before any training.
         DataColumns columns = DataColumns.of(getFeaturesCol(), getLabelCol())
                 .withLabelKind(isClassifier() ? LabelKind.CLASS_INDEX : LabelKind.VALUE);
-        DataProfile profile = DataValidation.validate(shuffled, isClassifier() ? columns.withNumClasses(labelWidth) : columns,
+        DataProfile profile = DataValidation.validate(selected, isClassifier() ? columns.withNumClasses(labelWidth) : columns,
                 DataValidation.Requirements.training(getNumWorkers(), getBatchSizePerWorker()).forModel(numFeatures, labelWidth));
-        // Cached: the trainer reads its input twice (count, then cut), and the conversion need not run twice.
-        JavaRDD<DataSet> data = DataFrameDataSets.toDataSets(shuffled, profile, null, getBatchSizePerWorker())
-                .persist(StorageLevel.MEMORY_AND_DISK());
-        try {
-            RunReport report = new SparkTrainer(sc, trainingConfig()).fit(network, data).report();
-            return copyValues(newModel(uid, network, report), ParamMap.empty()).setParent(this);
-        } finally {
-            data.unpersist(false);
-        }
+        // Read once into example records, which the trainer caches (spilling to disk) and releases.
+        RunReport report = new SparkTrainer(sc, trainingConfig())
+                .fitExamples(network, ExampleRecords.fromRows(selected, profile, null)).report();
+        return copyValues(newModel(uid, network, report), ParamMap.empty()).setParent(this);
     }
 
     @Override
