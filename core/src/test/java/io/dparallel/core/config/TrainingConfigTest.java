@@ -115,7 +115,7 @@ class TrainingConfigTest {
         assertThatThrownBy(() -> TrainingConfig.fromOptions(Map.of("numWorker", "2")))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessage("Unknown training option 'numWorker'; known options: [averageUpdaterState, "
-                        + "averagingFrequency, batchSizePerWorker, epochs, numWorkers, seed, threadsPerWorker]");
+                        + "averagingFrequency, batchSizePerWorker, epochs, numWorkers, reshuffle, seed, threadsPerWorker]");
     }
 
     @Test
