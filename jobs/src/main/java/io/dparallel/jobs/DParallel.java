@@ -32,7 +32,7 @@ import java.util.function.Supplier;
 @Command(name = "dparallel", mixinStandardHelpOptions = true, version = "dparallel 0.1.0",
         description = "Data-parallel training of DL4J models on Spark, one GPU per executor.",
         subcommands = {DParallel.Train.class, DParallel.Evaluate.class, DParallel.Predict.class,
-                DParallel.Prepare.class, DParallel.Benchmark.class})
+                DParallel.Prepare.class, DParallel.Benchmark.class, GpuCheckCommand.class})
 public final class DParallel implements Runnable {
 
     @CommandLine.Spec
@@ -330,27 +330,39 @@ public final class DParallel implements Runnable {
     }
 
     /** {@code benchmark}: this trainer against plain DL4J, DL4J Spark and Spark MLlib, side by side. */
-    @Command(name = "benchmark", mixinStandardHelpOptions = true,
-            description = "Train one workload with plain DL4J fit, DL4J Spark parameter averaging, dparallel and "
+    @Command(name = "benchmark", mixinStandardHelpOptions = true, sortOptions = false,
+            description = {"Train one workload with plain DL4J fit, DL4J Spark parameter averaging, dparallel and "
                     + "Spark MLlib's MLP on embedded local Spark, in one run; print examples/s, time to the target "
-                    + "accuracy, test accuracy, peak heap and the ratios.")
+                    + "accuracy, test accuracy, peak heap and each system's speedup over plain DL4J.",
+                    "Also measures, in child JVMs, the machine's parallel ceiling (as many plain DL4J processes at "
+                    + "once as workers, against one alone) and 'dparallel train' run from the command line against "
+                    + "plain DL4J in its own process. Every measurement runs --repeat times, interleaved; figures "
+                    + "are medians with their min-max range."})
     static final class Benchmark implements Callable<Integer> {
 
         @Option(names = "--workload", description = "letter (16-256-256-26), wide (5.0M parameters) or rounds "
                 + "(fixed cost per round). Default: ${DEFAULT-VALUE}.")
         String workload = "letter";
 
-        @Option(names = "--systems", split = ",", description = "Any of plain, dl4j-spark, dparallel, mllib. "
-                + "Default: plain,dl4j-spark,dparallel,mllib.")
+        @Option(names = "--systems", split = ",", description = "Any of plain, dl4j-spark, dparallel, mllib "
+                + "(run in this JVM). Default: plain,dl4j-spark,dparallel,mllib.")
         List<String> systems = List.of("plain", "dl4j-spark", "dparallel", "mllib");
 
         @Option(names = "--workers", split = ",", description = "Worker counts for the distributed systems. Default: 2.")
         List<Integer> workers = List.of(2);
 
+        @Option(names = "--repeat", description = "Times each measurement runs (interleaved). Default: ${DEFAULT-VALUE}.")
+        int repeat = 3;
+
+        @Option(names = "--processes", negatable = true, description = "Run the child-JVM measurements: the "
+                + "ceiling and the command-line train (letter workload only). Default: ${DEFAULT-VALUE}.")
+        boolean processes = true;
+
         @Option(names = "--seed", description = "Default: ${DEFAULT-VALUE}.")
         long seed = TrainingConfig.DEFAULT_SEED;
 
-        @Option(names = "--output", description = "Directory for the JSON results and PNG charts. Default: ${DEFAULT-VALUE}.")
+        @Option(names = "--output", description = "Directory for the JSON results, PNG charts and child logs. "
+                + "Default: ${DEFAULT-VALUE}.")
         Path output = Path.of("dparallel-runs", "benchmark");
 
         @CommandLine.Spec
@@ -358,18 +370,9 @@ public final class DParallel implements Runnable {
 
         @Override
         public Integer call() throws Exception {
-            ComparisonBenchmark.Options options;
-            try {
-                options = new ComparisonBenchmark.Options(Workload.named(workload),
-                        ComparisonBenchmark.systems(String.join(",", systems)), workers, seed, output);
-                for (int w : workers) {
-                    if (w < 1) {
-                        throw new IllegalArgumentException("--workers has " + w + " but each must be >= 1");
-                    }
-                }
-            } catch (IllegalArgumentException e) {
-                throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage(), e);
-            }
+            ComparisonBenchmark.Options options = options(spec, () -> new ComparisonBenchmark.Options(
+                    Workload.named(workload), ComparisonBenchmark.systems(String.join(",", systems)), workers, seed,
+                    output, repeat, processes));
             ComparisonBenchmark.run(options, System.out);
             return 0;
         }

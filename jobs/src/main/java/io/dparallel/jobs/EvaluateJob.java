@@ -4,14 +4,12 @@ import io.dparallel.jobs.inference.DistributedEvaluation;
 import io.dparallel.jobs.inference.EvaluationResult;
 import io.dparallel.jobs.io.AtomicOutput;
 import io.dparallel.jobs.io.HadoopFiles;
-import io.dparallel.jobs.models.ModelBundle;
-import io.dparallel.jobs.models.ModelInfo;
 import io.dparallel.spark.data.DataColumns;
-import io.dparallel.spark.data.DataFrameDataSets;
 import io.dparallel.spark.data.DataProfile;
 import io.dparallel.spark.data.DataValidation;
+import io.dparallel.spark.network.ModelBundle;
+import io.dparallel.spark.network.ModelInfo;
 import org.apache.hadoop.conf.Configuration;
-import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
@@ -22,7 +20,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The {@code evaluate} job: a model saved by {@code train} and labelled Parquet data to metrics, computed on the
+ * The {@code evaluate} job: a model saved by {@code train} (or a saved dparallel Spark ML model) and labelled Parquet data to metrics, computed on the
  * executors and merged (see {@link EvaluationResult#toJsonTree()}): accuracy, per-class precision, recall and
  * F1 and the confusion matrix for classification; MSE, MAE, RMSE and R2 for regression. The data are read with
  * the columns, standardization and image shape the model was trained with, and validated first. The JSON goes to
@@ -36,7 +34,7 @@ public final class EvaluateJob {
     /**
      * What to evaluate.
      *
-     * @param model          a {@code model.zip} or a {@code train} output directory
+     * @param model          a {@code model.zip}, a {@code train} output directory or a saved Spark ML model
      * @param data           labelled Parquet (any Hadoop path)
      * @param featureColumns feature columns, or {@code null} for the ones the model was trained on
      * @param labelColumn    label column, or {@code null} for the one the model was trained on
@@ -68,10 +66,8 @@ public final class EvaluateJob {
             Dataset<Row> data = spark.read().parquet(options.data());
             DataProfile profile = DataValidation.validate(data, columns,
                     DataValidation.Requirements.none().forModel(info.featureSize(), info.outputs()));
-            EvaluationResult result = DistributedEvaluation.evaluate(
-                    JavaSparkContext.fromSparkContext(spark.sparkContext()), bundle.network(),
-                    DataFrameDataSets.toDataSets(data, profile, bundle.standardization(), options.rowsPerBatch()),
-                    info.classification() ? info.outputs() : 0,
+            EvaluationResult result = DistributedEvaluation.evaluate(bundle.network(), data, profile,
+                    bundle.standardization(), options.rowsPerBatch(),
                     info.classNames().isEmpty() ? profile.classNames() : info.classNames(),
                     "dparallel evaluate " + options.data());
             Map<String, Object> tree = new LinkedHashMap<>();

@@ -2,11 +2,11 @@ package io.dparallel.jobs;
 
 import io.dparallel.jobs.inference.Predictions;
 import io.dparallel.jobs.io.AtomicOutput;
-import io.dparallel.jobs.models.ModelBundle;
-import io.dparallel.jobs.models.ModelInfo;
 import io.dparallel.spark.data.DataColumns;
 import io.dparallel.spark.data.DataProfile;
 import io.dparallel.spark.data.DataValidation;
+import io.dparallel.spark.network.ModelBundle;
+import io.dparallel.spark.network.ModelInfo;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -18,7 +18,7 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * The {@code predict} job: a model saved by {@code train} and Parquet data to Parquet predictions (see
+ * The {@code predict} job: a model saved by {@code train} (or a saved dparallel Spark ML model) and Parquet data to Parquet predictions (see
  * {@link Predictions} for the columns), computed on the executors, each task on its own device as in training.
  * The output holds the chosen key columns of the input (by default every column but the features), then the
  * prediction columns; it is written to a staging directory and renamed to {@code --output}.
@@ -31,7 +31,7 @@ public final class PredictJob {
     /**
      * What to predict.
      *
-     * @param model          a {@code model.zip} or a {@code train} output directory
+     * @param model          a {@code model.zip}, a {@code train} output directory or a saved Spark ML model
      * @param data           Parquet with the feature column(s) (any Hadoop path)
      * @param output         the output directory (any Hadoop path)
      * @param keyColumns     input columns copied to the output, or {@code null} for all but the feature columns

@@ -16,24 +16,22 @@ import io.dparallel.jobs.inference.DistributedEvaluation;
 import io.dparallel.jobs.inference.EvaluationResult;
 import io.dparallel.jobs.io.AtomicOutput;
 import io.dparallel.jobs.io.HadoopFiles;
-import io.dparallel.jobs.models.ModelBundle;
 import io.dparallel.jobs.models.ModelFactory;
-import io.dparallel.jobs.models.ModelInfo;
 import io.dparallel.jobs.report.EpochRecord;
 import io.dparallel.jobs.report.TrainingHistory;
 import io.dparallel.spark.SparkTrainer;
 import io.dparallel.spark.TrainingResult;
 import io.dparallel.spark.data.DataColumns;
-import io.dparallel.spark.data.DataFrameDataSets;
 import io.dparallel.spark.data.DataProfile;
 import io.dparallel.spark.data.DataValidation;
-import io.dparallel.spark.data.ExampleRecords;
 import io.dparallel.spark.data.ImageShape;
 import io.dparallel.spark.data.LabelKind;
 import io.dparallel.spark.data.Standardization;
+import io.dparallel.spark.network.ModelBundle;
+import io.dparallel.spark.network.ModelInfo;
+import io.dparallel.spark.network.TrainingData;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
-import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.ml.linalg.SQLDataTypes;
 import org.apache.spark.sql.Dataset;
@@ -41,8 +39,8 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.Metadata;
 import org.apache.spark.sql.types.StructType;
+import org.apache.spark.storage.StorageLevel;
 import org.deeplearning4j.nn.api.Model;
-import org.nd4j.linalg.dataset.DataSet;
 
 import java.io.IOException;
 import java.io.PrintStream;
@@ -82,7 +80,7 @@ public final class TrainJob {
 
     /** Fraction of the shipped data held out for validation when no data are given. */
     public static final double SHIPPED_VALIDATION_FRACTION = 0.2;
-    /** Rows per DataSet when validation data are evaluated. */
+    /** Rows fed to the network at once when validation data are evaluated. */
     private static final int EVALUATION_ROWS = 256;
 
     private TrainJob() {
@@ -105,8 +103,8 @@ public final class TrainJob {
      * @param learningRate       Adam's learning rate of a preset, or {@code null} for the preset's default
      * @param standardize        whether features are standardized with the training data's mean and deviation
      * @param shuffle            whether each epoch trains on a new seeded permutation of the rows, reshuffled
-     *                           across workers (the trainer's {@code reshuffle}); without it every epoch follows the
-     *                           row order (data sorted by class then give minibatches of one class)
+     *                           across workers (sets the trainer's {@code reshuffle}); without it every epoch follows
+     *                           the row order (data sorted by class then give minibatches of one class)
      * @param config             the training configuration
      * @param output             the output directory (any Hadoop path)
      * @param overwrite          whether an existing output may be replaced
@@ -176,11 +174,9 @@ public final class TrainJob {
             DataColumns columns = columns(options, train.schema());
             DataValidation.Requirements requirements = DataValidation.Requirements.training(
                     config.numWorkers(), config.batchSizePerWorker());
-            DataProfile profile = DataValidation.validate(train, columns,
+            TrainingData trainingData = TrainingData.validate(train, columns,
                     options.standardize() ? requirements.withFeatureStats() : requirements);
-            if (profile.labelKind() == null) {
-                throw new IllegalArgumentException("Training needs a label column");
-            }
+            DataProfile profile = trainingData.profile();
             DataProfile validationProfile = validation == null ? null : DataValidation.validate(validation,
                     profile.columns(), DataValidation.Requirements.none().forModel(profile.featureSize(), profile.labelSize()));
             Model network = ModelFactory.build(options.model(), profile, options.learningRate(), config.seed(), conf);
@@ -191,18 +187,20 @@ public final class TrainJob {
                     validationProfile == null ? "nothing" : validationProfile.rows() + " rows",
                     config.numWorkers(), config.batchSizePerWorker(), config.averagingFrequency(), config.epochs());
 
-            // Read once into example records that the trainer caches (spilling to disk) and reshuffles per epoch.
-            JavaRDD<byte[]> trainExamples = ExampleRecords.fromRows(train, profile, scaling);
-            // Not cached: each evaluation converts a chunk of rows at a time per task, so no task ever holds more
-            // (caching DataSets would put the whole validation set in the executors' off-heap memory).
-            JavaRDD<DataSet> validationSets = validation == null ? null
-                    : DataFrameDataSets.toDataSets(validation, validationProfile, scaling, EVALUATION_ROWS);
+            // Cached: evaluated after every epoch.
+            Dataset<Row> validationRows = validation == null ? null : validation.persist(StorageLevel.MEMORY_ONLY());
             TrainingHistory history = new TrainingHistory();
-            EpochValidation epochs = new EpochValidation(sc, network, validationSets, profile, history, out);
-            TrainingResult<Model> result = new SparkTrainer(sc, config)
-                    .addListener(new ConsoleProgress(out, 1000))
-                    .addListener(epochs)
-                    .fitExamples(network, trainExamples);
+            EpochValidation epochs = new EpochValidation(network, validationRows, validationProfile, scaling, history, out);
+            TrainingResult<Model> result;
+            try {
+                result = trainingData.fit(new SparkTrainer(sc, config)
+                        .addListener(new ConsoleProgress(out, 1000))
+                        .addListener(epochs), network, scaling);
+            } finally {
+                if (validationRows != null) {
+                    validationRows.unpersist(false);
+                }
+            }
 
             ModelBundle bundle = new ModelBundle(result.network(), ModelInfo.of(options.model(), profile), scaling);
             RunReport report = result.report();
@@ -255,20 +253,20 @@ public final class TrainJob {
 
     /** After each epoch: evaluates the validation data with the epoch's averaged parameters and records history. */
     private static final class EpochValidation implements ProgressListener {
-        private final JavaSparkContext sc;
         private final Model network;
-        private final JavaRDD<DataSet> validation;
+        private final Dataset<Row> validation;
         private final DataProfile profile;
+        private final Standardization scaling;
         private final TrainingHistory history;
         private final PrintStream out;
         private EvaluationResult last;
 
-        EpochValidation(JavaSparkContext sc, Model network, JavaRDD<DataSet> validation, DataProfile profile,
+        EpochValidation(Model network, Dataset<Row> validation, DataProfile profile, Standardization scaling,
                         TrainingHistory history, PrintStream out) {
-            this.sc = sc;
             this.network = network;
             this.validation = validation;
             this.profile = profile;
+            this.scaling = scaling;
             this.history = history;
             this.out = out;
         }
@@ -282,9 +280,8 @@ public final class TrainJob {
                 return;
             }
             String epochName = "epoch " + (epoch.epoch() + 1) + "/" + report.config().epochs();
-            last = DistributedEvaluation.evaluate(sc, network, validation,
-                    profile.classification() ? profile.labelSize() : 0, profile.classNames(),
-                    "dparallel " + epochName + ": validation");
+            last = DistributedEvaluation.evaluate(network, validation, profile, scaling, EVALUATION_ROWS,
+                    profile.classNames(), "dparallel " + epochName + ": validation");
             boolean classification = profile.classification();
             history.add(new EpochRecord(epoch.epoch() + 1, epoch.meanLoss(), epoch.examplesPerSecond(), epoch.seconds(),
                     last.loss(),

@@ -3,7 +3,7 @@ package io.dparallel.jobs;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.dparallel.core.config.TrainingConfig;
-import io.dparallel.jobs.models.ModelBundle;
+import io.dparallel.spark.network.ModelBundle;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;

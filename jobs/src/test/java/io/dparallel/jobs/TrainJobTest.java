@@ -5,9 +5,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.dparallel.core.config.TrainingConfig;
 import io.dparallel.core.report.EpochSummary;
 import io.dparallel.jobs.io.AtomicOutput;
-import io.dparallel.jobs.models.ModelBundle;
 import io.dparallel.spark.data.DataValidationException;
 import io.dparallel.spark.data.LabelKind;
+import io.dparallel.spark.network.ModelBundle;
 import org.apache.spark.ml.linalg.Vectors;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -317,7 +317,8 @@ class TrainJobTest {
         assertThatThrownBy(() -> TrainJob.run(spark, options(train, null, wrong.toString(), null, config(1, 16),
                 dir.resolve("out2"), false), out))
                 .isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("the first layer takes 5 inputs but the data have 4 feature values per row");
+                .hasMessageContaining("the first layer takes 5 inputs but the features (columns [features]) have 4 values "
+                        + "per row; set the first layer's nIn to 4");
     }
 
     @Test

@@ -131,11 +131,18 @@ public final class CheckpointStore {
 
     /** Restores the checkpoint's network (parameters and updater state) with DL4J's ModelSerializer. */
     public Model restoreNetwork(Checkpoint checkpoint, NetworkSpec.Kind kind) throws IOException {
-        try (InputStream in = fs.open(new Path(checkpoint.location(), MODEL))) {
-            return kind == NetworkSpec.Kind.MULTI_LAYER
-                    ? ModelSerializer.restoreMultiLayerNetwork(in, true)
-                    : ModelSerializer.restoreComputationGraph(in, true);
+        Path file = new Path(checkpoint.location(), MODEL);
+        byte[] zip;
+        try (InputStream in = fs.open(file)) {
+            zip = in.readAllBytes();
         }
+        // The allow-listed reader every model file goes through: a checkpoint directory may come from anywhere.
+        Model network = io.dparallel.spark.network.ModelFiles.read(zip, file.toString()).network();
+        if ((kind == NetworkSpec.Kind.MULTI_LAYER) != (network instanceof org.deeplearning4j.nn.multilayer.MultiLayerNetwork)) {
+            throw new IOException("The checkpoint " + file + " holds a " + network.getClass().getSimpleName()
+                    + " but the network to resume is a " + kind + " network: resume with the checkpoint's network");
+        }
+        return network;
     }
 
     private Checkpoint verify(Path dir) throws IOException {

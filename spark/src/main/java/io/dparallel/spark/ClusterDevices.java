@@ -1,5 +1,6 @@
 package io.dparallel.spark;
 
+import io.dparallel.core.device.CpuBackendCheck;
 import io.dparallel.core.device.DeviceAssignment;
 import io.dparallel.core.device.DeviceAssignmentException;
 import io.dparallel.core.device.DeviceBindings;
@@ -20,6 +21,7 @@ import scala.collection.JavaConverters;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.OptionalInt;
+import java.util.stream.IntStream;
 
 /**
  * The driver's side of "one GPU per worker". Before training ({@link #preflight}) it checks the workers against
@@ -48,14 +50,18 @@ final class ClusterDevices {
      * counted from {@value GpuSettings#EXECUTOR_INSTANCES} when set; otherwise (standalone, local-cluster) the
      * driver waits up to {@value #REGISTRATION_WAIT} (default 30 s) for enough executors to register and counts
      * those (so GPUs of executors that register later are not counted here; {@link #finish} names them if idle).
-     * With dynamic allocation the count is unknown and only a warning results.
+     * Dynamic allocation is refused (barrier stages do not support it). Then one small job (a task per
+     * worker) asks the executors which ND4J backend they run.
      *
      * @param sc         the Spark context training will use
      * @param numWorkers the run's workers
      * @return the outcome: warnings (GPUs left idle) and whether devices are exclusive
-     * @throws DeviceAssignmentException when {@value GpuSettings#TASK_GPU_AMOUNT} is not 1, executors have no GPU,
-     *                                   or there are more workers than GPU slots; or when the ND4J backend is
-     *                                   CUDA but this build has no CUDA binding
+     * @throws IllegalStateException     when dynamic allocation is on
+     * @throws DeviceAssignmentException when {@value GpuSettings#TASK_GPU_AMOUNT} or
+     *                                   {@value GpuSettings#EXECUTOR_GPU_AMOUNT} is not 1, there are more workers
+     *                                   than GPU slots, or the executors run ND4J's CPU backend under GPU scheduling
+     *                                   (without {@value GpuSettings#ALLOW_CPU_BACKEND}); or when the ND4J backend
+     *                                   is CUDA but this build has no CUDA binding
      */
     static ClusterDevices preflight(JavaSparkContext sc, int numWorkers) {
         SparkConf conf = sc.getConf();
@@ -64,18 +70,19 @@ final class ClusterDevices {
         if (!gpuConf.clusterGpuScheduling()) {
             return new ClusterDevices(sc, gpuConf, gpuBackend, List.of());
         }
-        // Before any waiting: a fractional amount is wrong whatever the cluster has.
+        // Before any waiting: these are wrong whatever the cluster has.
         GpuSettings.requireOneGpuPerTask(gpuConf.taskGpuAmount());
+        GpuPreflight.requireOneGpuPerExecutor(gpuConf.executorGpuAmount());
+        TaskSlots.requireStaticAllocation(sc.sc(), numWorkers);
         OptionalInt executors;
+        boolean configured = false;
         // GpuPreflight names spark.executor.instances; say where the count came from when that is not set.
         String countedFrom = "";
-        if (conf.getBoolean("spark.dynamicAllocation.enabled", false)) {
-            executors = OptionalInt.empty();
-        } else if (conf.contains(GpuSettings.EXECUTOR_INSTANCES)) {
+        if (conf.contains(GpuSettings.EXECUTOR_INSTANCES)) {
             executors = OptionalInt.of(conf.getInt(GpuSettings.EXECUTOR_INSTANCES, 0));
+            configured = true;
         } else {
-            int registered = awaitExecutors(sc, numWorkers, gpuConf.executorGpuAmount(),
-                    conf.getTimeAsMs(REGISTRATION_WAIT, "30s"));
+            int registered = awaitExecutors(sc, numWorkers, conf.getTimeAsMs(REGISTRATION_WAIT, "30s"));
             executors = registered == 0 ? OptionalInt.empty() : OptionalInt.of(registered);
             if (registered > 0) {
                 countedFrom = " (" + GpuSettings.EXECUTOR_INSTANCES + " is not set, so the executors were counted as"
@@ -84,9 +91,26 @@ final class ClusterDevices {
                         + " the GPUs of the Workers.)";
             }
         }
-        GpuPreflight.Input input = new GpuPreflight.Input(numWorkers, executors, gpuConf.executorGpuAmount(),
-                gpuConf.taskGpuAmount(), true);
-        return new ClusterDevices(sc, gpuConf, gpuBackend, check(input, countedFrom));
+        GpuPreflight.Input input = new GpuPreflight.Input(numWorkers, executors, configured,
+                gpuConf.executorGpuAmount(), gpuConf.taskGpuAmount(), true);
+        List<String> warnings = new ArrayList<>(check(input, countedFrom));
+        CpuBackendCheck.check(probeExecutors(sc, numWorkers), gpuConf.allowCpuBackend()).ifPresent(warnings::add);
+        return new ClusterDevices(sc, gpuConf, gpuBackend, warnings);
+    }
+
+    /**
+     * Runs one small task per worker, each granted a GPU like a training task, that reports its executor's ND4J
+     * backend: the executors' backend can differ from the driver's (a GPU-less driver runs the CPU backend), and
+     * a CPU backend under GPU scheduling must be refused before the first round.
+     */
+    private static List<CpuBackendCheck.Observed> probeExecutors(JavaSparkContext sc, int numWorkers) {
+        sc.setJobDescription("dparallel: check the executors' ND4J backend");
+        try {
+            List<Integer> tasks = IntStream.range(0, numWorkers).boxed().toList();
+            return sc.parallelize(tasks, numWorkers).map(task -> TaskDevices.observeExecutor()).collect();
+        } finally {
+            sc.setJobDescription(null);
+        }
     }
 
     /** {@link GpuPreflight#check}'s warnings, or its error, each followed by {@code note}. */
@@ -103,9 +127,9 @@ final class ClusterDevices {
         }
     }
 
-    /** Registered executors once they give {@code numWorkers} GPU slots (one GPU per task), or at the deadline. */
-    private static int awaitExecutors(JavaSparkContext sc, int numWorkers, int gpusPerExecutor, long waitMillis) {
-        int needed = gpusPerExecutor < 1 ? 1 : (numWorkers + gpusPerExecutor - 1) / gpusPerExecutor;
+    /** Registered executors once there is one per worker (one GPU each), or at the deadline. */
+    private static int awaitExecutors(JavaSparkContext sc, int numWorkers, long waitMillis) {
+        int needed = numWorkers;
         long deadline = System.nanoTime() + waitMillis * 1_000_000;
         int registered = registeredExecutors(sc).size();
         while (registered < needed && System.nanoTime() < deadline) {
@@ -170,7 +194,7 @@ final class ClusterDevices {
                 return IdleGpus.warning(executors, trained).map(List::of).orElse(List.of());
             }
         }
-        report.setDevicesAssigned((int) bound.stream().map(DeviceIdentity::deviceKey).distinct().count());
+        report.setDevicesAssigned((int) bound.stream().map(DeviceIdentity::duplicateKey).distinct().count());
         return List.of();
     }
 }

@@ -28,6 +28,7 @@ final class ExecutorReplicas {
      * {@code beforeBuild} (which checks there is room for it) has passed.
      */
     static Lease acquire(String runId, int worker, NetworkSpec spec, boolean averageUpdaterState, Runnable beforeBuild) {
+        TaskDevices.requireBound("build or reuse worker " + worker + "'s replica");
         if (!runId.equals(currentRun)) {
             synchronized (ExecutorReplicas.class) {
                 if (!runId.equals(currentRun)) {

@@ -22,12 +22,7 @@ final class TaskSlots {
      *                               allocation is on, which barrier stages do not support
      */
     static void require(SparkContext sc, int workers, long waitMillis) {
-        if (org.apache.spark.util.Utils.isDynamicAllocationEnabled(sc.getConf())) {
-            // Spark refuses barrier stages under dynamic allocation (local mode ignores it); say so first.
-            throw new IllegalStateException("spark.dynamicAllocation.enabled is true, but every worker needs its "
-                    + "executor for a whole epoch (a barrier stage): set spark.dynamicAllocation.enabled=false and "
-                    + "spark.executor.instances to the executors you need for numWorkers=" + workers);
-        }
+        requireStaticAllocation(sc, workers);
         long deadline = System.currentTimeMillis() + (sc.isLocal() ? 0 : waitMillis);
         int slots = slots(sc);
         while (slots < workers && System.currentTimeMillis() < deadline) {
@@ -46,6 +41,19 @@ final class TaskSlots {
                     + "epoch: lower numWorkers to " + Math.max(1, slots) + ", or give Spark more slots ("
                     + (sc.isLocal() ? "local[" + workers + "]" : "more executors, spark.executor.cores, or GPUs")
                     + ").");
+        }
+    }
+
+    /**
+     * Refuses dynamic allocation, which Spark does not support for barrier stages (local mode ignores it).
+     *
+     * @throws IllegalStateException naming the setting and what to set instead
+     */
+    static void requireStaticAllocation(SparkContext sc, int workers) {
+        if (org.apache.spark.util.Utils.isDynamicAllocationEnabled(sc.getConf())) {
+            throw new IllegalStateException("spark.dynamicAllocation.enabled is true, but every worker needs its "
+                    + "executor for a whole epoch (a barrier stage): set spark.dynamicAllocation.enabled=false and "
+                    + "spark.executor.instances to the executors you need for numWorkers=" + workers);
         }
     }
 

@@ -83,7 +83,32 @@ class LocalClusterGpuChecksTest {
                 .set("spark.worker.resource.gpu.discoveryScript", discoveryScript.toString())
                 .set("spark.executor.resource.gpu.amount", "1")
                 .set("spark.task.resource.gpu.amount", taskGpuAmount)
-                .set("spark.scheduler.maxRegisteredResourcesWaitingTime", "3s");
+                .set("spark.scheduler.maxRegisteredResourcesWaitingTime", "3s")
+                // Fake GPUs: the executors run ND4J's CPU backend.
+                .set("spark.dparallel.gpu.allowCpuBackend", "true");
+    }
+
+    /** Without the opt-in, executors on the CPU backend that Spark granted GPUs are refused before the first round. */
+    @Test
+    void cpuBackendUnderGpuSchedulingIsRefusedBeforeTheFirstRound() throws Exception {
+        try (JavaSparkContext sc = new JavaSparkContext(localCluster(1, "1").remove("spark.dparallel.gpu.allowCpuBackend"))) {
+            awaitExecutors(sc, 1);
+            String executor = ClusterDevices.registeredExecutors(sc).get(0).executorId();
+            MultiLayerNetwork network = TestNetworks.mlp(new Sgd(0.1), 1);
+            INDArray before = network.params().dup();
+            TrainingConfig config = TrainingConfig.builder().numWorkers(1).batchSizePerWorker(8).build();
+
+            assertThatThrownBy(() -> new SparkTrainer(sc, config).fit(network, sc.parallelize(TestNetworks.examples(32, 1), 2)))
+                    .isInstanceOf(DeviceAssignmentException.class)
+                    .hasMessageMatching("Spark granted GPUs to the training tasks \\(spark.task.resource.gpu.amount is set\\):"
+                            + " executor " + executor + " on [^ ]+ \\(GPU 0\\), but that executor runs ND4J's CPU backend"
+                            + " \\(nd4j-native\\), so every granted GPU would sit idle while the CPUs train. Build the"
+                            + " application jar with the CUDA backend \\(mvn -Pcuda package, see docs/gpu.md\\), .*"
+                            + "set spark.dparallel.gpu.allowCpuBackend=true to train on the CPUs anyway.");
+            // Only the probe ran: one job, no training round.
+            assertThat(sc.statusTracker().getJobIdsForGroup(null)).as("Spark jobs run").hasSize(1);
+            assertThat(network.params().toFloatVector()).containsExactly(before.toFloatVector());
+        }
     }
 
     @Test
@@ -129,7 +154,7 @@ class LocalClusterGpuChecksTest {
                     .isInstanceOf(IllegalStateException.class)
                     .hasMessageContaining("In epoch 0, round 0 workers 0 (executor ")
                     .hasMessageMatching("(?s).*workers 0 \\(executor (\\d)\\) and 1 \\(executor (?!\\1)\\d\\) were both"
-                            + " bound to [^ ]+:cpu0, so another GPU sat idle.*")
+                            + " bound to [^ ]+:cpu0\\(gpu0\\), so another GPU sat idle.*")
                     .hasMessageContaining("spark.task.resource.gpu.amount=1");
             assertThat(network.params()).isEqualTo(before);
         }
@@ -152,19 +177,26 @@ class LocalClusterGpuChecksTest {
             // Read again: an executor's host in Spark's status store changes once its block manager registers.
             ExecutorGpus idle = ClusterDevices.registeredExecutors(sc).stream()
                     .filter(e -> !e.executorId().equals(used.executorId())).findFirst().orElseThrow();
-            assertThat(idle.addresses()).containsExactly(used.ordinal() == 0 ? "1" : "0");
-            assertThat(report.warnings()).containsExactly(
-                    "numWorkers is 1 but the cluster has 2 GPU task slots (spark.executor.instances=2 executors x"
-                            + " floor(spark.executor.resource.gpu.amount=1 / spark.task.resource.gpu.amount=1)): 1 GPU"
-                            + " will be left idle. Set numWorkers=2 to use them all, or request fewer GPUs"
-                            + " (spark.executor.instances, spark.executor.resource.gpu.amount). (spark.executor.instances"
+            assertThat(idle.addresses()).containsExactly(used.grantedGpu().equals("0") ? "1" : "0");
+            // The backend probe ran one task (numWorkers=1), on either executor: it names that one.
+            assertThat(report.warnings()).hasSize(3);
+            assertThat(report.warnings().get(0)).isEqualTo(
+                    "numWorkers is 1 but the cluster has 2 GPU task slots (2 registered executors x 1 GPU): 1 GPU"
+                            + " will be left idle. Set numWorkers=2 to use them all, or request fewer executors"
+                            + " (spark.executor.instances, or spark.cores.max on a standalone cluster). (spark.executor.instances"
                             + " is not set, so the executors were counted as they registered, waiting up to"
                             + " spark.scheduler.maxRegisteredResourcesWaitingTime=3s; on a standalone cluster their number"
-                            + " follows spark.cores.max / spark.executor.cores and the GPUs of the Workers.)",
+                            + " follows spark.cores.max / spark.executor.cores and the GPUs of the Workers.)");
+            assertThat(report.warnings().get(1)).matches("Spark granted GPUs to the training tasks"
+                    + " \\(spark.task.resource.gpu.amount is set\\): executor \\d on [^ ]+ \\(GPU [01]\\), but that"
+                    + " executor runs ND4J's CPU backend \\(nd4j-native\\). Training runs on the CPUs because"
+                    + " spark.dparallel.gpu.allowCpuBackend=true; each device in the report is a CPU with the GPU"
+                    + " address it was granted, e.g. cpu0\\(gpu1\\).");
+            assertThat(report.warnings().get(2)).isEqualTo(
                     "1 of the 2 GPUs granted to this application trained nothing: executor " + idle.executorId()
                             + " on " + idle.host() + " (GPU " + idle.addresses().get(0) + "). Set numWorkers=2 to train on all of"
-                            + " them, or request fewer GPUs (spark.executor.instances or spark.cores.max,"
-                            + " spark.executor.resource.gpu.amount).");
+                            + " them, or request fewer executors (spark.executor.instances or spark.cores.max).");
+            assertThat(used.deviceLabel()).isEqualTo("cpu0(gpu" + used.grantedGpu() + ")");
             assertThat(report.devicesUsed()).isEqualTo(1);
             assertThat(report.devicesAssigned()).isEqualTo(2);
             assertThat(report.toTable()).contains("devices used / devices assigned: 1 / 2");

@@ -6,9 +6,12 @@ import org.bytedeco.cuda.global.cudart;
 import org.nd4j.linalg.api.concurrency.AffinityManager;
 import org.nd4j.linalg.factory.Nd4j;
 
+import java.util.ArrayList;
+import java.util.List;
+
 /**
- * The binding for ND4J's CUDA backend, compiled only by the {@code -Pcuda} build and found by
- * {@link DeviceBindings} through {@link java.util.ServiceLoader}.
+ * The binding for ND4J's CUDA backend, found by {@link DeviceBindings} through {@link java.util.ServiceLoader}.
+ * Every build compiles it (against the CUDA API jars, without natives); only the {@code -Pcuda} build ships it.
  *
  * <p>{@link #bind} pins the calling thread to the GPU through ND4J's affinity manager, so every array the
  * replica allocates or loads on this thread afterwards lives on that GPU; it must run before the replica is
@@ -32,7 +35,7 @@ public final class CudaDeviceBinding implements DeviceBinding {
             throw new IllegalStateException("ND4J was asked to bind this thread to CUDA device " + ordinal
                     + " but reports device " + bound + "; the task would train on the wrong GPU");
         }
-        return new DeviceIdentity(host, executorId, backend(), ordinal, uuid(ordinal));
+        return new DeviceIdentity(host, executorId, backend(), ordinal, properties(ordinal).uuid());
     }
 
     @Override
@@ -45,11 +48,20 @@ public final class CudaDeviceBinding implements DeviceBinding {
         return Nd4j.getAffinityManager().getNumberOfDevices();
     }
 
-    /** The GPU's UUID, {@code GPU-xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx}, or {@code null} when CUDA gives none. */
-    private static String uuid(int ordinal) {
+    @Override
+    public List<GpuOrdinals.VisibleGpu> visibleGpus() {
+        List<GpuOrdinals.VisibleGpu> visible = new ArrayList<>();
+        for (int ordinal = 0; ordinal < deviceCount(); ordinal++) {
+            visible.add(properties(ordinal));
+        }
+        return visible;
+    }
+
+    /** The GPU's UUID ({@code GPU-xxxxxxxx-xxxx-...}) and PCI bus id; {@code null}s when CUDA gives none. */
+    private static GpuOrdinals.VisibleGpu properties(int ordinal) {
         try (cudaDeviceProp properties = new cudaDeviceProp()) {
             if (cudart.cudaGetDeviceProperties(properties, ordinal) != cudart.cudaSuccess) {
-                return null;
+                return new GpuOrdinals.VisibleGpu(null, null);
             }
             CUuuid_st uuid = new CUuuid_st(properties.uuid());
             StringBuilder text = new StringBuilder("GPU-");
@@ -59,7 +71,9 @@ public final class CudaDeviceBinding implements DeviceBinding {
                 }
                 text.append(String.format("%02x", uuid.bytes(i) & 0xff));
             }
-            return text.toString();
+            String pciBusId = String.format("%04x:%02x:%02x", properties.pciDomainID(), properties.pciBusID(),
+                    properties.pciDeviceID());
+            return new GpuOrdinals.VisibleGpu(text.toString(), pciBusId);
         }
     }
 }

@@ -1,14 +1,12 @@
 package io.dparallel.core.device;
 
-import static io.dparallel.core.device.GpuSettings.CUDA_VISIBLE_DEVICES;
 import static io.dparallel.core.device.GpuSettings.EXECUTOR_GPU_AMOUNT;
 import static io.dparallel.core.device.GpuSettings.EXECUTOR_GPU_DISCOVERY_SCRIPT;
 import static io.dparallel.core.device.GpuSettings.TASK_GPU_AMOUNT;
 import static io.dparallel.core.device.GpuSettings.WORKER_GPU_DISCOVERY_SCRIPT;
 
-import java.util.Arrays;
 import java.util.List;
-import java.util.OptionalInt;
+import java.util.Objects;
 
 /**
  * Chooses the device ordinal a training task binds its thread to, from plain values the Spark glue reads
@@ -17,9 +15,8 @@ import java.util.OptionalInt;
  * <p>The rules, in order:
  * <ol>
  *   <li>GPU scheduling on (and, in local mode, an address actually given): the one GPU address Spark
- *       assigned to the task. On a GPU backend it is mapped through {@code CUDA_VISIBLE_DEVICES} when that
- *       is set (by position: YARN and Kubernetes isolation expose the assigned GPU as ordinal 0), else
- *       read as the ordinal itself. On the CPU backend the address itself is the logical ordinal.</li>
+ *       assigned to the task, mapped to a CUDA ordinal by {@link GpuOrdinals}. On the CPU backend: ordinal 0
+ *       (whether the CPU may train for a granted GPU at all is {@link CpuBackendCheck}'s decision).</li>
  *   <li>Local mode: {@code partitionId % deviceCount}.</li>
  *   <li>Cluster, GPU scheduling off, GPU backend: an error, since every executor of a host would use GPU 0.</li>
  *   <li>Cluster, GPU scheduling off, CPU backend: ordinal 0, the whole CPU.</li>
@@ -35,8 +32,7 @@ public final class DeviceAssignment {
      *
      * @param gpuAddresses       the GPU addresses Spark assigned to this task ({@code resources().get("gpu")});
      *                           {@code null} or empty when Spark assigned none
-     * @param cudaVisibleDevices this executor's {@code CUDA_VISIBLE_DEVICES}; {@code null} when unset
-     *                           (an empty string is set: it hides every GPU)
+     * @param gpuEnvironment     this executor's GPU environment variables and visible GPUs
      * @param deviceCount        devices the ND4J backend sees in this JVM (1 on CPU); at least 1
      * @param gpuBackend         whether the ND4J backend drives GPUs (CUDA) rather than the CPU
      * @param partitionId        the Spark partition the task trains on; at least 0
@@ -45,14 +41,15 @@ public final class DeviceAssignment {
      * @param taskGpuAmount      the configured {@value GpuSettings#TASK_GPU_AMOUNT}, in GPUs per task;
      *                           0 when unset
      */
-    public record Input(List<String> gpuAddresses, String cudaVisibleDevices, int deviceCount, boolean gpuBackend,
-                        int partitionId, boolean localMode, boolean gpuScheduling, double taskGpuAmount) {
+    public record Input(List<String> gpuAddresses, GpuOrdinals.Environment gpuEnvironment, int deviceCount,
+                        boolean gpuBackend, int partitionId, boolean localMode, boolean gpuScheduling, double taskGpuAmount) {
 
         /**
          * @throws IllegalArgumentException when {@code deviceCount < 1}, {@code partitionId < 0} or
          *                                  {@code taskGpuAmount < 0}
          */
         public Input {
+            Objects.requireNonNull(gpuEnvironment, "gpuEnvironment");
             if (deviceCount < 1) {
                 throw new IllegalArgumentException("deviceCount is " + deviceCount + " but must be >= 1");
             }
@@ -114,67 +111,11 @@ public final class DeviceAssignment {
             String assigned = addresses.isEmpty() ? "no GPU" : addresses.size() + " GPUs " + addresses;
             throw new DeviceAssignmentException("Spark assigned " + assigned + " to this task with " + TASK_GPU_AMOUNT
                     + "=" + GpuSettings.formatAmount(input.taskGpuAmount()) + ", but a training task needs exactly one:"
-                    + " set " + TASK_GPU_AMOUNT + "=1 and " + EXECUTOR_GPU_AMOUNT + " >= 1 with a discovery script ("
+                    + " set " + TASK_GPU_AMOUNT + "=1 and " + EXECUTOR_GPU_AMOUNT + "=1 with a discovery script ("
                     + EXECUTOR_GPU_DISCOVERY_SCRIPT + ") that reports the GPUs under the resource name 'gpu'.");
         }
-        String address = addresses.get(0).trim();
-        if (!input.gpuBackend()) {
-            return cpuLogicalOrdinal(address);
-        }
-        return input.cudaVisibleDevices() == null
-                ? ordinalWithAllDevicesVisible(address, input.deviceCount())
-                : ordinalThroughVisibleDevices(address, input.cudaVisibleDevices(), input.deviceCount());
-    }
-
-    // The CPU backend has one device; the address keeps fake or unused GPUs distinct in the reports.
-    private static int cpuLogicalOrdinal(String address) {
-        return parseIndex(address).orElseThrow(() -> new DeviceAssignmentException("On the CPU backend the GPU"
-                + " address is the worker's logical device, but Spark assigned '" + address + "', which is not a"
-                + " device index: make the discovery script (" + EXECUTOR_GPU_DISCOVERY_SCRIPT + " or "
-                + WORKER_GPU_DISCOVERY_SCRIPT + ") print indices such as \"0\", \"1\"."));
-    }
-
-    private static int ordinalWithAllDevicesVisible(String address, int deviceCount) {
-        int ordinal = parseIndex(address).orElseThrow(() -> new DeviceAssignmentException("Spark assigned GPU address '"
-                + address + "', which is not a device index, and " + CUDA_VISIBLE_DEVICES + " is not set, so it"
-                + " cannot be mapped to a device ordinal: make the discovery script (" + EXECUTOR_GPU_DISCOVERY_SCRIPT
-                + ") print indices such as \"0\", \"1\", or list the addresses in " + CUDA_VISIBLE_DEVICES + "."));
-        if (ordinal >= deviceCount) {
-            throw new DeviceAssignmentException("Spark assigned GPU address '" + address + "' but the backend sees only "
-                    + deviceCount + " devices (ordinals 0.." + (deviceCount - 1) + ") and " + CUDA_VISIBLE_DEVICES
-                    + " is not set: the discovery script (" + EXECUTOR_GPU_DISCOVERY_SCRIPT + ") reports GPUs this"
-                    + " executor does not have; make it print only this host's GPUs.");
-        }
-        return ordinal;
-    }
-
-    // CUDA numbers the visible devices 0, 1, ... in the order CUDA_VISIBLE_DEVICES lists them.
-    private static int ordinalThroughVisibleDevices(String address, String cudaVisibleDevices, int deviceCount) {
-        List<String> visible = cudaVisibleDevices.isBlank() ? List.of()
-                : Arrays.stream(cudaVisibleDevices.split(",")).map(String::trim).toList();
-        int ordinal = visible.indexOf(address);
-        if (ordinal < 0) {
-            throw new DeviceAssignmentException("Spark assigned GPU address '" + address + "' but this executor has "
-                    + CUDA_VISIBLE_DEVICES + "='" + cudaVisibleDevices + "', which does not list it, so the task cannot"
-                    + " reach that GPU. Make the discovery script (" + EXECUTOR_GPU_DISCOVERY_SCRIPT + ") report the GPUs"
-                    + " this executor can see, or leave " + CUDA_VISIBLE_DEVICES + " to the cluster manager.");
-        }
-        if (ordinal >= deviceCount) {
-            throw new DeviceAssignmentException("Spark assigned GPU address '" + address + "', visible device " + ordinal + " under "
-                    + CUDA_VISIBLE_DEVICES + "='" + cudaVisibleDevices + "', but the backend sees only " + deviceCount
-                    + " devices: every entry of " + CUDA_VISIBLE_DEVICES + " must name a GPU of this host.");
-        }
-        return ordinal;
-    }
-
-    private static OptionalInt parseIndex(String address) {
-        if (!address.matches("[0-9]+")) {
-            return OptionalInt.empty();
-        }
-        try {
-            return OptionalInt.of(Integer.parseInt(address));
-        } catch (NumberFormatException tooLarge) {
-            return OptionalInt.empty();
-        }
+        // The CPU backend has one device; the report names the granted address beside it.
+        return input.gpuBackend()
+                ? GpuOrdinals.ordinal(addresses.get(0).trim(), input.gpuEnvironment(), input.deviceCount()) : 0;
     }
 }

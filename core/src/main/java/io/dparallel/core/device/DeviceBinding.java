@@ -1,5 +1,7 @@
 package io.dparallel.core.device;
 
+import java.util.List;
+
 /**
  * Binds the calling thread to one device before a replica is built or loaded on it.
  *
@@ -24,6 +26,14 @@ public interface DeviceBinding {
 
     /** Number of devices the backend sees in this JVM (1 on CPU). */
     int deviceCount();
+
+    /**
+     * The GPUs the backend sees, by ordinal, with their UUIDs and PCI bus ids, so that a Spark GPU address can be
+     * mapped to the right ordinal ({@link GpuOrdinals}); empty on the CPU backend.
+     */
+    default List<GpuOrdinals.VisibleGpu> visibleGpus() {
+        return List.of();
+    }
 
     /** Whether this binding drives real accelerators, so that GPU scheduling must be configured. */
     default boolean isGpu() {

@@ -18,8 +18,28 @@ public final class GpuSettings {
     public static final String WORKER_GPU_DISCOVERY_SCRIPT = "spark.worker.resource.gpu.discoveryScript";
     /** Executors requested (static allocation). */
     public static final String EXECUTOR_INSTANCES = "spark.executor.instances";
-    /** Environment variable through which YARN, Kubernetes and CUDA itself limit the GPUs a process sees. */
+    /** Environment variable through which CUDA (and resource managers that set it) limit the GPUs a process sees. */
     public static final String CUDA_VISIBLE_DEVICES = "CUDA_VISIBLE_DEVICES";
+    /**
+     * Environment variable the NVIDIA container runtime (Kubernetes, Docker) reads to expose GPUs to a container;
+     * inside, the exposed GPUs are numbered 0, 1, ... for both {@code nvidia-smi} and CUDA.
+     */
+    public static final String NVIDIA_VISIBLE_DEVICES = "NVIDIA_VISIBLE_DEVICES";
+    /**
+     * Environment variable for CUDA's device numbering: {@code PCI_BUS_ID} makes CUDA number GPUs as
+     * {@code nvidia-smi} (and so the discovery script) does; CUDA's default is fastest first.
+     */
+    public static final String CUDA_DEVICE_ORDER = "CUDA_DEVICE_ORDER";
+    /**
+     * Opt-in, default {@code false}: let tasks Spark granted GPUs train on ND4J's CPU backend (test clusters with
+     * fake GPUs). Without it such a run is refused before its first round.
+     */
+    public static final String ALLOW_CPU_BACKEND = "spark.dparallel.gpu.allowCpuBackend";
+    /**
+     * Default {@code false}, on in the project's Spark tests: ND4J work in a Spark task that did not bind its
+     * device first fails the task instead of running wherever ND4J puts it.
+     */
+    public static final String STRICT_DEVICE_BINDING = "spark.dparallel.strictDeviceBinding";
 
     private GpuSettings() {
     }

@@ -1,6 +1,5 @@
 package io.dparallel.core.device;
 
-import static io.dparallel.core.device.GpuSettings.EXECUTOR_GPU_AMOUNT;
 import static io.dparallel.core.device.GpuSettings.EXECUTOR_INSTANCES;
 
 import java.util.ArrayList;
@@ -51,7 +50,7 @@ public final class IdleGpus {
     public static Optional<String> warning(Collection<ExecutorGpus> executors, Collection<DeviceIdentity> trained) {
         Map<String, Set<String>> devicesByExecutor = new HashMap<>();
         for (DeviceIdentity device : trained) {
-            devicesByExecutor.computeIfAbsent(device.executorId(), id -> new HashSet<>()).add(device.deviceKey());
+            devicesByExecutor.computeIfAbsent(device.executorId(), id -> new HashSet<>()).add(device.duplicateKey());
         }
         List<String> idle = new ArrayList<>();
         int idleCount = 0;
@@ -74,7 +73,7 @@ public final class IdleGpus {
         int granted = granted(executors);
         return Optional.of(idleCount + " of the " + granted + " GPUs granted to this application trained nothing: "
                 + String.join(", ", idle) + ". Set numWorkers=" + granted + " to train on all of them, or request"
-                + " fewer GPUs (" + EXECUTOR_INSTANCES + " or spark.cores.max, " + EXECUTOR_GPU_AMOUNT + ").");
+                + " fewer executors (" + EXECUTOR_INSTANCES + " or spark.cores.max).");
     }
 
     // Spark executor ids are numbers ("0", "1", ... "10"): order them as numbers when they are.

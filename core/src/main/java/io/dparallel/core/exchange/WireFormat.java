@@ -75,6 +75,7 @@ final class WireFormat {
         if (d.uuid() != null) {
             out.writeUTF(d.uuid());
         }
+        out.writeUTF(d.grantedGpu() == null ? "" : d.grantedGpu());
         out.writeLong(r.examples());
         out.writeInt(r.minibatches());
         out.writeDouble(r.lossSum());
@@ -93,7 +94,9 @@ final class WireFormat {
         String backend = in.readUTF();
         int ordinal = in.readInt();
         String uuid = in.readBoolean() ? in.readUTF() : null;
-        return new WorkerRoundReport(epoch, round, worker, new DeviceIdentity(host, executor, backend, ordinal, uuid),
+        String grantedGpu = in.readUTF();
+        return new WorkerRoundReport(epoch, round, worker, new DeviceIdentity(host, executor, backend, ordinal, uuid,
+                grantedGpu.isEmpty() ? null : grantedGpu),
                 in.readLong(), in.readInt(), in.readDouble(), in.readLong(), in.readLong(), in.readBoolean());
     }
 

@@ -61,7 +61,7 @@ public final class RoundChecks {
         if (exclusiveDevices) {
             Map<String, WorkerRoundReport> byDevice = new HashMap<>();
             for (WorkerRoundReport report : reports) {
-                WorkerRoundReport other = byDevice.putIfAbsent(report.device().deviceKey(), report);
+                WorkerRoundReport other = byDevice.putIfAbsent(report.device().duplicateKey(), report);
                 if (other != null) {
                     throw new IllegalStateException("In " + where + " workers " + other.worker() + " (executor "
                             + other.device().executorId() + ") and " + report.worker() + " (executor "

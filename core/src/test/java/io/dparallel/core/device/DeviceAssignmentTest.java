@@ -20,39 +20,37 @@ class DeviceAssignmentTest {
     private static final boolean SCHEDULING = true;
     private static final boolean NO_SCHEDULING = false;
 
-    // Cluster task with GPU scheduling and spark.task.resource.gpu.amount=1.
-    private static DeviceAssignment.Input scheduled(List<String> addresses, String cudaVisibleDevices, int deviceCount,
-                                                    boolean gpuBackend) {
-        return new DeviceAssignment.Input(addresses, cudaVisibleDevices, deviceCount, gpuBackend, 0, CLUSTER,
-                SCHEDULING, 1.0);
+    private static final GpuOrdinals.Environment NO_ENV = GpuOrdinals.Environment.none();
+
+    // Cluster task with GPU scheduling and spark.task.resource.gpu.amount=1; the address mapping itself is
+    // GpuOrdinalsTest's subject.
+    private static DeviceAssignment.Input scheduled(List<String> addresses, int deviceCount, boolean gpuBackend) {
+        return new DeviceAssignment.Input(addresses, NO_ENV, deviceCount, gpuBackend, 0, CLUSTER, SCHEDULING, 1.0);
     }
 
     static Stream<Arguments> assignments() {
         return Stream.of(
-                arguments("address read directly", scheduled(List.of("0"), null, 4, GPU), 0),
-                arguments("address read directly, last GPU", scheduled(List.of("3"), null, 4, GPU), 3),
-                arguments("address with blanks", scheduled(List.of(" 2 "), null, 4, GPU), 2),
-                arguments("isolated GPU is ordinal 0", scheduled(List.of("3"), "3", 1, GPU), 0),
-                arguments("second of two visible", scheduled(List.of("3"), "2,3", 2, GPU), 1),
-                arguments("first of two visible", scheduled(List.of("2"), "2,3", 2, GPU), 0),
-                arguments("visible list with blanks", scheduled(List.of("3"), " 2, 3 ", 2, GPU), 1),
-                arguments("UUID mapped by position", scheduled(List.of("GPU-bbb"), "GPU-aaa,GPU-bbb", 2, GPU), 1),
-                arguments("CPU: address is the logical device", scheduled(List.of("3"), null, 1, CPU), 3),
-                arguments("CPU: address not mapped through visible devices", scheduled(List.of("5"), "5", 1, CPU), 5),
+                arguments("address read directly", scheduled(List.of("0"), 1, GPU), 0),
+                arguments("address with blanks", scheduled(List.of(" 0 "), 1, GPU), 0),
+                arguments("mapped through CUDA_VISIBLE_DEVICES",
+                        new DeviceAssignment.Input(List.of("3"), new GpuOrdinals.Environment("2,3", null, "PCI_BUS_ID",
+                                List.of()), 2, GPU, 0, CLUSTER, SCHEDULING, 1.0), 1),
+                arguments("CPU: ordinal 0 whatever the address", scheduled(List.of("3"), 1, CPU), 0),
+                arguments("CPU: any address form", scheduled(List.of("GPU-abc"), 1, CPU), 0),
                 arguments("local: partition modulo devices",
-                        new DeviceAssignment.Input(null, null, 4, GPU, 6, LOCAL, NO_SCHEDULING, 0), 2),
+                        new DeviceAssignment.Input(null, NO_ENV, 4, GPU, 6, LOCAL, NO_SCHEDULING, 0), 2),
                 arguments("local: partition below device count",
-                        new DeviceAssignment.Input(null, null, 2, GPU, 1, LOCAL, NO_SCHEDULING, 0), 1),
+                        new DeviceAssignment.Input(null, NO_ENV, 2, GPU, 1, LOCAL, NO_SCHEDULING, 0), 1),
                 arguments("local: CPU has one device",
-                        new DeviceAssignment.Input(null, null, 1, CPU, 3, LOCAL, NO_SCHEDULING, 0), 0),
+                        new DeviceAssignment.Input(null, NO_ENV, 1, CPU, 3, LOCAL, NO_SCHEDULING, 0), 0),
                 arguments("local: scheduling on but no address given",
-                        new DeviceAssignment.Input(null, null, 2, GPU, 5, LOCAL, SCHEDULING, 1.0), 1),
+                        new DeviceAssignment.Input(null, NO_ENV, 2, GPU, 5, LOCAL, SCHEDULING, 1.0), 1),
                 arguments("local: scheduling on, empty addresses",
-                        new DeviceAssignment.Input(List.of(), null, 3, GPU, 4, LOCAL, SCHEDULING, 1.0), 1),
+                        new DeviceAssignment.Input(List.of(), NO_ENV, 3, GPU, 4, LOCAL, SCHEDULING, 1.0), 1),
                 arguments("local: scheduling on, address given",
-                        new DeviceAssignment.Input(List.of("1"), null, 2, GPU, 0, LOCAL, SCHEDULING, 1.0), 1),
+                        new DeviceAssignment.Input(List.of("0"), NO_ENV, 1, GPU, 5, LOCAL, SCHEDULING, 1.0), 0),
                 arguments("cluster CPU without scheduling: the whole CPU",
-                        new DeviceAssignment.Input(null, null, 1, CPU, 7, CLUSTER, NO_SCHEDULING, 0), 0));
+                        new DeviceAssignment.Input(null, NO_ENV, 1, CPU, 7, CLUSTER, NO_SCHEDULING, 0), 0));
     }
 
     @ParameterizedTest(name = "{0}")
@@ -64,42 +62,25 @@ class DeviceAssignmentTest {
     static Stream<Arguments> errors() {
         return Stream.of(
                 arguments("fractional GPU per task",
-                        new DeviceAssignment.Input(List.of("0"), null, 2, GPU, 0, CLUSTER, SCHEDULING, 0.5),
+                        new DeviceAssignment.Input(List.of("0"), NO_ENV, 2, GPU, 0, CLUSTER, SCHEDULING, 0.5),
                         List.of("spark.task.resource.gpu.amount is 0.5", "set spark.task.resource.gpu.amount=1")),
                 arguments("fractional GPU per task on CPU (fake GPUs)",
-                        new DeviceAssignment.Input(List.of("0"), null, 1, CPU, 0, CLUSTER, SCHEDULING, 0.25),
+                        new DeviceAssignment.Input(List.of("0"), NO_ENV, 1, CPU, 0, CLUSTER, SCHEDULING, 0.25),
                         List.of("spark.task.resource.gpu.amount is 0.25", "set spark.task.resource.gpu.amount=1")),
                 arguments("two GPUs per task",
-                        new DeviceAssignment.Input(List.of("0", "1"), null, 2, GPU, 0, CLUSTER, SCHEDULING, 2.0),
+                        new DeviceAssignment.Input(List.of("0", "1"), NO_ENV, 2, GPU, 0, CLUSTER, SCHEDULING, 2.0),
                         List.of("spark.task.resource.gpu.amount is 2", "set spark.task.resource.gpu.amount=1")),
-                arguments("no address (absent)", scheduled(null, null, 2, GPU),
+                arguments("no address (absent)", scheduled(null, 2, GPU),
                         List.of("assigned no GPU", "spark.task.resource.gpu.amount=1",
-                                "spark.executor.resource.gpu.amount >= 1")),
-                arguments("no address (empty)", scheduled(List.of(), null, 2, GPU),
+                                "spark.executor.resource.gpu.amount=1")),
+                arguments("no address (empty)", scheduled(List.of(), 2, GPU),
                         List.of("assigned no GPU", "spark.task.resource.gpu.amount=1")),
-                arguments("several addresses", scheduled(List.of("0", "1"), null, 2, GPU),
+                arguments("several addresses", scheduled(List.of("0", "1"), 2, GPU),
                         List.of("2 GPUs [0, 1]", "spark.task.resource.gpu.amount=1")),
-                arguments("address not visible", scheduled(List.of("5"), "2,3", 2, GPU),
-                        List.of("'5'", "CUDA_VISIBLE_DEVICES='2,3'", "does not list it")),
-                arguments("nothing visible", scheduled(List.of("0"), "", 1, GPU),
-                        List.of("'0'", "CUDA_VISIBLE_DEVICES=''")),
-                arguments("UUID not visible", scheduled(List.of("GPU-ccc"), "GPU-aaa,GPU-bbb", 2, GPU),
-                        List.of("'GPU-ccc'", "CUDA_VISIBLE_DEVICES='GPU-aaa,GPU-bbb'")),
-                arguments("visible but beyond the backend's devices", scheduled(List.of("3"), "1,2,3", 2, GPU),
-                        List.of("'3'", "CUDA_VISIBLE_DEVICES='1,2,3'", "only 2 devices")),
-                arguments("UUID without CUDA_VISIBLE_DEVICES", scheduled(List.of("GPU-abc"), null, 2, GPU),
-                        List.of("'GPU-abc'", "not a device index", "CUDA_VISIBLE_DEVICES is not set")),
-                arguments("negative address", scheduled(List.of("-1"), null, 2, GPU),
-                        List.of("'-1'", "not a device index", "CUDA_VISIBLE_DEVICES is not set")),
-                arguments("address beyond device count", scheduled(List.of("4"), null, 2, GPU),
-                        List.of("'4'", "only 2 devices (ordinals 0..1)", "CUDA_VISIBLE_DEVICES is not set")),
-                arguments("address equal to device count", scheduled(List.of("2"), null, 2, GPU),
-                        List.of("'2'", "only 2 devices", "CUDA_VISIBLE_DEVICES is not set")),
-                arguments("CPU with a non-index address", scheduled(List.of("GPU-abc"), null, 1, CPU),
-                        List.of("'GPU-abc'", "spark.executor.resource.gpu.discoveryScript",
-                                "spark.worker.resource.gpu.discoveryScript")),
+                arguments("address the backend cannot map", scheduled(List.of("4"), 2, GPU),
+                        List.of("'4'", "sees only 2 GPUs (ordinals 0..1)")),
                 arguments("GPU backend in a cluster without scheduling",
-                        new DeviceAssignment.Input(null, null, 4, GPU, 1, CLUSTER, NO_SCHEDULING, 0),
+                        new DeviceAssignment.Input(null, NO_ENV, 4, GPU, 1, CLUSTER, NO_SCHEDULING, 0),
                         List.of("GPU 0", "spark.executor.resource.gpu.amount=1", "spark.task.resource.gpu.amount=1",
                                 "spark.executor.resource.gpu.discoveryScript",
                                 "spark.worker.resource.gpu.discoveryScript")));
@@ -130,7 +111,7 @@ class DeviceAssignmentTest {
             "1, -1,  1, partitionId is -1 but must be >= 0",
             "1,  0, -1, taskGpuAmount is -1.0 but must be >= 0"})
     void rejectsImpossibleInputs(int deviceCount, int partitionId, double taskGpuAmount, String expectedMessage) {
-        assertThatThrownBy(() -> new DeviceAssignment.Input(null, null, deviceCount, GPU, partitionId, CLUSTER,
+        assertThatThrownBy(() -> new DeviceAssignment.Input(null, NO_ENV, deviceCount, GPU, partitionId, CLUSTER,
                 SCHEDULING, taskGpuAmount))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessage(expectedMessage);

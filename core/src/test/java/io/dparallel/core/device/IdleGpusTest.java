@@ -50,8 +50,7 @@ class IdleGpusTest {
 
         assertThat(warning).isEqualTo("2 of the 4 GPUs granted to this application trained nothing:"
                 + " executor 2 on h1 (GPU 1), executor 10 on h2 (GPU 3). Set numWorkers=4 to train on all of them,"
-                + " or request fewer GPUs (spark.executor.instances or spark.cores.max,"
-                + " spark.executor.resource.gpu.amount).");
+                + " or request fewer executors (spark.executor.instances or spark.cores.max).");
     }
 
     /** An executor holding two GPUs whose one worker bound one of them (twice, in two rounds). */

@@ -20,11 +20,11 @@ final class BenchmarkCharts {
     private BenchmarkCharts() {
     }
 
-    /** Examples/s against workers, one line per system. */
-    static void throughput(List<Measurement> measurements, String workload, Path file) throws IOException {
+    /** Median examples/s against workers, one line per system. */
+    static void throughput(List<BenchmarkReport.Throughput> throughput, String workload, Path file) throws IOException {
         Map<String, XYSeries> bySystem = new LinkedHashMap<>();
-        for (Measurement m : measurements) {
-            bySystem.computeIfAbsent(m.system(), XYSeries::new).add(m.workers(), m.examplesPerSecond());
+        for (BenchmarkReport.Throughput t : throughput) {
+            bySystem.computeIfAbsent(t.system(), XYSeries::new).add(t.workers(), t.examplesPerSecond().median());
         }
         XYSeriesCollection data = new XYSeriesCollection();
         bySystem.values().forEach(data::addSeries);

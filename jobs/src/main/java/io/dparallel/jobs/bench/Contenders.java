@@ -39,6 +39,12 @@ final class Contenders {
     /** MLlib's MLP trains full-batch with L-BFGS: these iteration counts give its accuracy-over-time curve. */
     private static final int[] MLLIB_ITERATIONS = {15, 30, 60};
 
+    /** The systems' names, as the tables print them. */
+    static final String PLAIN = "a: plain DL4J fit";
+    static final String DL4J_SPARK = "b: DL4J Spark parameter averaging";
+    static final String DPARALLEL = "c: dparallel";
+    static final String MLLIB = "d: Spark MLlib MLP (L-BFGS)";
+
     private Contenders() {
     }
 
@@ -65,7 +71,7 @@ final class Contenders {
             seconds += (System.nanoTime() - start) / 1e9;
             curve.add(seconds, accuracy(network, data.test()));
         }
-        return curve.measurement("a: plain DL4J fit", 1, examples, seconds, HeapPeak.peakMb(), "");
+        return curve.measurement(PLAIN, 1, examples, seconds, HeapPeak.peakMb(), "");
     }
 
     /** (b) DL4J Spark's ParameterAveragingTrainingMaster with the same workers and averaging frequency. */
@@ -88,7 +94,7 @@ final class Contenders {
         }
         double peak = HeapPeak.peakMb();
         rdd.unpersist();
-        return curve.measurement("b: DL4J Spark parameter averaging", workers,
+        return curve.measurement(DL4J_SPARK, workers,
                 (long) workload.epochs() * data.train().size(), seconds, peak, "");
     }
 
@@ -118,7 +124,7 @@ final class Contenders {
         rdd.unpersist();
         RunReport report = result.report();
         long stateBytes = 4L * 3 * network.numParams();
-        return curve.measurement("c: dparallel", workers, report.totalExamples(), report.trainSeconds(), peak,
+        return curve.measurement(DPARALLEL, workers, report.totalExamples(), report.trainSeconds(), peak,
                 RoundTimes.describe(report) + String.format(java.util.Locale.ROOT,
                         "; the driver thread allocated %.1f MB in fit (evaluation excluded) for a state of %.1f MB "
                                 + "(parameters + Adam state): %.2fx", trainerBytes / 1048576.0, stateBytes / 1048576.0,
@@ -148,7 +154,7 @@ final class Contenders {
         double peak = HeapPeak.peakMb();
         train.unpersist();
         test.unpersist();
-        return curve.measurement("d: Spark MLlib MLP (L-BFGS)", workers, examples, seconds, peak,
+        return curve.measurement(MLLIB, workers, examples, seconds, peak,
                 "each point is a separate fit with maxIter " + java.util.Arrays.toString(MLLIB_ITERATIONS));
     }
 
@@ -196,7 +202,7 @@ final class Contenders {
                                 String breakdown) {
             double finalAccuracy = points.isEmpty() ? Double.NaN : points.get(points.size() - 1)[1];
             return new Measurement(system, workers, examples, seconds, secondsToTarget, finalAccuracy, peakHeapMb,
-                    List.copyOf(points), breakdown);
+                    List.copyOf(points), breakdown, 0);
         }
     }
 }

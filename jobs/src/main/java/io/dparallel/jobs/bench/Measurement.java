@@ -16,9 +16,17 @@ import java.util.List;
  *                        executors too)
  * @param curve           (training seconds, test accuracy) after each epoch (MLlib: after each fit)
  * @param breakdown       where a round's time went (dparallel only), or empty
+ * @param repetition      which of the benchmark's repetitions measured it, from 1 (0 until it is known)
  */
 public record Measurement(String system, int workers, long examples, double trainSeconds, double secondsToTarget,
-                          double testAccuracy, double peakHeapMb, List<double[]> curve, String breakdown) {
+                          double testAccuracy, double peakHeapMb, List<double[]> curve, String breakdown,
+                          int repetition) {
+
+    /** This measurement, labelled with the given repetition, system and worker count. */
+    public Measurement as(int repetition, String system, int workers) {
+        return new Measurement(system, workers, examples, trainSeconds, secondsToTarget, testAccuracy, peakHeapMb, curve,
+                breakdown, repetition);
+    }
 
     /** Examples per second of training. */
     public double examplesPerSecond() {

@@ -1,21 +1,32 @@
 package io.dparallel.jobs.inference;
 
 import io.dparallel.core.replica.NetworkReplica;
-import org.apache.spark.api.java.JavaRDD;
+import io.dparallel.spark.data.DataProfile;
+import io.dparallel.spark.data.RowConverter;
+import io.dparallel.spark.data.Standardization;
+import io.dparallel.spark.network.ChunkedOutput;
+import io.dparallel.spark.network.ExecutorNetwork;
 import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.functions;
 import org.deeplearning4j.nn.api.Model;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.nd4j.evaluation.classification.Evaluation;
 import org.nd4j.evaluation.regression.RegressionEvaluation;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
 
 import java.io.Serializable;
-import java.util.Iterator;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Evaluates a network on labelled DataSets on the executors: each task builds the network on its device,
- * evaluates its partition into a DL4J evaluation and a loss sum, and the driver merges the partitions' results.
+ * Evaluates a network on labelled rows on the executors: each task converts its rows in chunks
+ * ({@link ChunkedOutput}, on the task's device), evaluates each chunk into a DL4J evaluation and a loss sum,
+ * and the driver merges the results.
  */
 public final class DistributedEvaluation {
 
@@ -25,17 +36,28 @@ public final class DistributedEvaluation {
     /**
      * Evaluates {@code network} (its current parameters) on {@code data}, in one Spark job.
      *
-     * @param classes    number of classes for classification, or 0 for regression
-     * @param classNames class names by index (may be empty)
-     * @param description the Spark job description (shown in the Spark UI)
+     * @param data         rows validated into {@code profile}, with labels
+     * @param scaling      the standardization the network was trained with, or {@code null}
+     * @param rowsPerBatch rows a task feeds the network at once
+     * @param classNames   class names by index (may be empty)
+     * @param description  the Spark job description (shown in the Spark UI)
      */
-    public static EvaluationResult evaluate(JavaSparkContext sc, Model network, JavaRDD<DataSet> data, int classes,
-                                            List<String> classNames, String description) {
-        ExecutorModel shipped = ExecutorModel.of(sc, network);
+    public static EvaluationResult evaluate(Model network, Dataset<Row> data, DataProfile profile,
+                                            Standardization scaling, int rowsPerBatch, List<String> classNames,
+                                            String description) {
+        JavaSparkContext sc = JavaSparkContext.fromSparkContext(data.sparkSession().sparkContext());
+        List<Column> columns = new ArrayList<>();
+        profile.columns().featureColumns().forEach(name -> columns.add(functions.col(name)));
+        columns.add(functions.col(profile.columns().labelColumn()));
+        Dataset<Row> rows = data.select(columns.toArray(new Column[0]));
+        RowConverter converter = RowConverter.of(profile, rows.schema(), scaling);
+        boolean classification = profile.classification();
+        ExecutorNetwork shipped = ExecutorNetwork.broadcast(sc, network);
         String previous = sc.getLocalProperty("spark.job.description");
         sc.setJobDescription(description);
         try {
-            Part merged = data.mapPartitions(datasets -> evaluatePartition(shipped, datasets, classes))
+            Part merged = rows.javaRDD().mapPartitions(partition -> ChunkedOutput.map(partition, rowsPerBatch, shipped,
+                    (model, chunk) -> List.of(Part.of(model, converter.dataSet(chunk), classification))))
                     .reduce(Part::merge);
             return new EvaluationResult(merged.examples, merged.lossSum / merged.examples, merged.classification,
                     merged.regression, classNames);
@@ -45,39 +67,30 @@ public final class DistributedEvaluation {
         }
     }
 
-    private static Iterator<Part> evaluatePartition(ExecutorModel shipped, Iterator<DataSet> datasets, int classes) {
-        if (!datasets.hasNext()) {
-            return List.<Part>of().iterator();
-        }
-        Model network = shipped.buildInTask();
-        Part part = new Part();
-        while (datasets.hasNext()) {
-            DataSet data = datasets.next();
-            INDArray output = NetworkReplica.of(network).output(data.getFeatures());
-            if (classes > 0) {
-                if (part.classification == null) {
-                    part.classification = new Evaluation(classes);
-                }
-                part.classification.eval(data.getLabels(), output);
-            } else {
-                if (part.regression == null) {
-                    part.regression = new RegressionEvaluation(data.getLabels().size(1));
-                }
-                part.regression.eval(data.getLabels(), output);
-            }
-            int n = data.numExamples();
-            part.lossSum += ExecutorModel.score(network, data) * n;
-            part.examples += n;
-        }
-        return List.of(part).iterator();
-    }
-
-    /** One partition's evaluation, or several merged. */
+    /** One chunk's evaluation, or several merged. */
     private static final class Part implements Serializable {
         Evaluation classification;
         RegressionEvaluation regression;
         double lossSum;
         long examples;
+
+        static Part of(Model network, DataSet data, boolean classification) {
+            INDArray output = NetworkReplica.of(network).output(data.getFeatures());
+            Part part = new Part();
+            if (classification) {
+                part.classification = new Evaluation((int) data.getLabels().size(1));
+                part.classification.eval(data.getLabels(), output);
+            } else {
+                part.regression = new RegressionEvaluation(data.getLabels().size(1));
+                part.regression.eval(data.getLabels(), output);
+            }
+            part.examples = data.numExamples();
+            // The network's mean loss in inference mode, with regularization as in training.
+            double score = network instanceof MultiLayerNetwork mln ? mln.score(data, false)
+                    : ((ComputationGraph) network).score(data, false);
+            part.lossSum = score * part.examples;
+            return part;
+        }
 
         Part merge(Part other) {
             if (classification != null) {

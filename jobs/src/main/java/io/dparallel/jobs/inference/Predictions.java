@@ -1,10 +1,11 @@
 package io.dparallel.jobs.inference;
 
-import io.dparallel.core.replica.NetworkReplica;
-import io.dparallel.jobs.models.ModelInfo;
 import io.dparallel.spark.data.DataProfile;
 import io.dparallel.spark.data.RowConverter;
 import io.dparallel.spark.data.Standardization;
+import io.dparallel.spark.network.ChunkedOutput;
+import io.dparallel.spark.network.ExecutorNetwork;
+import io.dparallel.spark.network.ModelInfo;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.ml.linalg.SQLDataTypes;
@@ -20,11 +21,11 @@ import org.apache.spark.sql.types.StructType;
 import org.deeplearning4j.nn.api.Model;
 
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
 
 /**
- * Predictions of a network for every row of a DataFrame, computed on the executors (each task on its device):
+ * Predictions of a network for every row of a DataFrame, computed on the executors in chunks ({@link ChunkedOutput},
+ * each task on its device):
  * the chosen key columns of the input, then
  * <ul>
  *   <li>classification: {@code prediction} (int, the most probable class), {@code predicted_label} (string, when
@@ -82,69 +83,34 @@ public final class Predictions {
         }
         StructType schema = DataTypes.createStructType(fields);
 
-        JavaSparkContext sc = JavaSparkContext.fromSparkContext(data.sparkSession().sparkContext());
-        ExecutorModel shipped = ExecutorModel.of(sc, network);
+        ExecutorNetwork shipped = ExecutorNetwork.broadcast(
+                JavaSparkContext.fromSparkContext(data.sparkSession().sparkContext()), network);
         int keys = keyColumns.size();
-        JavaRDD<Row> predicted = rows.javaRDD().mapPartitions(partition -> new Iterator<Row>() {
-            private Model model;
-            private final List<Row> chunk = new ArrayList<>(rowsPerBatch);
-            private final List<Row> out = new ArrayList<>(rowsPerBatch);
-            private int next;
-
-            @Override
-            public boolean hasNext() {
-                return next < out.size() || partition.hasNext();
-            }
-
-            @Override
-            public Row next() {
-                if (next == out.size()) {
-                    fill();
-                }
-                return out.get(next++);
-            }
-
-            private void fill() {
-                if (model == null) {
-                    model = shipped.buildInTask();
-                }
-                chunk.clear();
-                out.clear();
-                next = 0;
-                while (chunk.size() < rowsPerBatch && partition.hasNext()) {
-                    chunk.add(partition.next());
-                }
-                double[][] output = NetworkReplica.of(model).output(converter.features(chunk)).toDoubleMatrix();
-                for (int r = 0; r < chunk.size(); r++) {
-                    Object[] values = new Object[keys + (classes > 0 ? (names.isEmpty() ? 2 : 3) : 1)];
-                    for (int k = 0; k < keys; k++) {
-                        values[k] = chunk.get(r).get(k);
-                    }
-                    double[] row = output[r];
-                    if (classes > 0) {
-                        int best = argmax(row);
-                        values[keys] = best;
-                        if (!names.isEmpty()) {
-                            values[keys + 1] = names.get(best);
+        int width = keys + (classes > 0 ? (names.isEmpty() ? 2 : 3) : 1);
+        JavaRDD<Row> predicted = rows.javaRDD().mapPartitions(partition -> ChunkedOutput.map(partition, rowsPerBatch,
+                shipped, (model, chunk) -> {
+                    double[][] output = ChunkedOutput.output(model, converter.features(chunk));
+                    List<Row> out = new ArrayList<>(chunk.size());
+                    for (int r = 0; r < chunk.size(); r++) {
+                        Object[] values = new Object[width];
+                        for (int k = 0; k < keys; k++) {
+                            values[k] = chunk.get(r).get(k);
                         }
-                        values[values.length - 1] = Vectors.dense(row);
-                    } else {
-                        values[keys] = outputs == 1 ? (Object) row[0] : Vectors.dense(row);
+                        double[] row = output[r];
+                        if (classes > 0) {
+                            int best = ChunkedOutput.argmax(row);
+                            values[keys] = best;
+                            if (!names.isEmpty()) {
+                                values[keys + 1] = names.get(best);
+                            }
+                            values[width - 1] = Vectors.dense(row);
+                        } else {
+                            values[keys] = outputs == 1 ? (Object) row[0] : Vectors.dense(row);
+                        }
+                        out.add(RowFactory.create(values));
                     }
-                    out.add(RowFactory.create(values));
-                }
-            }
-        });
+                    return out;
+                }));
         return data.sparkSession().createDataFrame(predicted, schema);
-    }
-
-    private static int argmax(double[] values) {
-        int best = 0;
-        for (int i = 1; i < values.length; i++) {
-            if (values[i] > values[best]) {
-                best = i;
-            }
-        }
-        return best;
     }
 }

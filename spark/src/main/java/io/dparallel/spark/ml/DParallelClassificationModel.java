@@ -1,6 +1,8 @@
 package io.dparallel.spark.ml;
 
 import io.dparallel.core.report.RunReport;
+import io.dparallel.spark.network.ModelBundle;
+import io.dparallel.spark.network.NetworkSources;
 import org.apache.spark.ml.linalg.SQLDataTypes;
 import org.apache.spark.ml.param.Param;
 import org.apache.spark.ml.param.ParamMap;
@@ -23,11 +25,11 @@ public final class DParallelClassificationModel extends DParallelModel<DParallel
      * @param network the trained network; its output layer gives one probability per class
      */
     public DParallelClassificationModel(String uid, Model network) {
-        this(uid, network, null);
+        this(uid, describe(network, true), null);
     }
 
-    DParallelClassificationModel(String uid, Model network, RunReport report) {
-        super(uid, network, report);
+    DParallelClassificationModel(String uid, ModelBundle bundle, RunReport report) {
+        super(uid, bundle, report);
         probabilityCol = new Param<>(this, "probabilityCol", "output column of the class probabilities (a vector); "
                 + "empty for none (default 'probability')", ParamChecks.columnNameOrEmpty("probabilityCol"));
         setDefault(probabilityCol, "probability");
@@ -35,7 +37,7 @@ public final class DParallelClassificationModel extends DParallelModel<DParallel
 
     /** Number of classes: the size of the network's output. */
     public int numClasses() {
-        return NetworkConfigs.outputSize(network());
+        return NetworkSources.outputSize(network());
     }
 
     public Param<String> probabilityCol() {
@@ -51,19 +53,20 @@ public final class DParallelClassificationModel extends DParallelModel<DParallel
         return setParam(probabilityCol, value);
     }
 
-    /** Reads a model saved with {@code write().save(path)}. */
+    /** Reads a model saved with {@code write().save(path)}, or a {@code dparallel train} output. */
     public static MLReader<DParallelClassificationModel> read() {
-        return new Reader<>(DParallelClassificationModel.class, DParallelClassificationModel::new);
+        return new Reader<>(DParallelClassificationModel.class, (uid, bundle) -> new DParallelClassificationModel(uid, bundle, null),
+                true);
     }
 
-    /** Loads a model saved with {@code write().save(path)}. */
+    /** Loads a model saved with {@code write().save(path)}, or a {@code dparallel train} output directory. */
     public static DParallelClassificationModel load(String path) {
         return read().load(path);
     }
 
     @Override
     public DParallelClassificationModel copy(ParamMap extra) {
-        return copyTo(new DParallelClassificationModel(uid(), network(), hasRunReport() ? runReport() : null), extra);
+        return copyTo(new DParallelClassificationModel(uid(), bundle(), hasRunReport() ? runReport() : null), extra);
     }
 
     @Override

@@ -1,6 +1,7 @@
 package io.dparallel.spark.ml;
 
 import io.dparallel.core.report.RunReport;
+import io.dparallel.spark.network.ModelBundle;
 import org.apache.spark.ml.attribute.Attribute;
 import org.apache.spark.ml.attribute.BinaryAttribute;
 import org.apache.spark.ml.attribute.NominalAttribute;
@@ -12,7 +13,6 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
-import org.deeplearning4j.nn.api.Model;
 
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.max;
@@ -107,8 +107,8 @@ public final class DParallelClassifier
     }
 
     @Override
-    DParallelClassificationModel newModel(String uid, Model network, RunReport report) {
-        return new DParallelClassificationModel(uid, network, report);
+    DParallelClassificationModel newModel(String uid, ModelBundle bundle, RunReport report) {
+        return new DParallelClassificationModel(uid, bundle, report);
     }
 
     private int numClasses(Dataset<?> dataset) {

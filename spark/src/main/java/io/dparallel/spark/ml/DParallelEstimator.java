@@ -1,14 +1,16 @@
 package io.dparallel.spark.ml;
 
 import io.dparallel.core.config.TrainingConfig;
-import io.dparallel.core.replica.NetworkSpec;
 import io.dparallel.core.report.RunReport;
 import io.dparallel.spark.SparkTrainer;
 import io.dparallel.spark.data.DataColumns;
-import io.dparallel.spark.data.ExampleRecords;
-import io.dparallel.spark.data.DataProfile;
 import io.dparallel.spark.data.DataValidation;
 import io.dparallel.spark.data.LabelKind;
+import io.dparallel.spark.network.ModelBundle;
+import io.dparallel.spark.network.ModelInfo;
+import io.dparallel.spark.network.NetworkSources;
+import io.dparallel.spark.network.Presets;
+import io.dparallel.spark.network.TrainingData;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.ml.Estimator;
 import org.apache.spark.ml.attribute.AttributeGroup;
@@ -27,14 +29,12 @@ import org.deeplearning4j.nn.api.Model;
 
 import java.util.List;
 
-import static org.apache.spark.sql.functions.col;
-
 /**
  * What the dparallel classifier and regressor share: the network (a DL4J configuration JSON, or the preset
  * MLP with {@link #hiddenLayers()}), the training params of {@link TrainingConfig}, and the columns.
  *
- * <p>{@link #fit} reads the features vector and the numeric label, shuffles the rows once (seeded by
- * {@link #seed()}: minibatch SGD needs a random order, whatever order the DataFrame has), trains the
+ * <p>{@link #fit} reads the features vector and the numeric label, trains on a new permutation of the rows every
+ * epoch (seeded by {@link #seed()}: minibatch SGD needs a random order, whatever order the DataFrame has), trains the
  * network data-parallel with {@link SparkTrainer} ({@link #numWorkers()} Spark tasks, parameters averaged
  * every {@link #averagingFrequency()} minibatches) and returns a model holding the trained network and the
  * run's report. Params not listed here take {@link TrainingConfig}'s defaults.
@@ -74,7 +74,8 @@ public abstract class DParallelEstimator<E extends DParallelEstimator<E, M>, M e
                 new NetworkConfigs.JsonCheck("networkJson"));
         hiddenLayers = new IntArrayParam(this, "hiddenLayers", "sizes of the preset MLP's hidden ReLU layers, each >= 1 "
                 + "(default [256, 256]; empty: no hidden layer)", ParamChecks.layerSizes("hiddenLayers"));
-        learningRate = new DoubleParam(this, "learningRate", "Adam learning rate of the preset MLP, > 0 (default 0.001)",
+        learningRate = new DoubleParam(this, "learningRate", "Adam learning rate of the preset MLP, > 0 (default "
+                + Presets.MLP_LEARNING_RATE + ")",
                 ParamChecks.above("learningRate", 0));
         numWorkers = new IntParam(this, "numWorkers", "replicas trained in parallel, one Spark task (and GPU) each, >= 1 "
                 + "(default " + TrainingConfig.DEFAULT_NUM_WORKERS + ")", ParamChecks.atLeast("numWorkers", 1));
@@ -92,7 +93,7 @@ public abstract class DParallelEstimator<E extends DParallelEstimator<E, M>, M e
         setDefault(predictionCol, "prediction");
         setDefault(networkJson, "");
         setDefault(hiddenLayers, new int[]{256, 256});
-        setDefault(learningRate, 1e-3);
+        setDefault(learningRate, Presets.MLP_LEARNING_RATE);
         setDefault(numWorkers, TrainingConfig.DEFAULT_NUM_WORKERS);
         setDefault(batchSizePerWorker, TrainingConfig.DEFAULT_BATCH_SIZE_PER_WORKER);
         setDefault(averagingFrequency, TrainingConfig.DEFAULT_AVERAGING_FREQUENCY);
@@ -259,30 +260,25 @@ public abstract class DParallelEstimator<E extends DParallelEstimator<E, M>, M e
         int labelWidth;
         if (getNetworkJson().isEmpty()) {
             labelWidth = labelWidth(dataset, -1);
-            network = NetworkSpec.of(NetworkConfigs.preset(numFeatures, getHiddenLayers(), labelWidth, isClassifier(),
-                    getLearningRate(), getSeed())).build();
+            network = NetworkSources.build(Presets.mlp(numFeatures, getHiddenLayers(), labelWidth, getLearningRate(),
+                    getSeed(), isClassifier()));
         } else {
-            network = NetworkConfigs.parse("networkJson", getNetworkJson()).build();
-            long inputs = NetworkConfigs.inputSize(network);
-            if (inputs >= 0 && inputs != numFeatures) {
-                throw new IllegalArgumentException("networkJson's first layer takes " + inputs + " features but featuresCol '"
-                        + getFeaturesCol() + "' holds vectors of size " + numFeatures);
-            }
-            labelWidth = labelWidth(dataset, NetworkConfigs.outputSize(network));
+            network = NetworkSources.parseJson("networkJson", getNetworkJson()).build();
+            NetworkSources.requireInputs(network, numFeatures, "networkJson", "featuresCol '" + getFeaturesCol() + "'");
+            labelWidth = labelWidth(dataset, NetworkSources.outputSize(network));
         }
-        JavaSparkContext sc = JavaSparkContext.fromSparkContext(dataset.sparkSession().sparkContext());
-        // No row shuffle here: the trainer reshuffles the examples every epoch (seeded), whatever the input order.
-        Dataset<Row> selected = dataset.select(col(getFeaturesCol()), col(getLabelCol()));
         // The jobs' validation: one Spark job naming the column and the offending row (null, NaN, infinity,
         // vector size, class range, too few rows) before any training.
         DataColumns columns = DataColumns.of(getFeaturesCol(), getLabelCol())
                 .withLabelKind(isClassifier() ? LabelKind.CLASS_INDEX : LabelKind.VALUE);
-        DataProfile profile = DataValidation.validate(selected, isClassifier() ? columns.withNumClasses(labelWidth) : columns,
+        TrainingData data = TrainingData.validate(dataset.toDF(), isClassifier() ? columns.withNumClasses(labelWidth) : columns,
                 DataValidation.Requirements.training(getNumWorkers(), getBatchSizePerWorker()).forModel(numFeatures, labelWidth));
-        // Read once into example records, which the trainer caches (spilling to disk) and releases.
-        RunReport report = new SparkTrainer(sc, trainingConfig())
-                .fitExamples(network, ExampleRecords.fromRows(selected, profile, null)).report();
-        return copyValues(newModel(uid, network, report), ParamMap.empty()).setParent(this);
+        // The trainer reshuffles every epoch (seeded by seed): a DataFrame's order can be anything; randomSplit, for
+        // one, sorts rows within partitions, which would make minibatches of a single class.
+        JavaSparkContext sc = JavaSparkContext.fromSparkContext(dataset.sparkSession().sparkContext());
+        RunReport report = data.fit(new SparkTrainer(sc, trainingConfig()), network, null).report();
+        ModelInfo info = ModelInfo.of(getNetworkJson().isEmpty() ? "mlp" : "networkJson", data.profile());
+        return copyValues(newModel(uid, new ModelBundle(network, info, null), report), ParamMap.empty()).setParent(this);
     }
 
     @Override
@@ -311,7 +307,7 @@ public abstract class DParallelEstimator<E extends DParallelEstimator<E, M>, M e
     abstract StructType outputSchema(StructType schema);
 
     /** The fitted model (its params are copied from the estimator afterwards). */
-    abstract M newModel(String uid, Model network, RunReport report);
+    abstract M newModel(String uid, ModelBundle bundle, RunReport report);
 
     private int numFeatures(Dataset<?> dataset) {
         int size = AttributeGroup.fromStructField(dataset.schema().apply(getFeaturesCol())).size();

@@ -1,13 +1,19 @@
 package io.dparallel.spark.ml;
 
 import io.dparallel.core.report.RunReport;
+import io.dparallel.spark.data.LabelKind;
+import io.dparallel.spark.network.ExecutorNetwork;
+import io.dparallel.spark.network.ModelBundle;
+import io.dparallel.spark.network.ModelInfo;
+import io.dparallel.spark.network.NetworkSources;
+import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.JavaSparkContext;
-import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.ml.param.IntParam;
 import org.apache.spark.ml.param.Param;
 import org.apache.spark.ml.param.ParamMap;
 import org.apache.spark.ml.util.DefaultParamsReader;
 import org.apache.spark.ml.util.DefaultParamsWriter;
+import org.apache.spark.ml.util.Identifiable;
 import org.apache.spark.ml.util.MLReader;
 import org.apache.spark.ml.util.MLWritable;
 import org.apache.spark.ml.util.MLWriter;
@@ -19,7 +25,10 @@ import org.apache.spark.sql.types.StructType;
 import org.deeplearning4j.nn.api.Model;
 import scala.Option;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Objects;
 import java.util.function.BiFunction;
 
@@ -27,12 +36,14 @@ import java.util.function.BiFunction;
  * What the dparallel classification and regression models share: the trained DL4J network, inference on
  * the executors, persistence, and the training run's report.
  *
- * <p>{@link #transform} broadcasts the network's parameters once and runs it on the executors, one
- * {@link #inferenceBatchSize()}-row matrix at a time, appending the output columns to every row.
+ * <p>{@link #transform} broadcasts the network's parameters once (on the first call) and runs it on the
+ * executors, one {@link #inferenceBatchSize()}-row matrix at a time, appending the output columns to every row.
  *
  * <p>Saved with {@code write().save(path)} (or inside a saved {@code PipelineModel}) as Spark ML's JSON
- * metadata plus {@code network.zip} in DL4J's own {@code ModelSerializer} format, on any Hadoop file
- * system. The run report is not saved: a loaded model has none ({@link #hasRunReport()}).
+ * metadata plus {@code model.zip}, the {@link ModelBundle} {@code dparallel train} writes (DL4J's own
+ * {@code ModelSerializer} format), on any Hadoop file system: {@code dparallel evaluate} and {@code predict}
+ * take a saved model directory, and {@code load} takes a {@code train} output directory. The run report is not
+ * saved: a loaded model has none ({@link #hasRunReport()}).
  *
  * <p>Every param {@code x} has the {@code Param} object {@code x()} (its {@code doc()} gives meaning, bounds
  * and default), {@code getX()}, and {@code setX(value)}, which validates and returns this model.
@@ -43,15 +54,19 @@ public abstract class DParallelModel<M extends DParallelModel<M>> extends org.ap
         implements MLWritable {
 
     private final String uid;
-    private final Model network;
+    private final ModelBundle bundle;
     private final RunReport report;
+    // Shipped on the first transform (per Spark application) and reused by later ones: executors keep the
+    // networks they built.
+    private transient ExecutorNetwork shipped;
+    private transient String shippedTo;
     private final Param<String> featuresCol;
     private final Param<String> predictionCol;
     private final IntParam inferenceBatchSize;
 
-    DParallelModel(String uid, Model network, RunReport report) {
+    DParallelModel(String uid, ModelBundle bundle, RunReport report) {
         this.uid = uid;
-        this.network = Objects.requireNonNull(network, "network");
+        this.bundle = Objects.requireNonNull(bundle, "bundle");
         this.report = report;
         featuresCol = new Param<>(this, "featuresCol", "features column: a vector (default 'features')",
                 ParamChecks.columnName("featuresCol"));
@@ -71,7 +86,16 @@ public abstract class DParallelModel<M extends DParallelModel<M>> extends org.ap
 
     /** The trained DL4J network: a {@code MultiLayerNetwork} or a {@code ComputationGraph}. */
     public Model network() {
-        return network;
+        return bundle.network();
+    }
+
+    /**
+     * The network with what it was trained on ({@link ModelInfo}: columns, sizes, class names) and the feature
+     * standardization {@link #transform} applies first (none for a model fitted here; a model trained by
+     * {@code dparallel train --standardize} has one). This is what {@code write().save} stores.
+     */
+    public ModelBundle bundle() {
+        return bundle;
     }
 
     public Param<String> featuresCol() {
@@ -152,11 +176,17 @@ public abstract class DParallelModel<M extends DParallelModel<M>> extends org.ap
     public Dataset<Row> transform(Dataset<?> dataset) {
         StructType output = transformSchema(dataset.schema());
         Dataset<Row> rows = dataset.toDF();
-        Broadcast<BatchPredictor.Weights> weights = JavaSparkContext.fromSparkContext(rows.sparkSession().sparkContext())
-                .broadcast(BatchPredictor.Weights.of(network));
+        String application = rows.sparkSession().sparkContext().applicationId();
+        if (shipped == null || !application.equals(shippedTo)) {
+            shipped = ExecutorNetwork.broadcast(JavaSparkContext.fromSparkContext(rows.sparkSession().sparkContext()),
+                    bundle.network());
+            shippedTo = application;
+        }
         int featuresIndex = Arrays.asList(rows.schema().fieldNames()).indexOf(getFeaturesCol());
-        return rows.mapPartitions(new BatchPredictor(weights, featuresIndex, getFeaturesCol(),
-                NetworkConfigs.inputSize(network), getInferenceBatchSize(), outputKind()), Encoders.row(output));
+        ModelInfo info = bundle.info();
+        int numFeatures = info.featureSize() > 0 ? info.featureSize() : (int) NetworkSources.inputSize(bundle.network());
+        return rows.mapPartitions(new BatchPredictor(shipped, featuresIndex, getFeaturesCol(), numFeatures,
+                bundle.standardization(), info.shape(), getInferenceBatchSize(), outputKind()), Encoders.row(output));
     }
 
     @Override
@@ -187,7 +217,16 @@ public abstract class DParallelModel<M extends DParallelModel<M>> extends org.ap
         return copyValues(copy, extra).setParent(parent());
     }
 
-    /** Saves Spark ML's metadata (params) and the network in DL4J's format beside it. */
+    /** The description of a network given without one: features from {@code features}, labels from {@code label}. */
+    static ModelBundle describe(Model network, boolean classification) {
+        long inputs = NetworkSources.inputSize(network);
+        ModelInfo info = new ModelInfo("network", List.of("features"), "label",
+                classification ? LabelKind.CLASS_INDEX : LabelKind.VALUE, (int) Math.max(0, inputs),
+                NetworkSources.outputSize(network), null, List.of());
+        return new ModelBundle(network, info, null);
+    }
+
+    /** Saves Spark ML's metadata (params) and the {@link ModelBundle} beside it, as {@code train} writes it. */
     private static final class Writer extends MLWriter {
         private final DParallelModel<?> model;
 
@@ -198,26 +237,50 @@ public abstract class DParallelModel<M extends DParallelModel<M>> extends org.ap
         @Override
         public void saveImpl(String path) {
             DefaultParamsWriter.saveMetadata(model, path, sc(), Option.empty(), Option.empty());
-            NetworkFiles.write(model.network, path, sc().hadoopConfiguration());
+            model.bundle.save(new Path(path, ModelBundle.FILE_NAME), sc().hadoopConfiguration());
         }
     }
 
-    /** Loads what {@link Writer} saved, for the concrete model class {@code type}. */
+    /**
+     * Loads what {@link Writer} saved, for the concrete model class {@code type}; or, from a directory without
+     * Spark ML's metadata, a {@code train} output (or its {@code model.zip}) with default params and
+     * {@code featuresCol} set to the one feature column it was trained on.
+     */
     static final class Reader<M extends DParallelModel<M>> extends MLReader<M> {
         private final Class<M> type;
-        private final BiFunction<String, Model, M> constructor;
+        private final BiFunction<String, ModelBundle, M> constructor;
+        private final boolean classification;
 
-        Reader(Class<M> type, BiFunction<String, Model, M> constructor) {
+        Reader(Class<M> type, BiFunction<String, ModelBundle, M> constructor, boolean classification) {
             this.type = type;
             this.constructor = constructor;
+            this.classification = classification;
         }
 
         @Override
         public M load(String path) {
-            DefaultParamsReader.Metadata metadata = DefaultParamsReader.loadMetadata(path, sc(), type.getName());
-            M model = constructor.apply(metadata.uid(), NetworkFiles.read(path, sc().hadoopConfiguration()));
-            metadata.getAndSetParams(model, Option.empty());
-            return model;
+            ModelBundle bundle = ModelBundle.load(path, sc().hadoopConfiguration());
+            ModelInfo info = bundle.info();
+            if (info.classification() != classification || (!classification && info.outputs() != 1)) {
+                throw new IllegalArgumentException("The model at " + path + " is " + (info.classification()
+                        ? "a classifier of " + info.outputs() + " classes" : "a regression of " + info.outputs()
+                        + " outputs") + "; load it with " + (info.classification() ? "DParallelClassificationModel"
+                        : info.outputs() == 1 ? "DParallelRegressionModel" : "dparallel predict (a Spark ML "
+                        + "regression model predicts one value)"));
+            }
+            try {
+                Path metadataDir = new Path(path, "metadata");
+                if (metadataDir.getFileSystem(sc().hadoopConfiguration()).exists(metadataDir)) {
+                    DefaultParamsReader.Metadata metadata = DefaultParamsReader.loadMetadata(path, sc(), type.getName());
+                    M model = constructor.apply(metadata.uid(), bundle);
+                    metadata.getAndSetParams(model, Option.empty());
+                    return model;
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException("Could not read " + path + ": " + e.getMessage(), e);
+            }
+            M model = constructor.apply(Identifiable.randomUID("dparallelModel"), bundle);
+            return info.featureColumns().size() == 1 ? model.setFeaturesCol(info.featureColumns().get(0)) : model;
         }
     }
 }

@@ -1,6 +1,7 @@
 package io.dparallel.spark.ml;
 
 import io.dparallel.core.report.RunReport;
+import io.dparallel.spark.network.ModelBundle;
 import org.apache.spark.ml.param.ParamMap;
 import org.apache.spark.ml.util.MLReader;
 import org.apache.spark.sql.types.DataTypes;
@@ -15,26 +16,27 @@ public final class DParallelRegressionModel extends DParallelModel<DParallelRegr
      * @param network the trained network, with one output unit
      */
     public DParallelRegressionModel(String uid, Model network) {
-        this(uid, network, null);
+        this(uid, describe(network, false), null);
     }
 
-    DParallelRegressionModel(String uid, Model network, RunReport report) {
-        super(uid, network, report);
+    DParallelRegressionModel(String uid, ModelBundle bundle, RunReport report) {
+        super(uid, bundle, report);
     }
 
-    /** Reads a model saved with {@code write().save(path)}. */
+    /** Reads a model saved with {@code write().save(path)}, or a {@code dparallel train} output. */
     public static MLReader<DParallelRegressionModel> read() {
-        return new Reader<>(DParallelRegressionModel.class, DParallelRegressionModel::new);
+        return new Reader<>(DParallelRegressionModel.class, (uid, bundle) -> new DParallelRegressionModel(uid, bundle, null),
+                false);
     }
 
-    /** Loads a model saved with {@code write().save(path)}. */
+    /** Loads a model saved with {@code write().save(path)}, or a {@code dparallel train} output directory. */
     public static DParallelRegressionModel load(String path) {
         return read().load(path);
     }
 
     @Override
     public DParallelRegressionModel copy(ParamMap extra) {
-        return copyTo(new DParallelRegressionModel(uid(), network(), hasRunReport() ? runReport() : null), extra);
+        return copyTo(new DParallelRegressionModel(uid(), bundle(), hasRunReport() ? runReport() : null), extra);
     }
 
     @Override

@@ -1,12 +1,12 @@
 package io.dparallel.spark.ml;
 
 import io.dparallel.core.report.RunReport;
+import io.dparallel.spark.network.ModelBundle;
 import org.apache.spark.ml.util.DefaultParamsReader;
 import org.apache.spark.ml.util.Identifiable;
 import org.apache.spark.ml.util.MLReader;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.types.StructType;
-import org.deeplearning4j.nn.api.Model;
 
 /**
  * A Spark ML regressor that trains a DL4J network data-parallel on Spark with this project's engine.
@@ -56,7 +56,7 @@ public final class DParallelRegressor extends DParallelEstimator<DParallelRegres
     }
 
     @Override
-    DParallelRegressionModel newModel(String uid, Model network, RunReport report) {
-        return new DParallelRegressionModel(uid, network, report);
+    DParallelRegressionModel newModel(String uid, ModelBundle bundle, RunReport report) {
+        return new DParallelRegressionModel(uid, bundle, report);
     }
 }

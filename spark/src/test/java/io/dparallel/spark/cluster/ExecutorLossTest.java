@@ -96,7 +96,7 @@ class ExecutorLossTest {
             Set<Integer> gpus = new HashSet<>();
             for (JsonNode worker : round.get("workers")) {
                 executors.add(worker.get("device").get("executorId").asText());
-                gpus.add(worker.get("device").get("ordinal").asInt());
+                gpus.add(worker.get("device").get("grantedGpu").asInt());
             }
             // Before the kill the first two executors; from the rerun on the survivor and the new one, on the same GPUs.
             boolean beforeKill = i <= ExecutorLossApp.PAUSE_AFTER_ROUND;
@@ -207,6 +207,8 @@ class ExecutorLossTest {
         conf.put("spark.executor.memory", "512m");
         conf.put("spark.executor.resource.gpu.amount", "1");
         conf.put("spark.task.resource.gpu.amount", "1");
+        conf.put("spark.dparallel.gpu.allowCpuBackend", "true");
+        conf.put("spark.dparallel.strictDeviceBinding", "true");
         conf.putAll(extra);
         return conf;
     }

@@ -50,6 +50,9 @@ class StandaloneGpuClusterTest {
         conf.put("spark.executor.memory", "1g");
         conf.put("spark.executor.resource.gpu.amount", "1");
         conf.put("spark.task.resource.gpu.amount", "1");
+        // Fake GPUs, CPU backend: opt in to CPU training, and refuse unbound ND4J work as every Spark test does.
+        conf.put("spark.dparallel.gpu.allowCpuBackend", "true");
+        conf.put("spark.dparallel.strictDeviceBinding", "true");
 
         StandaloneCluster.Submission submission;
         Map<Long, String> executorJvms;
@@ -95,16 +98,18 @@ class StandaloneGpuClusterTest {
             assertThat(device.get("rounds").asInt()).isEqualTo(rounds);
             assertThat(device.has("busyMillis")).isTrue();
         }
-        assertThat(deviceKeys).containsExactlyInAnyOrder(HOST + ":cpu0", HOST + ":cpu1", HOST + ":cpu2", HOST + ":cpu3");
+        assertThat(deviceKeys).containsExactlyInAnyOrder(HOST + ":cpu0(gpu0)", HOST + ":cpu0(gpu1)", HOST + ":cpu0(gpu2)",
+                HOST + ":cpu0(gpu3)");
         for (JsonNode round : report.get("rounds")) {
             for (JsonNode worker : round.get("workers")) {
                 JsonNode device = worker.get("device");
                 assertThat(device.get("host").asText()).isEqualTo(HOST);
-                assertThat(device.get("ordinal").asInt()).as("device of executor %s", device.get("executorId"))
+                assertThat(device.get("grantedGpu").asInt()).as("device of executor %s", device.get("executorId"))
                         .isEqualTo(gpuOfExecutor.get(device.get("executorId").asText()));
             }
         }
-        assertThat(report.get("warnings").toString()).doesNotContain("idle").doesNotContain("trained nothing");
+        assertThat(report.get("warnings").toString()).doesNotContain("idle").doesNotContain("trained nothing")
+                .contains("Training runs on the CPUs because spark.dparallel.gpu.allowCpuBackend=true");
 
         BufferedImage chart = ImageIO.read(DeviceChart.besideJson(out.resolve(GpuTrainingApp.REPORT)).toFile());
         assertThat(chart.getWidth()).isEqualTo(DeviceChart.WIDTH);

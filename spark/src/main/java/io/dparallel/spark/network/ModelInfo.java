@@ -1,4 +1,4 @@
-package io.dparallel.jobs.models;
+package io.dparallel.spark.network;
 
 import io.dparallel.spark.data.DataColumns;
 import io.dparallel.spark.data.DataProfile;
@@ -9,9 +9,9 @@ import java.util.List;
 
 /**
  * What a trained model expects and gives, stored as JSON inside its {@code model.zip} (see {@link ModelBundle})
- * so that {@code evaluate} and {@code predict} read data the way training did.
+ * so that {@code evaluate}, {@code predict} and the Spark ML models read data the way training did.
  *
- * @param model          the preset name or the configuration file the model was built from
+ * @param model          the preset name or the configuration (file) the model was built from
  * @param featureColumns the feature column(s) it was trained on
  * @param labelColumn    the label column it was trained on
  * @param labelKind      how the label was read

@@ -1,4 +1,4 @@
-package io.dparallel.jobs.models;
+package io.dparallel.spark.network;
 
 import io.dparallel.spark.data.ImageShape;
 import org.deeplearning4j.nn.conf.ConvolutionMode;
@@ -15,38 +15,54 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.learning.config.Adam;
 import org.nd4j.linalg.lossfunctions.LossFunctions;
 
+import java.util.List;
+
 /**
- * Ready-made network configurations, all float, Adam, with a softmax/cross-entropy output for classification
- * or an identity/mean-squared-error output for regression.
+ * The ready-made networks of every front door ({@code train --model mlp|cnn}, the Spark ML estimators' preset):
+ * all float, Adam, with a softmax/cross-entropy output for classification or an identity/mean-squared-error
+ * output for regression.
  */
 public final class Presets {
 
-    /** Adam's learning rate of the {@code mlp} preset when none is given. */
+    /** The preset names {@code train --model} takes. */
+    public static final List<String> NAMES = List.of("mlp", "cnn");
+    /** Adam's learning rate of the {@code mlp} preset when none is given (CLI and estimators alike). */
     public static final double MLP_LEARNING_RATE = 0.003;
     /** Adam's learning rate of the {@code cnn} preset when none is given. */
     public static final double CNN_LEARNING_RATE = 0.001;
+    /** Hidden layer sizes of the {@code mlp} preset when none are given. */
+    public static final int[] MLP_HIDDEN_LAYERS = {256, 256};
     /** Smallest image side the {@code cnn} preset takes (two 2x2 poolings). */
     public static final int CNN_MIN_SIDE = 4;
 
     private Presets() {
     }
 
+    /** The {@code mlp} preset with its default hidden layers {@link #MLP_HIDDEN_LAYERS}. */
+    public static MultiLayerConfiguration mlp(int nIn, int nOut, double learningRate, long seed, boolean classification) {
+        return mlp(nIn, MLP_HIDDEN_LAYERS, nOut, learningRate, seed, classification);
+    }
+
     /**
-     * The {@code mlp} preset: {@code nIn}-256-256-{@code nOut}, ReLU hidden layers, Xavier initialization.
+     * The {@code mlp} preset: {@code nIn}-hidden...-{@code nOut}, ReLU hidden layers, Xavier initialization.
      *
+     * @param hidden         hidden layer sizes, each >= 1 (empty: no hidden layer)
      * @param classification softmax/cross-entropy output when true, identity/MSE (regression) when false
      */
-    public static MultiLayerConfiguration mlp(int nIn, int nOut, double learningRate, long seed, boolean classification) {
-        return new NeuralNetConfiguration.Builder()
+    public static MultiLayerConfiguration mlp(int nIn, int[] hidden, int nOut, double learningRate, long seed,
+                                              boolean classification) {
+        NeuralNetConfiguration.ListBuilder layers = new NeuralNetConfiguration.Builder()
                 .seed(seed)
                 .dataType(DataType.FLOAT)
                 .weightInit(WeightInit.XAVIER)
                 .updater(new Adam(learningRate))
-                .list()
-                .layer(new DenseLayer.Builder().nIn(nIn).nOut(256).activation(Activation.RELU).build())
-                .layer(new DenseLayer.Builder().nIn(256).nOut(256).activation(Activation.RELU).build())
-                .layer(output(256, nOut, classification))
-                .build();
+                .list();
+        int previous = nIn;
+        for (int size : hidden) {
+            layers.layer(new DenseLayer.Builder().nIn(previous).nOut(size).activation(Activation.RELU).build());
+            previous = size;
+        }
+        return layers.layer(output(previous, nOut, classification)).build();
     }
 
     /**

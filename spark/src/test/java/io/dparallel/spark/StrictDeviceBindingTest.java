@@ -1,0 +1,116 @@
+package io.dparallel.spark;
+
+import io.dparallel.core.device.DeviceBinding;
+import io.dparallel.core.device.DeviceIdentity;
+import org.apache.spark.SparkConf;
+import org.apache.spark.SparkException;
+import org.apache.spark.TaskContext;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.factory.Nd4j;
+
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/**
+ * Strict device binding on the CPU backend, with a binding that records which task thread bound which device: ND4J
+ * work in a task that did not bind first fails, naming the task and the fix; a bound task binds exactly once.
+ */
+class StrictDeviceBindingTest {
+
+    /** A CPU binding that claims two devices and records each bind: task attempt id to (thread, ordinal). */
+    static final class RecordingBinding implements DeviceBinding {
+        static final Map<Long, String> BINDS = new ConcurrentHashMap<>();
+
+        @Override
+        public DeviceIdentity bind(int ordinal, String host, String executorId) {
+            String previous = BINDS.put(TaskContext.get().taskAttemptId(), Thread.currentThread().getName() + " " + ordinal);
+            assertThat(previous).as("bind called twice in one task").isNull();
+            return new DeviceIdentity(host, executorId, backend(), ordinal, null);
+        }
+
+        @Override
+        public String backend() {
+            return "cpu";
+        }
+
+        @Override
+        public int deviceCount() {
+            return 2;
+        }
+    }
+
+    private static JavaSparkContext sc;
+
+    @BeforeAll
+    static void start() {
+        // Set explicitly: the test must not depend on the build's system property that turns it on everywhere.
+        sc = new JavaSparkContext(new SparkConf().setMaster("local[2]").setAppName("StrictDeviceBindingTest")
+                .set("spark.ui.enabled", "false").set("spark.driver.host", "127.0.0.1")
+                .set("spark.driver.bindAddress", "127.0.0.1").set("spark.dparallel.strictDeviceBinding", "true"));
+    }
+
+    @AfterAll
+    static void stop() {
+        sc.stop();
+    }
+
+    @AfterEach
+    void restoreBinding() {
+        TaskDevices.useBinding(null);
+        RecordingBinding.BINDS.clear();
+    }
+
+    @Test
+    void ndWorkBeforeBindingFailsTheTask() {
+        TaskDevices.useBinding(new RecordingBinding());
+        assertThatThrownBy(() -> sc.parallelize(List.of(1, 2), 2).map(x -> {
+            TaskDeviceBinding.requireBound("create arrays");
+            return Nd4j.create(new float[]{x}).sumNumber().intValue();
+        }).collect())
+                .isInstanceOf(SparkException.class)
+                .hasMessageMatching("(?s).*Task \\d+ \\(stage \\d+, partition \\d\\) is about to create arrays without"
+                        + " having bound its device, so on a GPU its arrays would land on whatever GPU ND4J gives this"
+                        + " thread. Call TaskDeviceBinding.bindCurrentTask\\(\\) first in the task"
+                        + " \\(spark.dparallel.strictDeviceBinding=true\\).*");
+        assertThat(RecordingBinding.BINDS).isEmpty();
+    }
+
+    @Test
+    void aBoundTaskRunsAndBindsOnceOnItsOwnThreadWithItsOwnDevice() {
+        TaskDevices.useBinding(new RecordingBinding());
+        List<String> results = sc.parallelize(List.of(10, 20), 2).mapPartitionsWithIndex((partition, values) -> {
+            DeviceIdentity first = TaskDeviceBinding.bindCurrentTask();
+            DeviceIdentity again = TaskDeviceBinding.bindCurrentTask();
+            TaskDeviceBinding.requireBound("create arrays");
+            int sum = Nd4j.create(new float[]{values.next()}).sumNumber().intValue();
+            String line = partition + " " + first.ordinal() + " " + (first == again) + " " + sum + " "
+                    + TaskContext.get().taskAttemptId() + " " + Thread.currentThread().getName();
+            return List.of(line).iterator();
+        }, false).collect();
+
+        // Local mode: partition p binds device p % 2, once, on the thread that ran the task.
+        assertThat(results).hasSize(2);
+        for (String result : results) {
+            String[] f = result.split(" ", 6);
+            assertThat(f[1]).isEqualTo(f[0]);
+            assertThat(f[2]).isEqualTo("true");
+            assertThat(f[3]).isEqualTo(f[0].equals("0") ? "10" : "20");
+            assertThat(RecordingBinding.BINDS.get(Long.parseLong(f[4]))).isEqualTo(f[5] + " " + f[0]);
+        }
+        assertThat(RecordingBinding.BINDS).hasSize(2);
+    }
+
+    @Test
+    void theDriverIsNoTaskAndNeedsNoBinding() {
+        TaskDeviceBinding.requireBound("create arrays on the driver");
+        assertThat(Nd4j.create(new float[]{1, 2}).sumNumber().intValue()).isEqualTo(3);
+    }
+}
