@@ -78,7 +78,7 @@ class DParallelTrainingMasterTest {
     @Test
     void sparkDl4jMultiLayerTrainsWithTheEngineAndEvaluatesWithDl4jSpark() {
         DParallelTrainingMaster tm = new DParallelTrainingMaster(TrainingConfig.builder().numWorkers(WORKERS)
-                .batchSizePerWorker(BATCH).averagingFrequency(1).build());
+                .batchSizePerWorker(BATCH).averagingFrequency(1).reshuffle(false).build());
         SparkDl4jMultiLayer sparkNet = new SparkDl4jMultiLayer(sc, mlp(), tm);
         MultiLayerNetwork local = new MultiLayerNetwork(mlp());
         local.init();
@@ -118,7 +118,7 @@ class DParallelTrainingMasterTest {
     @Test
     void sparkComputationGraphTrainsOnDataSetsAndMultiDataSets() {
         DParallelTrainingMaster tm = new DParallelTrainingMaster(TrainingConfig.builder().numWorkers(WORKERS)
-                .batchSizePerWorker(BATCH).averagingFrequency(1).epochs(2).build());
+                .batchSizePerWorker(BATCH).averagingFrequency(1).epochs(2).reshuffle(false).build());
         SparkComputationGraph sparkGraph = new SparkComputationGraph(sc, graph(), tm);
         ComputationGraph local = new ComputationGraph(graph());
         local.init();
