@@ -63,6 +63,8 @@ class BiggerThanMemoryTest {
         conf.put("spark.executor.memory", "512m");
         conf.put("spark.executor.resource.gpu.amount", "1");
         conf.put("spark.task.resource.gpu.amount", "1");
+        // Fake GPUs on ND4J's CPU backend, as the other cluster tests run them.
+        conf.put("spark.dparallel.gpu.allowCpuBackend", "true");
         conf.put("spark.local.dir", dir.resolve("local").toString());
         // Never wait forever on an executor that died: fail the test with Spark's message instead.
         conf.put("spark.task.maxFailures", "2");
