@@ -108,6 +108,7 @@ public final class DParallel implements Runnable {
 
     /** {@code train}. */
     @Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
+            modelTransformer = TrainingCliOptions.class, // the training options, from the option table
             description = {"Train a model data-parallel on Parquet data (any Hadoop path) and write model.zip, "
                     + "metrics.json, history.csv, report.json and charts atomically into --output.",
                     "Without --data: the shipped letter-recognition data, 20% held out for validation."})
@@ -143,30 +144,10 @@ public final class DParallel implements Runnable {
         @Option(names = "--learning-rate", description = "Adam learning rate of a preset. Default: mlp 0.003, cnn 0.001.")
         Double learningRate;
 
-        @Option(names = "--standardize", negatable = true, description = "Standardize features with the training data's mean and deviation (saved in model.zip). Default: ${DEFAULT-VALUE}.")
+        // Options true by default are declared by their negative name: picocli's negatable options flip the
+        // initial value, so "--standardize" on a field initialized to true would set it to false.
+        @Option(names = "--no-standardize", negatable = true, description = "Standardize features with the training data's mean and deviation (saved in model.zip). Default: ${DEFAULT-VALUE}.")
         boolean standardize = true;
-
-        @Option(names = "--shuffle", negatable = true, description = "Reshuffle the training rows every epoch (seeded by --seed "
-                + "and the epoch, across workers); --no-shuffle trains every epoch in row order. Default: ${DEFAULT-VALUE}.")
-        boolean shuffle = true;
-
-        @Option(names = "--epochs", description = "Passes over the training data. Default: ${DEFAULT-VALUE}.")
-        int epochs = 15;
-
-        @Option(names = "--workers", description = "Workers (one per Spark task and GPU). Default: ${DEFAULT-VALUE}.")
-        int workers = TrainingConfig.DEFAULT_NUM_WORKERS;
-
-        @Option(names = "--batch-size-per-worker", description = "Rows per minibatch per worker. Default: ${DEFAULT-VALUE}.")
-        int batchSizePerWorker = TrainingConfig.DEFAULT_BATCH_SIZE_PER_WORKER;
-
-        @Option(names = "--averaging-frequency", description = "Minibatches per worker between averagings. Default: ${DEFAULT-VALUE}.")
-        int averagingFrequency = 10;
-
-        @Option(names = "--seed", description = "Seed of splits, initialization and the trainer. Default: ${DEFAULT-VALUE}.")
-        long seed = TrainingConfig.DEFAULT_SEED;
-
-        @Option(names = "--threads-per-worker", description = "ND4J threads per worker; 0 = spark.task.cpus. Default: ${DEFAULT-VALUE}.")
-        int threadsPerWorker = 0;
 
         @Option(names = "--output", description = "Output directory (any Hadoop path). Default: dparallel-runs/train-<date-time>.")
         String output;
@@ -182,16 +163,16 @@ public final class DParallel implements Runnable {
 
         @Override
         public Integer call() {
+            // --shuffle/--no-shuffle is the training option reshuffle (from the option table).
             TrainJob.Options options = options(spec, () -> new TrainJob.Options(data, validationData, validationFraction,
                     featuresCol, labelCol, task == null ? null : task.kind, numClasses,
-                    shape == null ? null : ImageShape.parse(shape), model, learningRate, standardize, shuffle,
-                    TrainingConfig.builder().numWorkers(workers).batchSizePerWorker(batchSizePerWorker)
-                            .averagingFrequency(averagingFrequency).epochs(epochs).seed(seed)
-                            .threadsPerWorker(threadsPerWorker).build(),
+                    shape == null ? null : ImageShape.parse(shape), model, learningRate, standardize,
+                    TrainingCliOptions.config(spec).reshuffle(), TrainingCliOptions.config(spec),
                     output != null ? output : "dparallel-runs/train-"
                             + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")),
                     overwrite));
-            try (SparkSession session = SparkSessions.start("dparallel train", spark.master, Integer.toString(workers))) {
+            try (SparkSession session = SparkSessions.start("dparallel train", spark.master,
+                    Integer.toString(options.config().numWorkers()))) {
                 TrainJob.run(session, options, System.out);
             }
             return 0;

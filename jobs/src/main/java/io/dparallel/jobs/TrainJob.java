@@ -3,20 +3,19 @@ package io.dparallel.jobs;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.dparallel.core.config.TrainingConfig;
-import io.dparallel.core.report.DeviceChart;
+import io.dparallel.core.device.DeviceIdentity;
 import io.dparallel.core.report.ConsoleProgress;
+import io.dparallel.core.report.DeviceTotal;
 import io.dparallel.core.report.EpochSummary;
 import io.dparallel.core.report.ProgressListener;
-import io.dparallel.core.report.RoundSummary;
 import io.dparallel.core.report.RunReport;
-import io.dparallel.core.report.WorkerRoundReport;
 import io.dparallel.jobs.data.IdxFiles;
-import io.dparallel.jobs.data.ShippedLetters;
 import io.dparallel.jobs.inference.DistributedEvaluation;
 import io.dparallel.jobs.inference.EvaluationResult;
 import io.dparallel.jobs.io.AtomicOutput;
 import io.dparallel.jobs.io.HadoopFiles;
 import io.dparallel.jobs.models.ModelFactory;
+import io.dparallel.jobs.report.DeviceChart;
 import io.dparallel.jobs.report.EpochRecord;
 import io.dparallel.jobs.report.TrainingHistory;
 import io.dparallel.spark.SparkTrainer;
@@ -357,18 +356,16 @@ public final class TrainJob {
     /** Examples per device, by device key: {@code {host, device, examples}}. */
     static List<Map<String, Object>> devices(RunReport report) {
         Map<String, Map<String, Object>> byDevice = new TreeMap<>();
-        for (RoundSummary round : report.rounds()) {
-            for (WorkerRoundReport worker : round.workers()) {
-                Map<String, Object> entry = byDevice.computeIfAbsent(worker.device().deviceKey(), key -> {
-                    Map<String, Object> fresh = new LinkedHashMap<>();
-                    fresh.put("host", worker.device().host());
-                    fresh.put("device", worker.device().deviceLabel()
-                            + (worker.device().uuid() == null ? "" : "/" + worker.device().uuid()));
-                    fresh.put("examples", 0L);
-                    return fresh;
-                });
-                entry.put("examples", (Long) entry.get("examples") + worker.examples());
-            }
+        for (DeviceTotal total : report.deviceTotals()) {
+            DeviceIdentity device = total.device();
+            Map<String, Object> entry = byDevice.computeIfAbsent(device.deviceKey(), key -> {
+                Map<String, Object> fresh = new LinkedHashMap<>();
+                fresh.put("host", device.host());
+                fresh.put("device", device.deviceLabel() + (device.uuid() == null ? "" : "/" + device.uuid()));
+                fresh.put("examples", 0L);
+                return fresh;
+            });
+            entry.put("examples", (Long) entry.get("examples") + total.examples());
         }
         return List.copyOf(byDevice.values());
     }

@@ -1,5 +1,6 @@
 package io.dparallel.jobs;
 
+import io.dparallel.spark.testing.LocalSpark;
 import io.dparallel.core.config.TrainingConfig;
 import io.dparallel.spark.data.DataValidationException;
 import org.apache.spark.ml.linalg.Vectors;
@@ -42,7 +43,7 @@ class BadInputTest {
 
     @BeforeAll
     static void start() {
-        spark = TestSpark.start("BadInputTest");
+        spark = LocalSpark.session("BadInputTest");
     }
 
     @AfterAll

@@ -1,7 +1,11 @@
 package io.dparallel.jobs;
 
+import io.dparallel.core.config.TrainingConfig;
+import io.dparallel.core.config.TrainingOption;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+
+import picocli.CommandLine;
 
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -32,7 +36,72 @@ class DParallelCliTest {
     @Test
     void invalidConfigurationNamesTheKeyAndExits2() {
         assertThat(run("train", "--workers", "0")).isEqualTo(2);
-        assertThat(err.toString()).contains("numWorkers is 0 but must be >= 1").contains("Usage: dparallel train");
+        assertThat(err.toString()).contains("--workers is 0 but must be >= 1").contains("Usage: dparallel train");
+    }
+
+    /** The training config {@code train} would run with for these arguments (parsed only: no Spark). */
+    private static TrainingConfig parsedConfig(String... trainArgs) {
+        String[] args = new String[trainArgs.length + 1];
+        args[0] = "train";
+        System.arraycopy(trainArgs, 0, args, 1, trainArgs.length);
+        CommandLine.ParseResult parsed = new CommandLine(new DParallel()).parseArgs(args);
+        return TrainingCliOptions.config(parsed.subcommand().commandSpec());
+    }
+
+    @Test
+    void everyTableOptionIsATrainOptionWithTheTablesDefault() {
+        CommandLine.Model.CommandSpec train = new CommandLine(new DParallel()).getSubcommands().get("train").getCommandSpec();
+        for (TrainingOption option : TrainingOption.values()) {
+            CommandLine.Model.OptionSpec cli = train.findOption(TrainingCliOptions.names(option).get(0));
+            assertThat(cli).as(option.key()).isNotNull();
+            assertThat(cli.initialValue()).as(option.key()).isEqualTo(option.defaultValue());
+            assertThat(cli.description()[0]).as(option.key()).endsWith("Default: " + option.defaultValue() + ".");
+        }
+        assertThat(parsedConfig()).isEqualTo(TrainingConfig.builder().build());
+    }
+
+    @Test
+    void theHistoricalNamesAndTheKeysInKebabCaseSetEveryOption() {
+        TrainingConfig expected = TrainingConfig.builder().numWorkers(3).batchSizePerWorker(7).averagingFrequency(4)
+                .epochs(2).seed(-5).averageUpdaterState(false).threadsPerWorker(1).build();
+        assertThat(parsedConfig("--workers", "3", "--batch-size-per-worker", "7", "--averaging-frequency", "4",
+                "--epochs", "2", "--seed", "-5", "--no-average-updater-state", "--threads-per-worker", "1"))
+                .isEqualTo(expected);
+        assertThat(parsedConfig("--num-workers=3", "--batch-size-per-worker=7", "--averaging-frequency=4", "--epochs=2",
+                "--seed=-5", "--no-average-updater-state", "--threads-per-worker=1")).isEqualTo(expected);
+        assertThat(parsedConfig("--average-updater-state").averageUpdaterState()).isTrue();
+        assertThat(parsedConfig("--no-average-updater-state").averageUpdaterState()).isFalse();
+    }
+
+    @Test
+    void negatableOptionsThatDefaultToTrueAreTurnedOffByTheirNegativeName() {
+        CommandLine.ParseResult defaults = new CommandLine(new DParallel()).parseArgs("train");
+        DParallel.Train train = (DParallel.Train) defaults.subcommand().commandSpec().userObject();
+        assertThat(train.standardize).isTrue();
+        assertThat(TrainingCliOptions.config(defaults.subcommand().commandSpec()).reshuffle()).isTrue();
+        CommandLine.ParseResult off = new CommandLine(new DParallel()).parseArgs("train", "--no-standardize", "--no-shuffle");
+        train = (DParallel.Train) off.subcommand().commandSpec().userObject();
+        assertThat(train.standardize).isFalse();
+        assertThat(TrainingCliOptions.config(off.subcommand().commandSpec()).reshuffle()).isFalse();
+        CommandLine.ParseResult on = new CommandLine(new DParallel()).parseArgs("train", "--standardize", "--shuffle");
+        train = (DParallel.Train) on.subcommand().commandSpec().userObject();
+        assertThat(train.standardize).isTrue();
+        assertThat(TrainingCliOptions.config(on.subcommand().commandSpec()).reshuffle()).isTrue();
+    }
+
+    @Test
+    void everyBoundIsEnforcedNamingTheOptionTheValueAndTheBound() {
+        for (TrainingOption option : TrainingOption.values()) {
+            if (!option.hasMinimum()) {
+                continue;
+            }
+            String below = Long.toString(option.minimum() - 1);
+            err.getBuffer().setLength(0);
+            assertThat(run("train", "--" + option.cliName(), below)).as(option.key()).isEqualTo(2);
+            assertThat(err.toString()).as(option.key())
+                    .contains("--" + option.cliName() + " is " + below + " but must be >= " + option.minimum())
+                    .contains("Usage: dparallel train");
+        }
     }
 
     @Test
@@ -80,6 +149,7 @@ class DParallelCliTest {
         assertThat(run("train", "--help")).isZero();
         // Whitespace normalized: the usage is wrapped at 80 columns.
         assertThat(out.toString().replaceAll("\\s+", " ")).contains("--workers").contains("Default: 2").contains("--averaging-frequency")
+                .contains("--[no-]average-updater-state").contains("--threads-per-worker")
                 .contains("--validation-fraction").contains("--[no-]standardize").contains("Default: features");
         assertThat(run("--help")).isZero();
         assertThat(out.toString()).contains("train").contains("evaluate").contains("predict").contains("prepare");

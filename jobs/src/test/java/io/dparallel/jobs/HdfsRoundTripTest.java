@@ -1,5 +1,6 @@
 package io.dparallel.jobs;
 
+import io.dparallel.spark.testing.LocalSpark;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.dparallel.core.config.TrainingConfig;
@@ -25,6 +26,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.List;
 
+import static io.dparallel.core.testing.ExactFloats.assertSameParameters;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -46,7 +48,7 @@ class HdfsRoundTripTest {
         hdfs = new MiniDFSCluster.Builder(conf).numDataNodes(1).build();
         hdfs.waitActive();
         base = "hdfs://localhost:" + hdfs.getNameNodePort();
-        spark = TestSpark.start("HdfsRoundTripTest");
+        spark = LocalSpark.session("HdfsRoundTripTest");
     }
 
     @AfterAll
@@ -83,7 +85,7 @@ class HdfsRoundTripTest {
         try (InputStream in = fs.open(new Path(base + "/runs/r1/model.zip"))) {
             loaded = ModelSerializer.restoreMultiLayerNetwork(in, false);
         }
-        assertThat(loaded.params()).isEqualTo(((MultiLayerNetwork) outcome.bundle().network()).params());
+        assertSameParameters(loaded, outcome.bundle().network());
         ModelBundle bundle = ModelBundle.load(base + "/runs/r1", spark.sparkContext().hadoopConfiguration());
         assertThat(bundle.info().featureSize()).isEqualTo(4);
         assertThat(bundle.info().outputs()).isEqualTo(3);

@@ -1,5 +1,6 @@
 package io.dparallel.jobs;
 
+import io.dparallel.spark.testing.LocalSpark;
 import io.dparallel.core.config.TrainingConfig;
 import io.dparallel.jobs.inference.EvaluationResult;
 import io.dparallel.spark.ml.DParallelClassificationModel;
@@ -35,7 +36,7 @@ class ModelFormatTest {
 
     @BeforeAll
     static void start() {
-        spark = TestSpark.start("ModelFormatTest");
+        spark = LocalSpark.session("ModelFormatTest");
     }
 
     @AfterAll

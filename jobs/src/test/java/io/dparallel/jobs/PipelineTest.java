@@ -1,5 +1,6 @@
 package io.dparallel.jobs;
 
+import io.dparallel.spark.testing.LocalSpark;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.dparallel.core.config.TrainingConfig;
@@ -41,7 +42,7 @@ class PipelineTest {
 
     @BeforeAll
     static void start() {
-        spark = TestSpark.start("PipelineTest");
+        spark = LocalSpark.session("PipelineTest");
     }
 
     @AfterAll

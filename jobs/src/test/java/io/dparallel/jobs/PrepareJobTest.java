@@ -1,5 +1,6 @@
 package io.dparallel.jobs;
 
+import io.dparallel.spark.testing.LocalSpark;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.dparallel.jobs.data.IdxFiles;
 import io.dparallel.spark.data.DataValidationException;
@@ -38,7 +39,7 @@ class PrepareJobTest {
 
     @BeforeAll
     static void start() {
-        spark = TestSpark.start("PrepareJobTest");
+        spark = LocalSpark.session("PrepareJobTest");
     }
 
     @AfterAll

@@ -1,5 +1,6 @@
 package io.dparallel.notebooks;
 
+import io.dparallel.spark.testing.LocalSpark;
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -74,11 +75,7 @@ class NotesTest {
     void everyParagraphRuns(Path file, @TempDir Path replClasses) throws IOException {
         ZeppelinNote note = ZeppelinNote.read(file);
         SparkSession spark = SparkSession.builder()
-                .master("local[2]")
-                .appName(note.name())
-                .config("spark.ui.enabled", "false")
-                .config("spark.driver.host", "127.0.0.1")
-                .config("spark.driver.bindAddress", "127.0.0.1")
+                .config(LocalSpark.conf("local[2]", note.name()))
                 // As Zeppelin does: executors load the classes the REPL compiles from here.
                 .config("spark.repl.class.outputDir", replClasses.toString())
                 .getOrCreate();

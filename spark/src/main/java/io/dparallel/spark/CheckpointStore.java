@@ -138,7 +138,7 @@ public final class CheckpointStore {
         }
         // The allow-listed reader every model file goes through: a checkpoint directory may come from anywhere.
         Model network = io.dparallel.spark.network.ModelFiles.read(zip, file.toString()).network();
-        if ((kind == NetworkSpec.Kind.MULTI_LAYER) != (network instanceof org.deeplearning4j.nn.multilayer.MultiLayerNetwork)) {
+        if (NetworkSpec.of(network).kind() != kind) {
             throw new IOException("The checkpoint " + file + " holds a " + network.getClass().getSimpleName()
                     + " but the network to resume is a " + kind + " network: resume with the checkpoint's network");
         }

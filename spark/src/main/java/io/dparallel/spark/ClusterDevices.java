@@ -9,9 +9,8 @@ import io.dparallel.core.device.ExecutorGpus;
 import io.dparallel.core.device.GpuPreflight;
 import io.dparallel.core.device.GpuSettings;
 import io.dparallel.core.device.IdleGpus;
-import io.dparallel.core.report.RoundSummary;
+import io.dparallel.core.report.DeviceTotal;
 import io.dparallel.core.report.RunReport;
-import io.dparallel.core.report.WorkerRoundReport;
 import org.apache.spark.SparkConf;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.resource.ResourceInformation;
@@ -178,12 +177,10 @@ final class ClusterDevices {
     List<String> finish(RunReport report) {
         List<DeviceIdentity> bound = new ArrayList<>();
         List<DeviceIdentity> trained = new ArrayList<>();
-        for (RoundSummary round : report.rounds()) {
-            for (WorkerRoundReport worker : round.workers()) {
-                bound.add(worker.device());
-                if (worker.examples() > 0) {
-                    trained.add(worker.device());
-                }
+        for (DeviceTotal total : report.deviceTotals()) {
+            bound.add(total.device());
+            if (total.examples() > 0) {
+                trained.add(total.device());
             }
         }
         if (gpuConf.clusterGpuScheduling()) {

@@ -2,15 +2,16 @@ package io.dparallel.spark;
 
 import io.dparallel.core.averaging.ModelState;
 import io.dparallel.core.config.TrainingPlan;
+import io.dparallel.core.data.MinibatchPrefetcher;
 import io.dparallel.core.device.DeviceIdentity;
 import io.dparallel.core.exchange.AveragingClient;
 import io.dparallel.core.replica.MemoryBudget;
 import io.dparallel.core.replica.Nd4jThreads;
 import io.dparallel.core.replica.NetworkSpec;
 import io.dparallel.core.replica.ReplicaTrainer;
+import io.dparallel.core.replica.RoundWorker;
 import org.apache.spark.BarrierTaskContext;
 import org.bytedeco.javacpp.Pointer;
-import io.dparallel.core.data.MinibatchPrefetcher;
 import org.nd4j.linalg.dataset.DataSet;
 import scala.Tuple2;
 import scala.collection.Iterator;
@@ -71,8 +72,8 @@ final class EpochTask extends AbstractFunction1<Iterator<Tuple2<Long, byte[]>>, 
             throw MemoryBudget.explain(e, "Worker " + worker + " building its replica on executor " + device.executorId());
         }
         MinibatchPrefetcher[] stream = {null};
-        long[] setupMillis = {(System.nanoTime() - setupStart) / 1_000_000};
-        boolean[] reused = {lease.reused()};
+        RoundWorker[] self = {new RoundWorker(worker, device, (System.nanoTime() - setupStart) / 1_000_000,
+                lease.reused())};
         int attempt = task.stageAttemptNumber() * 1000 + task.attemptNumber();
         ReplicaTrainer trainer = lease.trainer();
         try {
@@ -86,11 +87,9 @@ final class EpochTask extends AbstractFunction1<Iterator<Tuple2<Long, byte[]>>, 
                                 prefetchDepth, worker);
                     }
                     stream[0].skipTo(first);
-                    var result = trainer.trainRound(start, assignment.iteration(), assignment.epoch(),
-                            assignment.round(), worker, assignment.roundSeed() + worker,
-                            take(stream[0], assignment.minibatches()), device, setupMillis[0], reused[0]);
-                    setupMillis[0] = 0;
-                    reused[0] = true;
+                    var result = trainer.trainRound(start, assignment, self[0],
+                            take(stream[0], assignment.minibatches()));
+                    self[0] = self[0].nextRound();
                     return result;
                 });
             }

@@ -1,6 +1,6 @@
 package io.dparallel.spark;
 
-import io.dparallel.core.exchange.RoundAssignment;
+import io.dparallel.core.config.RoundAssignment;
 
 /**
  * A seam for the tests that prove retries are exact: a hook each worker task runs before each round, which

@@ -1,5 +1,6 @@
 package io.dparallel.spark;
 
+import io.dparallel.spark.testing.LocalSpark;
 import io.dparallel.core.config.TrainingConfig;
 import io.dparallel.core.report.ProgressListener;
 import io.dparallel.core.report.RoundSummary;
@@ -23,6 +24,9 @@ import java.nio.file.StandardOpenOption;
 import java.util.List;
 import java.util.stream.Stream;
 
+import static io.dparallel.core.testing.ExactFloats.assertSameFloats;
+import static io.dparallel.core.testing.ExactFloats.assertSameState;
+import static io.dparallel.core.testing.ExactFloats.floats;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -36,7 +40,7 @@ class CheckpointResumeTest {
 
     @BeforeAll
     static void startSpark() {
-        sc = LocalSpark.start(2, "CheckpointResumeTest");
+        sc = LocalSpark.context(2, "CheckpointResumeTest");
     }
 
     @AfterAll
@@ -85,16 +89,14 @@ class CheckpointResumeTest {
         TrainingResult<MultiLayerNetwork> resumed = new SparkTrainer(sc, CONFIG)
                 .checkpointTo(checkpointDir.toString(), 3).resume(true).fit(network(), data());
 
-        assertThat(resumed.network().params()).isEqualTo(uninterrupted.params());
-        assertThat(resumed.network().getUpdater().getStateViewArray())
-                .isEqualTo(uninterrupted.getUpdater().getStateViewArray());
+        assertSameState(resumed.network(), uninterrupted);
         assertThat(resumed.network().getIterationCount()).isEqualTo(uninterrupted.getIterationCount()).isEqualTo(20);
         assertThat(resumed.report().rounds()).hasSize(10);
         assertThat(resumed.report().epochs()).hasSize(2);
         // The final checkpoint is loadable by plain DL4J and holds the final parameters.
         MultiLayerNetwork last = ModelSerializer.restoreMultiLayerNetwork(
                 checkpoints(checkpointDir).get(1).resolve(CheckpointStore.MODEL).toFile(), true);
-        assertThat(last.params()).isEqualTo(uninterrupted.params());
+        assertSameFloats("final checkpoint's parameters", last.params(), uninterrupted.params());
     }
 
     @Test
@@ -115,7 +117,7 @@ class CheckpointResumeTest {
         assertThat(resumed.report().warnings()).anySatisfy(w -> assertThat(w)
                 .contains("Skipping checkpoint").contains("checkpoint-0000000006").contains("SHA-256"));
         // Resumed from the epoch-end checkpoint instead: still the uninterrupted result.
-        assertThat(resumed.network().params()).isEqualTo(uninterrupted.params());
+        assertSameState(resumed.network(), uninterrupted);
     }
 
     @Test
@@ -159,7 +161,7 @@ class CheckpointResumeTest {
         TrainingResult<MultiLayerNetwork> continued = new SparkTrainer(sc, CONFIG)
                 .checkpointTo(checkpointDir.toString(), 100).resume(true).fit(network(), data());
 
-        assertThat(continued.network().params()).isEqualTo(uninterrupted.params());
+        assertSameState(continued.network(), uninterrupted);
         assertThat(continued.report().rounds()).hasSize(10);
     }
 

@@ -1,5 +1,7 @@
 package io.dparallel.spark;
 
+import io.dparallel.spark.testing.LocalSpark;
+
 import io.dparallel.core.config.TrainingConfig;
 import io.dparallel.core.config.TrainingPlan;
 import io.dparallel.core.data.EpochPermutation;
@@ -28,7 +30,7 @@ class EpochShuffleTest {
 
     @BeforeAll
     static void startSpark() {
-        sc = LocalSpark.start(2, "EpochShuffleTest");
+        sc = LocalSpark.context(2, "EpochShuffleTest");
     }
 
     @AfterAll

@@ -25,6 +25,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
+import static io.dparallel.core.testing.ExactFloats.assertSameFloats;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -124,7 +125,7 @@ class LocalClusterGpuChecksTest {
                     .hasMessage("spark.task.resource.gpu.amount is 0.5 but training needs exactly one GPU per task:"
                             + " set spark.task.resource.gpu.amount=1");
             assertThat(sc.statusTracker().getJobIdsForGroup(null)).as("Spark jobs run").isEmpty();
-            assertThat(network.params()).isEqualTo(before);
+            assertSameFloats("parameters after the failed fit", network.params(), before);
         }
     }
 
@@ -156,7 +157,7 @@ class LocalClusterGpuChecksTest {
                     .hasMessageMatching("(?s).*workers 0 \\(executor (\\d)\\) and 1 \\(executor (?!\\1)\\d\\) were both"
                             + " bound to [^ ]+:cpu0\\(gpu0\\), so another GPU sat idle.*")
                     .hasMessageContaining("spark.task.resource.gpu.amount=1");
-            assertThat(network.params()).isEqualTo(before);
+            assertSameFloats("parameters after the failed fit", network.params(), before);
         }
     }
 
@@ -168,7 +169,8 @@ class LocalClusterGpuChecksTest {
             List<ExecutorGpus> executors = ClusterDevices.registeredExecutors(sc);
             assertThat(executors).extracting(ExecutorGpus::addresses)
                     .containsExactlyInAnyOrder(List.of("0"), List.of("1"));
-            TrainingConfig oneWorker = TrainingConfig.builder().numWorkers(1).batchSizePerWorker(8).build();
+            TrainingConfig oneWorker = TrainingConfig.builder().numWorkers(1).batchSizePerWorker(8)
+                    .averagingFrequency(5).epochs(1).build();
 
             RunReport report = new SparkTrainer(sc, oneWorker)
                     .fit(TestNetworks.mlp(new Sgd(0.1), 1), sc.parallelize(TestNetworks.examples(32, 1), 2)).report();

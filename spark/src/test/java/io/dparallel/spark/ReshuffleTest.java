@@ -1,5 +1,7 @@
 package io.dparallel.spark;
 
+import io.dparallel.spark.testing.LocalSpark;
+
 import io.dparallel.core.config.TrainingConfig;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
@@ -22,7 +24,7 @@ class ReshuffleTest {
 
     @BeforeAll
     static void startSpark() {
-        sc = LocalSpark.start(2, "ReshuffleTest");
+        sc = LocalSpark.context(2, "ReshuffleTest");
     }
 
     @AfterAll

@@ -1,5 +1,6 @@
 package io.dparallel.spark;
 
+import io.dparallel.spark.testing.LocalSpark;
 import io.dparallel.core.config.TrainingConfig;
 import io.dparallel.core.report.RoundSummary;
 import io.dparallel.core.report.RunReport;
@@ -19,6 +20,9 @@ import org.nd4j.linalg.learning.config.Sgd;
 
 import java.util.List;
 
+import static io.dparallel.core.testing.ExactFloats.assertSameFloats;
+import static io.dparallel.core.testing.ExactFloats.assertSameState;
+import static io.dparallel.core.testing.ExactFloats.floats;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -28,7 +32,7 @@ class SparkTrainerTest {
 
     @BeforeAll
     static void startSpark() {
-        sc = LocalSpark.start(4, "SparkTrainerTest");
+        sc = LocalSpark.context(4, "SparkTrainerTest");
     }
 
     @AfterAll
@@ -53,7 +57,7 @@ class SparkTrainerTest {
         MultiLayerNetwork distributed = TestNetworks.mlp(new Sgd(0.5), 3);
         MultiLayerNetwork local = TestNetworks.mlp(new Sgd(0.5), 3);
         INDArray initial = distributed.params().dup();
-        assertThat(local.params()).isEqualTo(initial);
+        assertSameFloats("initial parameters", local.params(), initial);
 
         new SparkTrainer(sc, config).fit(distributed, sc.parallelize(examples, 3));
         List<DataSet> order = TestNetworks.inTrainingOrder(examples, config.seed(), 0, reshuffle);
@@ -148,8 +152,9 @@ class SparkTrainerTest {
         }).fit(network, sc.parallelize(examples, 2));
 
         assertThat(atEpochEnd).hasSize(2);
-        assertThat(atEpochEnd.get(0)).isEqualTo(oneEpoch.params());
-        assertThat(atEpochEnd.get(1)).isEqualTo(network.params()).isNotEqualTo(atEpochEnd.get(0));
+        assertSameFloats("parameters at the end of epoch 1", atEpochEnd.get(0), oneEpoch.params());
+        assertSameFloats("parameters at the end of epoch 2", atEpochEnd.get(1), network.params());
+        assertThat(floats(atEpochEnd.get(1))).isNotEqualTo(floats(atEpochEnd.get(0)));
         assertThat(epochCounts).containsExactly(1, 2);
     }
 
@@ -166,7 +171,7 @@ class SparkTrainerTest {
                 .hasMessageContaining("numWorkers=4")
                 .hasMessageContaining("batchSizePerWorker=8")
                 .hasMessageContaining("needs at least 32");
-        assertThat(network.params()).isEqualTo(before);
+        assertSameFloats("parameters after the failed fit", network.params(), before);
     }
 
     @Test
@@ -179,7 +184,7 @@ class SparkTrainerTest {
                 .isInstanceOf(IllegalStateException.class)
                 .hasMessageContaining("numWorkers is 5 but Spark has only 4 concurrent task slots")
                 .hasMessageContaining("local[5]");
-        assertThat(network.params()).isEqualTo(before);
+        assertSameFloats("parameters after the failed fit", network.params(), before);
     }
 
     static double maxAbsDifference(INDArray a, INDArray b) {

@@ -1,7 +1,7 @@
 package io.dparallel.spark;
 
+import io.dparallel.spark.testing.LocalSpark;
 import io.dparallel.core.config.TrainingConfig;
-import org.apache.spark.SparkConf;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.junit.jupiter.api.AfterAll;
@@ -12,6 +12,9 @@ import org.nd4j.linalg.learning.config.Adam;
 
 import java.util.concurrent.atomic.AtomicInteger;
 
+import static io.dparallel.core.testing.ExactFloats.assertSameFloats;
+import static io.dparallel.core.testing.ExactFloats.assertSameState;
+import static io.dparallel.core.testing.ExactFloats.floats;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** A task that fails mid-round is retried by Spark and the run ends exactly as a clean one. */
@@ -22,9 +25,7 @@ class TaskRetryTest {
     @BeforeAll
     static void startSpark() {
         // local[N, F]: N task slots, F attempts per task (plain local[N] gives up on the first failure).
-        sc = new JavaSparkContext(new SparkConf().setMaster("local[2,4]").setAppName("TaskRetryTest")
-                .set("spark.ui.enabled", "false").set("spark.driver.host", "127.0.0.1")
-                .set("spark.driver.bindAddress", "127.0.0.1"));
+        sc = new JavaSparkContext(LocalSpark.conf("local[2,4]", "TaskRetryTest"));
     }
 
     @AfterAll
@@ -58,8 +59,7 @@ class TaskRetryTest {
                 .fit(TestNetworks.mlp(new Adam(0.01), 4), sc.parallelize(TestNetworks.examples(80, 9), 2));
 
         assertThat(injected.get()).isEqualTo(2);
-        assertThat(retried.network().params()).isEqualTo(clean.params());
-        assertThat(retried.network().getUpdater().getStateViewArray()).isEqualTo(clean.getUpdater().getStateViewArray());
+        assertSameState(retried.network(), clean);
         assertThat(retried.report().rounds()).hasSize(10);
         assertThat(retried.report().warnings()).filteredOn(w -> w.contains("running the round again")).hasSize(2);
     }

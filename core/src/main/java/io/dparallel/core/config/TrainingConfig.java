@@ -1,22 +1,25 @@
 package io.dparallel.core.config;
 
 import java.io.Serializable;
+import java.util.EnumMap;
 import java.util.Map;
 import java.util.Set;
-import java.util.TreeSet;
-import java.util.function.BiConsumer;
 
 /**
  * How a data-parallel training run is shaped. Immutable, and validated when built: every message names
  * the key, the value and the bound, e.g. {@code "batchSizePerWorker is 0 but must be >= 1"}.
+ *
+ * <p>Each component is one row of {@link TrainingOption}, the table that holds its key, type, default, bound
+ * and doc for every front door (this record, the {@code train} command line, the Spark ML params and the DL4J
+ * Spark training master); the defaults below are that table's.
  *
  * <p>Checks that need the data or the cluster (enough examples for every worker, enough GPU slots) happen
  * later, in {@link TrainingPlan} and in the Spark preflight.
  *
  * @param numWorkers           replicas trained in parallel, one per Spark task (and GPU). Default 2.
  * @param batchSizePerWorker   examples in one minibatch of one worker. Default 32.
- * @param averagingFrequency   minibatches each worker fits between two averagings (a "round"). Default 5.
- * @param epochs               passes over the training data. Default 1.
+ * @param averagingFrequency   minibatches each worker fits between two averagings (a "round"). Default 10.
+ * @param epochs               passes over the training data. Default 15.
  * @param seed                 seed of the data order and of anything random the trainer does. Default 42.
  * @param averageUpdaterState  whether the updater state (momentum, Adam moments) is averaged and sent
  *                             back with the parameters. Without it only parameters travel: each replica
@@ -33,35 +36,30 @@ public record TrainingConfig(int numWorkers, int batchSizePerWorker, int averagi
                              long seed, boolean averageUpdaterState, int threadsPerWorker, boolean reshuffle)
         implements Serializable {
 
-    /** Default for {@link #numWorkers()}. */
-    public static final int DEFAULT_NUM_WORKERS = 2;
-    /** Default for {@link #batchSizePerWorker()}. */
-    public static final int DEFAULT_BATCH_SIZE_PER_WORKER = 32;
-    /** Default for {@link #averagingFrequency()}. */
-    public static final int DEFAULT_AVERAGING_FREQUENCY = 5;
-    /** Default for {@link #epochs()}. */
-    public static final int DEFAULT_EPOCHS = 1;
-    /** Default for {@link #seed()}. */
-    public static final long DEFAULT_SEED = 42L;
+    /** Default for {@link #seed()}, also the default seed of the jobs that split or generate data. */
+    public static final long DEFAULT_SEED = (Long) TrainingOption.SEED.defaultValue();
 
     public TrainingConfig {
-        requireAtLeast("numWorkers", numWorkers, 1);
-        requireAtLeast("batchSizePerWorker", batchSizePerWorker, 1);
-        requireAtLeast("averagingFrequency", averagingFrequency, 1);
-        requireAtLeast("epochs", epochs, 1);
-        requireAtLeast("threadsPerWorker", threadsPerWorker, 0);
+        TrainingOption.NUM_WORKERS.check(numWorkers);
+        TrainingOption.BATCH_SIZE_PER_WORKER.check(batchSizePerWorker);
+        TrainingOption.AVERAGING_FREQUENCY.check(averagingFrequency);
+        TrainingOption.EPOCHS.check(epochs);
+        TrainingOption.THREADS_PER_WORKER.check(threadsPerWorker);
+        // seed, averageUpdaterState and reshuffle take any value of their type.
     }
 
-    /** A builder holding the defaults. */
+    /** A builder holding the defaults of {@link TrainingOption}. */
     public static Builder builder() {
         return new Builder();
     }
 
     /** A builder starting from this configuration, to derive a changed copy. */
     public Builder toBuilder() {
-        return new Builder().numWorkers(numWorkers).batchSizePerWorker(batchSizePerWorker)
-                .averagingFrequency(averagingFrequency).epochs(epochs).seed(seed)
-                .averageUpdaterState(averageUpdaterState).threadsPerWorker(threadsPerWorker).reshuffle(reshuffle);
+        Builder builder = new Builder();
+        for (TrainingOption option : TrainingOption.values()) {
+            builder.set(option, option.valueIn(this));
+        }
+        return builder;
     }
 
     /** The examples all workers together consume in one step: {@code numWorkers x batchSizePerWorker}. */
@@ -71,124 +69,84 @@ public record TrainingConfig(int numWorkers, int batchSizePerWorker, int averagi
 
     /**
      * Builds a configuration from string options (job options, notebook maps). Keys are the record's
-     * component names; a key that is not one of them, or a value that does not parse, is an error that
-     * names it. Missing keys take their defaults.
+     * component names ({@link TrainingOption#key()}); a key that is not one of them, or a value that does not
+     * parse, is an error that names it. Missing keys take their defaults.
      */
     public static TrainingConfig fromOptions(Map<String, String> options) {
         Builder builder = builder();
         options.forEach((key, value) -> {
-            BiConsumer<Builder, String> setter = OPTION_SETTERS.get(key);
-            if (setter == null) {
-                throw new IllegalArgumentException("Unknown training option '" + key + "'; known options: "
-                        + new TreeSet<>(OPTION_SETTERS.keySet()));
-            }
-            setter.accept(builder, value == null ? "" : value.trim());
+            TrainingOption option = TrainingOption.forKey(key);
+            builder.set(option, option.parse(value));
         });
         return builder.build();
     }
 
-    /** The keys {@link #fromOptions(Map)} accepts. */
+    /** The keys {@link #fromOptions(Map)} accepts: those of {@link TrainingOption}, in table order. */
     public static Set<String> optionKeys() {
-        return OPTION_SETTERS.keySet();
+        return TrainingOption.keys();
     }
 
-    /** One parser per option key: the single list of keys that {@link #fromOptions} and {@link #optionKeys} share. */
-    private static final Map<String, BiConsumer<Builder, String>> OPTION_SETTERS = Map.of(
-            "numWorkers", (b, v) -> b.numWorkers(parseInt("numWorkers", v)),
-            "batchSizePerWorker", (b, v) -> b.batchSizePerWorker(parseInt("batchSizePerWorker", v)),
-            "averagingFrequency", (b, v) -> b.averagingFrequency(parseInt("averagingFrequency", v)),
-            "epochs", (b, v) -> b.epochs(parseInt("epochs", v)),
-            "seed", (b, v) -> b.seed(parseLong("seed", v)),
-            "averageUpdaterState", (b, v) -> b.averageUpdaterState(parseBoolean("averageUpdaterState", v)),
-            "threadsPerWorker", (b, v) -> b.threadsPerWorker(parseInt("threadsPerWorker", v)),
-            "reshuffle", (b, v) -> b.reshuffle(parseBoolean("reshuffle", v)));
-
-    private static void requireAtLeast(String key, long value, long bound) {
-        if (value < bound) {
-            throw new IllegalArgumentException(key + " is " + value + " but must be >= " + bound);
-        }
-    }
-
-    private static int parseInt(String key, String value) {
-        try {
-            return Integer.parseInt(value);
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(key + " is '" + value + "' but must be a whole number", e);
-        }
-    }
-
-    private static long parseLong(String key, String value) {
-        try {
-            return Long.parseLong(value);
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(key + " is '" + value + "' but must be a whole number", e);
-        }
-    }
-
-    private static boolean parseBoolean(String key, String value) {
-        if (value.equalsIgnoreCase("true") || value.equalsIgnoreCase("false")) {
-            return Boolean.parseBoolean(value);
-        }
-        throw new IllegalArgumentException(key + " is '" + value + "' but must be true or false");
-    }
-
-    /** Mutable builder; {@link #build()} validates. */
+    /** Mutable builder starting from the table's defaults; {@link #build()} validates. */
     public static final class Builder {
-        private int numWorkers = DEFAULT_NUM_WORKERS;
-        private int batchSizePerWorker = DEFAULT_BATCH_SIZE_PER_WORKER;
-        private int averagingFrequency = DEFAULT_AVERAGING_FREQUENCY;
-        private int epochs = DEFAULT_EPOCHS;
-        private long seed = DEFAULT_SEED;
-        private boolean averageUpdaterState = true;
-        private int threadsPerWorker = 0;
-        private boolean reshuffle = true;
+        private final Map<TrainingOption, Object> values = new EnumMap<>(TrainingOption.class);
 
         private Builder() {
+            for (TrainingOption option : TrainingOption.values()) {
+                values.put(option, option.defaultValue());
+            }
+        }
+
+        /**
+         * Sets one option by its table row.
+         *
+         * @param value boxed as the option's type ({@code Integer}, {@code Long} or {@code Boolean})
+         * @throws IllegalArgumentException naming the key when the value has another type
+         */
+        public Builder set(TrainingOption option, Object value) {
+            option.checkType(option.key(), value);
+            values.put(option, value);
+            return this;
         }
 
         public Builder numWorkers(int value) {
-            this.numWorkers = value;
-            return this;
+            return set(TrainingOption.NUM_WORKERS, value);
         }
 
         public Builder batchSizePerWorker(int value) {
-            this.batchSizePerWorker = value;
-            return this;
+            return set(TrainingOption.BATCH_SIZE_PER_WORKER, value);
         }
 
         public Builder averagingFrequency(int value) {
-            this.averagingFrequency = value;
-            return this;
+            return set(TrainingOption.AVERAGING_FREQUENCY, value);
         }
 
         public Builder epochs(int value) {
-            this.epochs = value;
-            return this;
+            return set(TrainingOption.EPOCHS, value);
         }
 
         public Builder seed(long value) {
-            this.seed = value;
-            return this;
+            return set(TrainingOption.SEED, value);
         }
 
         public Builder averageUpdaterState(boolean value) {
-            this.averageUpdaterState = value;
-            return this;
+            return set(TrainingOption.AVERAGE_UPDATER_STATE, value);
         }
 
         public Builder threadsPerWorker(int value) {
-            this.threadsPerWorker = value;
-            return this;
+            return set(TrainingOption.THREADS_PER_WORKER, value);
         }
 
         public Builder reshuffle(boolean value) {
-            this.reshuffle = value;
-            return this;
+            return set(TrainingOption.RESHUFFLE, value);
         }
 
         public TrainingConfig build() {
-            return new TrainingConfig(numWorkers, batchSizePerWorker, averagingFrequency, epochs, seed,
-                    averageUpdaterState, threadsPerWorker, reshuffle);
+            return new TrainingConfig((Integer) values.get(TrainingOption.NUM_WORKERS),
+                    (Integer) values.get(TrainingOption.BATCH_SIZE_PER_WORKER),
+                    (Integer) values.get(TrainingOption.AVERAGING_FREQUENCY), (Integer) values.get(TrainingOption.EPOCHS),
+                    (Long) values.get(TrainingOption.SEED), (Boolean) values.get(TrainingOption.AVERAGE_UPDATER_STATE),
+                    (Integer) values.get(TrainingOption.THREADS_PER_WORKER),
+                    (Boolean) values.get(TrainingOption.RESHUFFLE));
         }
     }
 }

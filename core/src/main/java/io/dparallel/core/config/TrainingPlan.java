@@ -89,6 +89,30 @@ public record TrainingPlan(long numExamples, TrainingConfig config, int minibatc
         return (int) Math.min(config.averagingFrequency(), minibatchesPerWorker - first);
     }
 
+    /** Rounds completed over the whole run before {@code round} of {@code epoch} starts (both 0-based). */
+    public long globalRound(int epoch, int round) {
+        return (long) epoch * roundsPerEpoch + round;
+    }
+
+    /**
+     * The seed of round {@code round} of {@code epoch}: a function of the configured seed and the round alone,
+     * so a retried or resumed round draws the same random numbers. Each worker adds its index.
+     */
+    public long roundSeed(int epoch, int round) {
+        return config.seed() * 1_000_003L + globalRound(epoch, round) * 7919L;
+    }
+
+    /**
+     * What every worker trains in round {@code round} of {@code epoch}: the round's slice of each worker's
+     * local minibatches and its seed.
+     *
+     * @param iteration the global iteration count at the start of the round
+     */
+    public RoundAssignment assignment(int epoch, int round, int iteration) {
+        return new RoundAssignment(epoch, round, iteration, roundSeed(epoch, round), firstMinibatchOfRound(round),
+                minibatchesInRound(round));
+    }
+
     /** The first local minibatch of {@code round} (0-based) of an epoch. */
     public int firstMinibatchOfRound(int round) {
         minibatchesInRound(round);

@@ -1,6 +1,7 @@
 package io.dparallel.core.exchange;
 
 import io.dparallel.core.averaging.ModelState;
+import io.dparallel.core.config.RoundAssignment;
 import io.dparallel.core.replica.WorkerRoundResult;
 
 import java.io.DataInputStream;

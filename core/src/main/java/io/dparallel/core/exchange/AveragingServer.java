@@ -2,30 +2,24 @@ package io.dparallel.core.exchange;
 
 import io.dparallel.core.averaging.ModelState;
 import io.dparallel.core.averaging.WeightedAverage;
+import io.dparallel.core.config.RoundAssignment;
 import io.dparallel.core.report.WorkerRoundReport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.Closeable;
-import java.io.DataInputStream;
-import java.io.DataOutputStream;
 import java.io.IOException;
 import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
-import java.net.SocketException;
 import java.net.SocketTimeoutException;
 import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.function.BooleanSupplier;
+
+import static io.dparallel.core.exchange.WorkerConnection.closeQuietly;
 
 /**
  * The driver's end of the parameter exchange: long-lived worker tasks connect once per epoch, then each
@@ -40,27 +34,28 @@ import java.util.function.BooleanSupplier;
  * the running sum chunk by chunk as it is read: the driver holds the start state and the running sum, never
  * a worker's whole state, whatever the number of workers.
  *
- * <p>Connections must present the run's token; only numbers and short strings are read from them.
+ * <p>Connections must present the run's token; only numbers and short strings are read from them, and a
+ * result must answer the round sent with a state of the shape sent ({@link WorkerMessageException} otherwise).
  * Not thread-safe: one driver thread drives the rounds; an internal thread accepts connections.
  */
 public final class AveragingServer implements Closeable {
 
     private static final Logger LOG = LoggerFactory.getLogger(AveragingServer.class);
-    /** How often a blocked wait checks whether the Spark job died. */
+    /** How often a blocked read checks whether the Spark job died. */
     private static final int POLL_MILLIS = 200;
     /** A worker silent this long in the middle of a message is lost. */
     private static final int MESSAGE_TIMEOUT_MILLIS = 10 * 60 * 1000;
 
-    private final ServerSocket server;
-    private final String token;
+    private final WorkerAcceptor acceptor;
     private final int workers;
-    private final Thread acceptor;
-    private final Map<Integer, Connection> pending = new HashMap<>();
-    private final Connection[] active;
+    private final WorkerConnection[] active;
     private final byte[] scratch = WireFormat.scratch();
     private final float[] chunk = WireFormat.chunk();
     private final ExecutorService senders;
-    private boolean closed;
+    /** The round last sent, which every result must answer. */
+    private RoundAssignment sentAssignment;
+    private int sentParameterLength;
+    private int sentUpdaterLength;
 
     /**
      * Starts listening on an ephemeral port of {@code bindAddress}.
@@ -70,24 +65,24 @@ public final class AveragingServer implements Closeable {
      * @param token       secret the workers must present (e.g. a random run id)
      */
     public AveragingServer(InetAddress bindAddress, int workers, String token) throws IOException {
-        this.server = new ServerSocket();
-        this.server.bind(new InetSocketAddress(bindAddress, 0), workers * 2);
-        this.token = token;
+        this.acceptor = new WorkerAcceptor(bindAddress, workers, token);
         this.workers = workers;
-        this.active = new Connection[workers];
+        this.active = new WorkerConnection[workers];
         this.senders = Executors.newFixedThreadPool(workers, runnable -> {
             Thread thread = new Thread(runnable, "dparallel-averaging-send");
             thread.setDaemon(true);
             return thread;
         });
-        this.acceptor = new Thread(this::acceptLoop, "dparallel-averaging-accept");
-        this.acceptor.setDaemon(true);
-        this.acceptor.start();
+    }
+
+    /** The number of workers every round waits for. */
+    public int workers() {
+        return workers;
     }
 
     /** The port workers connect to. */
     public int port() {
-        return server.getLocalPort();
+        return acceptor.port();
     }
 
     /**
@@ -100,26 +95,10 @@ public final class AveragingServer implements Closeable {
      *                               workers connected
      */
     public void awaitWorkers(BooleanSupplier jobEnded, long timeoutMillis) throws InterruptedException {
-        long deadline = System.currentTimeMillis() + timeoutMillis;
-        synchronized (pending) {
-            while (pending.size() < workers) {
-                if (jobEnded.getAsBoolean()) {
-                    throw new IllegalStateException("The training job ended while " + pending.size() + " of "
-                            + workers + " workers had connected");
-                }
-                long left = deadline - System.currentTimeMillis();
-                if (left <= 0) {
-                    throw new IllegalStateException("Only " + pending.size() + " of " + workers + " workers connected"
-                            + " to the driver within " + timeoutMillis / 1000 + " s: are there " + workers
-                            + " free task slots, and can executors reach the driver at " + server.getInetAddress()
-                            + ":" + port() + "?");
-                }
-                pending.wait(Math.min(left, POLL_MILLIS));
-            }
-            for (int w = 0; w < workers; w++) {
-                closeQuietly(active[w]);
-                active[w] = pending.remove(w);
-            }
+        WorkerConnection[] connected = acceptor.awaitAll(jobEnded, timeoutMillis);
+        for (int w = 0; w < workers; w++) {
+            closeQuietly(active[w]);
+            active[w] = connected[w];
         }
     }
 
@@ -128,9 +107,12 @@ public final class AveragingServer implements Closeable {
      * thread per connection): sent one after the other, a large state would start the last worker late.
      */
     public void sendRound(RoundAssignment assignment, ModelState start) throws WorkerLostException {
+        sentAssignment = assignment;
+        sentParameterLength = start.parameters().length;
+        sentUpdaterLength = start.hasUpdaterState() ? start.updaterState().length : -1;
         List<Future<?>> sends = new ArrayList<>(workers);
         for (int w = 0; w < workers; w++) {
-            Connection connection = active[w];
+            WorkerConnection connection = active[w];
             sends.add(senders.submit(() -> {
                 WireFormat.writeAssignment(connection.out, assignment);
                 WireFormat.writeState(connection.out, start, connection.scratch);
@@ -157,27 +139,41 @@ public final class AveragingServer implements Closeable {
     }
 
     /**
-     * Reads every worker's result in worker order and adds its state, weighted by its examples, to
-     * {@code sum} chunk by chunk as it arrives: no worker's state is ever held whole on the driver.
+     * Reads every worker's result to the round last sent in worker order and adds its state, weighted by its
+     * examples, to {@code sum} chunk by chunk as it arrives: no worker's state is ever held whole on the driver.
+     * A result is checked before its state is read: it must answer that round, come from the worker the
+     * connection belongs to, and have the shape of the state sent.
      *
      * @param sum      the running sum to add to (normally empty)
      * @param jobEnded true once the Spark job has ended
      * @return the workers' reports, by worker index
+     * @throws WorkerLostException    when a connection broke (the round can be run again)
+     * @throws WorkerMessageException when a worker sent something else than a valid result (running the round
+     *                                again would not help)
      */
     public List<WorkerRoundReport> collectInto(WeightedAverage sum, BooleanSupplier jobEnded)
-            throws WorkerLostException {
+            throws WorkerLostException, WorkerMessageException {
+        if (sentAssignment == null) {
+            throw new IllegalStateException("collectInto called before any sendRound: there is no round to answer");
+        }
         List<WorkerRoundReport> reports = new ArrayList<>(workers);
         for (int w = 0; w < workers; w++) {
-            Connection connection = active[w];
+            WorkerConnection connection = active[w];
+            int worker = w;
             try {
                 awaitMessage(connection, jobEnded);
                 byte type = connection.in.readByte();
                 if (type != WireFormat.RESULT) {
-                    throw new IOException("expected a result but got message type " + type);
+                    throw new WorkerMessageException(w, "expected a result (message type " + WireFormat.RESULT
+                            + ") but got message type " + type);
                 }
                 WorkerRoundReport report = WireFormat.readReport(connection.in);
-                WireFormat.addState(connection.in, sum, report.examples(), scratch, chunk);
+                requireAnswer(w, report);
+                WireFormat.addState(connection.in, sum, report.examples(), sentParameterLength, sentUpdaterLength,
+                        problem -> new WorkerMessageException(worker, problem), scratch, chunk);
                 reports.add(report);
+            } catch (WorkerMessageException e) {
+                throw e;
             } catch (IOException e) {
                 throw new WorkerLostException(w, "collecting its result", e);
             }
@@ -185,10 +181,24 @@ public final class AveragingServer implements Closeable {
         return reports;
     }
 
+    /** A result must answer the round sent, from the worker the connection belongs to. */
+    private void requireAnswer(int worker, WorkerRoundReport report) throws WorkerMessageException {
+        if (report.worker() != worker || report.epoch() != sentAssignment.epoch()
+                || report.round() != sentAssignment.round()) {
+            throw new WorkerMessageException(worker, "it answers epoch " + report.epoch() + ", round "
+                    + report.round() + " as worker " + report.worker() + " but was sent epoch "
+                    + sentAssignment.epoch() + ", round " + sentAssignment.round() + " as worker " + worker);
+        }
+        if (report.examples() < 0 || report.minibatches() < 0) {
+            throw new WorkerMessageException(worker, "it reports " + report.examples() + " examples in "
+                    + report.minibatches() + " minibatches");
+        }
+    }
+
     /** Tells every active worker that the epoch is over and closes the connections. */
     public void endEpoch() {
         for (int w = 0; w < workers; w++) {
-            Connection connection = active[w];
+            WorkerConnection connection = active[w];
             active[w] = null;
             if (connection == null) {
                 continue;
@@ -213,23 +223,13 @@ public final class AveragingServer implements Closeable {
 
     @Override
     public void close() {
-        try {
-            server.close();
-        } catch (IOException e) {
-            LOG.debug("Closing the averaging server", e);
-        }
-        acceptor.interrupt();
+        acceptor.close();
         senders.shutdownNow();
         dropConnections();
-        synchronized (pending) {
-            closed = true;
-            pending.values().forEach(AveragingServer::closeQuietly);
-            pending.clear();
-        }
     }
 
     /** Blocks until a message starts arriving, checking every POLL_MILLIS whether the job died. */
-    private void awaitMessage(Connection connection, BooleanSupplier jobEnded) throws IOException {
+    private void awaitMessage(WorkerConnection connection, BooleanSupplier jobEnded) throws IOException {
         connection.socket.setSoTimeout(POLL_MILLIS);
         while (true) {
             try {
@@ -246,99 +246,5 @@ public final class AveragingServer implements Closeable {
             }
         }
         connection.socket.setSoTimeout(MESSAGE_TIMEOUT_MILLIS);
-    }
-
-    private void acceptLoop() {
-        while (!server.isClosed()) {
-            Socket socket;
-            try {
-                socket = server.accept();
-            } catch (SocketException e) {
-                return;
-            } catch (IOException e) {
-                LOG.warn("Accepting a worker connection failed", e);
-                continue;
-            }
-            try {
-                socket.setTcpNoDelay(true);
-                socket.setSoTimeout(30_000);
-                Connection connection = new Connection(socket);
-                int[] hello = readHello(connection);
-                if (hello == null) {
-                    LOG.warn("Rejected a connection from {}: not a worker of this run", socket.getRemoteSocketAddress());
-                    socket.close();
-                    continue;
-                }
-                connection.attempt = hello[1];
-                synchronized (pending) {
-                    if (closed) {
-                        // close() ran during the handshake: nobody would ever close this connection.
-                        closeQuietly(connection);
-                        return;
-                    }
-                    Connection previous = pending.get(hello[0]);
-                    if (previous != null && previous.attempt > connection.attempt) {
-                        closeQuietly(connection);
-                        continue;
-                    }
-                    closeQuietly(previous);
-                    pending.put(hello[0], connection);
-                    pending.notifyAll();
-                }
-            } catch (IOException e) {
-                LOG.warn("A worker connection from {} failed its handshake", socket.getRemoteSocketAddress(), e);
-                closeQuietly(socket);
-            }
-        }
-    }
-
-    /** Returns {worker, attempt}, or null when the peer is not a worker of this run. */
-    private int[] readHello(Connection connection) throws IOException {
-        DataInputStream in = connection.in;
-        if (in.readInt() != WireFormat.MAGIC || in.readInt() != WireFormat.VERSION || !token.equals(in.readUTF())) {
-            return null;
-        }
-        int worker = in.readInt();
-        int attempt = in.readInt();
-        if (worker < 0 || worker >= workers) {
-            return null;
-        }
-        return new int[]{worker, attempt};
-    }
-
-    private static void closeQuietly(Closeable closeable) {
-        if (closeable == null) {
-            return;
-        }
-        try {
-            closeable.close();
-        } catch (IOException e) {
-            LOG.debug("Closing a connection", e);
-        }
-    }
-
-    private static final class Connection implements Closeable {
-        final Socket socket;
-        final DataInputStream in;
-        final DataOutputStream out;
-        /** Each connection sends from its own thread, so each has its own scratch buffer. */
-        final byte[] scratch = WireFormat.scratch();
-        int attempt;
-
-        Connection(Socket socket) throws IOException {
-            this.socket = socket;
-            this.in = WireFormat.input(socket.getInputStream());
-            this.out = WireFormat.output(socket.getOutputStream());
-        }
-
-        @Override
-        public void close() throws IOException {
-            socket.close();
-        }
-
-        @Override
-        public String toString() {
-            return Arrays.toString(new Object[]{socket.getRemoteSocketAddress(), attempt});
-        }
     }
 }

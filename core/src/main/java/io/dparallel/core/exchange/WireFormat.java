@@ -2,6 +2,7 @@ package io.dparallel.core.exchange;
 
 import io.dparallel.core.averaging.ModelState;
 import io.dparallel.core.averaging.WeightedAverage;
+import io.dparallel.core.config.RoundAssignment;
 import io.dparallel.core.device.DeviceIdentity;
 import io.dparallel.core.report.WorkerRoundReport;
 
@@ -128,13 +129,29 @@ final class WireFormat {
         return new ModelState(parameters, updater);
     }
 
-    /** Adds a state written by {@link #writeState} to {@code sum} chunk by chunk, weighted by {@code examples}. */
-    static void addState(DataInputStream in, WeightedAverage sum, long examples, byte[] scratch, float[] chunk)
-            throws IOException {
-        int parameterLength = readLength(in);
-        int updaterLength = in.readInt();
-        sum.addStreamed(examples, parameterLength, updaterLength, (into, count) -> readFloats(in, into, count, scratch),
-                chunk);
+    /** Builds the exception for a message that breaks the protocol. */
+    @FunctionalInterface
+    interface Refusal {
+        IOException refuse(String problem);
+    }
+
+    /**
+     * Adds a state written by {@link #writeState} to {@code sum} chunk by chunk, weighted by {@code examples},
+     * after checking that its lengths are the expected ones (nothing is added otherwise).
+     *
+     * @param parameterLength the parameters expected
+     * @param updaterLength   the updater-state floats expected, -1 for none
+     */
+    static void addState(DataInputStream in, WeightedAverage sum, long examples, int parameterLength,
+                         int updaterLength, Refusal refusal, byte[] scratch, float[] chunk) throws IOException {
+        int parameters = in.readInt();
+        int updater = in.readInt();
+        if (parameters != parameterLength || updater != updaterLength) {
+            throw refusal.refuse("its state has " + parameters + " parameters and " + updater
+                    + " updater-state values (-1: none) but the state sent had " + parameterLength + " and "
+                    + updaterLength);
+        }
+        sum.addStreamed(examples, parameters, updater, (into, count) -> readFloats(in, into, count, scratch), chunk);
     }
 
     private static int readLength(DataInputStream in) throws IOException {

@@ -14,13 +14,14 @@ import java.nio.FloatBuffer;
 
 /**
  * One DL4J network ({@link MultiLayerNetwork} or {@link ComputationGraph}) seen through the few operations
- * data-parallel training needs: load and capture its state as flat arrays, fit one minibatch, and keep its
- * iteration and epoch counters in step with the global ones (Adam's bias correction and learning-rate
- * schedules read them).
+ * data-parallel training and inference need: load and capture its state as flat arrays, fit one minibatch,
+ * score and predict, and keep its iteration and epoch counters in step with the global ones (Adam's bias
+ * correction and learning-rate schedules read them).
+ *
+ * <p>One implementation per network kind ({@link MultiLayerReplica}, {@link GraphReplica}): every place that
+ * differs between the two DL4J types lives in them, so callers never test which kind they hold.
  */
-public final class NetworkReplica {
-
-    private final Model network;
+public abstract sealed class NetworkReplica permits MultiLayerReplica, GraphReplica {
 
     /**
      * The replica view of {@code network}.
@@ -29,25 +30,25 @@ public final class NetworkReplica {
      * @throws IllegalArgumentException for any other kind of network
      */
     public static NetworkReplica of(Model network) {
-        return new NetworkReplica(network);
-    }
-
-    private NetworkReplica(Model network) {
-        if (!(network instanceof MultiLayerNetwork) && !(network instanceof ComputationGraph)) {
-            throw new IllegalArgumentException("Unsupported network type " + network.getClass().getName()
-                    + ": use a MultiLayerNetwork or a ComputationGraph");
+        if (network instanceof MultiLayerNetwork mln) {
+            return new MultiLayerReplica(mln);
         }
-        this.network = network;
+        if (network instanceof ComputationGraph graph) {
+            return new GraphReplica(graph);
+        }
+        throw new IllegalArgumentException("Unsupported network type " + network.getClass().getName()
+                + ": use a MultiLayerNetwork or a ComputationGraph");
     }
 
     /** The wrapped network. */
-    public Model network() {
-        return network;
-    }
+    public abstract Model network();
+
+    /** The network's architecture (its configuration JSON, not its parameters), to build replicas from. */
+    public abstract NetworkSpec spec();
 
     /** Number of parameters. */
     public long numParams() {
-        return network.numParams();
+        return network().numParams();
     }
 
     /**
@@ -66,7 +67,7 @@ public final class NetworkReplica {
      * @param reuse a state whose arrays may be overwritten, or {@code null}
      */
     public ModelState captureState(boolean withUpdaterState, ModelState reuse) {
-        float[] parameters = copyOut(network.params(), reuse == null ? null : reuse.parameters());
+        float[] parameters = copyOut(network().params(), reuse == null ? null : reuse.parameters());
         if (!withUpdaterState) {
             return new ModelState(parameters, null);
         }
@@ -81,7 +82,7 @@ public final class NetworkReplica {
      * @throws IllegalArgumentException when the lengths do not match this network
      */
     public void loadState(ModelState state) {
-        INDArray params = network.params();
+        INDArray params = network().params();
         requireLength("parameters", state.parameters().length, params.length());
         copyIn(params, state.parameters());
         if (state.hasUpdaterState()) {
@@ -95,51 +96,34 @@ public final class NetworkReplica {
     }
 
     /** Fits one minibatch and returns the network's score (mean loss plus regularization) on it. */
-    public double fit(DataSet minibatch) {
-        if (network instanceof MultiLayerNetwork mln) {
-            mln.fit(minibatch);
-        } else {
-            ((ComputationGraph) network).fit(minibatch);
-        }
-        return network.score();
-    }
+    public abstract double fit(DataSet minibatch);
 
-    /** The network's iteration counter. */
-    public int iterationCount() {
-        return network instanceof MultiLayerNetwork mln ? mln.getIterationCount()
-                : ((ComputationGraph) network).getIterationCount();
-    }
-
-    /** The network's epoch counter. */
-    public int epochCount() {
-        return network instanceof MultiLayerNetwork mln ? mln.getEpochCount()
-                : ((ComputationGraph) network).getEpochCount();
-    }
+    /** The network's mean loss on {@code data} in inference mode (with regularization, as in training). */
+    public abstract double score(org.nd4j.linalg.dataset.DataSet data);
 
     /** The network's (single) output for a batch of feature rows, in inference mode. */
-    public INDArray output(INDArray features) {
-        return network instanceof MultiLayerNetwork mln ? mln.output(features, false)
-                : ((ComputationGraph) network).outputSingle(false, features);
-    }
+    public abstract INDArray output(INDArray features);
+
+    /** Size of the network's (single) output, e.g. the number of classes. */
+    public abstract long outputSize();
+
+    /**
+     * Features the network's first layer takes, or -1 when its configuration does not say (then DL4J
+     * checks the size when it first sees data).
+     */
+    public abstract long inputSize();
+
+    /** The network's iteration counter. */
+    public abstract int iterationCount();
+
+    /** The network's epoch counter. */
+    public abstract int epochCount();
 
     /** Sets the iteration and epoch counters (they drive Adam's bias correction and LR schedules). */
-    public void setCounters(int iteration, int epoch) {
-        if (network instanceof MultiLayerNetwork mln) {
-            mln.setIterationCount(iteration);
-            mln.setEpochCount(epoch);
-        } else {
-            ComputationGraph graph = (ComputationGraph) network;
-            graph.getConfiguration().setIterationCount(iteration);
-            graph.getConfiguration().setEpochCount(epoch);
-        }
-    }
+    public abstract void setCounters(int iteration, int epoch);
 
-    private INDArray updaterStateView() {
-        if (network instanceof MultiLayerNetwork mln) {
-            return mln.getUpdater(true).getStateViewArray();
-        }
-        return ((ComputationGraph) network).getUpdater(true).getStateViewArray();
-    }
+    /** The updater's state as one flat view, or {@code null} when the updater keeps none. */
+    abstract INDArray updaterStateView();
 
     /**
      * Whether {@code array} is exactly its whole float buffer, so that it can be copied to and from a

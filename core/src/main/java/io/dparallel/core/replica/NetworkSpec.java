@@ -5,7 +5,10 @@ import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.deeplearning4j.util.ModelSerializer;
 
+import java.io.IOException;
+import java.io.InputStream;
 import java.io.Serializable;
 import java.util.Objects;
 
@@ -18,24 +21,58 @@ import java.util.Objects;
  */
 public record NetworkSpec(Kind kind, String json) implements Serializable {
 
-    /** The two DL4J network types this project trains. */
-    public enum Kind { MULTI_LAYER, GRAPH }
+    /** The two DL4J network types this project trains, each knowing how to build and read its own kind. */
+    public enum Kind {
+        MULTI_LAYER {
+            @Override
+            Model build(String json) {
+                MultiLayerNetwork network = new MultiLayerNetwork(MultiLayerConfiguration.fromJson(json));
+                network.init();
+                return network;
+            }
+
+            @Override
+            public Model restore(InputStream modelZip, boolean withUpdater) throws IOException {
+                return ModelSerializer.restoreMultiLayerNetwork(modelZip, withUpdater);
+            }
+        },
+        GRAPH {
+            @Override
+            Model build(String json) {
+                ComputationGraph graph = new ComputationGraph(ComputationGraphConfiguration.fromJson(json));
+                graph.init();
+                return graph;
+            }
+
+            @Override
+            public Model restore(InputStream modelZip, boolean withUpdater) throws IOException {
+                return ModelSerializer.restoreComputationGraph(modelZip, withUpdater);
+            }
+        };
+
+        abstract Model build(String json);
+
+        /**
+         * Reads a network of this kind from a DL4J model zip ({@code ModelSerializer.writeModel}); the caller
+         * closes the stream.
+         *
+         * @param withUpdater whether to restore the updater state too (to resume training)
+         */
+        public abstract Model restore(InputStream modelZip, boolean withUpdater) throws IOException;
+    }
 
     public NetworkSpec {
         Objects.requireNonNull(kind, "kind");
         Objects.requireNonNull(json, "json");
     }
 
-    /** The spec of an existing network (its configuration, not its parameters). */
+    /**
+     * The spec of an existing network (its configuration, not its parameters).
+     *
+     * @throws IllegalArgumentException when the network is neither a MultiLayerNetwork nor a ComputationGraph
+     */
     public static NetworkSpec of(Model network) {
-        if (network instanceof MultiLayerNetwork mln) {
-            return new NetworkSpec(Kind.MULTI_LAYER, mln.getLayerWiseConfigurations().toJson());
-        }
-        if (network instanceof ComputationGraph graph) {
-            return new NetworkSpec(Kind.GRAPH, graph.getConfiguration().toJson());
-        }
-        throw new IllegalArgumentException("Unsupported network type " + network.getClass().getName()
-                + ": use a MultiLayerNetwork or a ComputationGraph");
+        return NetworkReplica.of(network).spec();
     }
 
     /** The spec of a multi-layer configuration. */
@@ -50,13 +87,6 @@ public record NetworkSpec(Kind kind, String json) implements Serializable {
 
     /** Builds and initializes a fresh network (random parameters from the configuration's seed). */
     public Model build() {
-        if (kind == Kind.MULTI_LAYER) {
-            MultiLayerNetwork network = new MultiLayerNetwork(MultiLayerConfiguration.fromJson(json));
-            network.init();
-            return network;
-        }
-        ComputationGraph graph = new ComputationGraph(ComputationGraphConfiguration.fromJson(json));
-        graph.init();
-        return graph;
+        return kind.build(json);
     }
 }

@@ -1,7 +1,7 @@
 package io.dparallel.core.replica;
 
 import io.dparallel.core.averaging.ModelState;
-import io.dparallel.core.device.DeviceIdentity;
+import io.dparallel.core.config.RoundAssignment;
 import io.dparallel.core.report.WorkerRoundReport;
 import org.nd4j.linalg.dataset.api.DataSet;
 import org.nd4j.linalg.factory.Nd4j;
@@ -52,24 +52,17 @@ public final class ReplicaTrainer {
      * Runs one round.
      *
      * @param start       the averaged state to start from; its updater state is ignored unless averaged
-     * @param iteration   the global iteration count at the start of the round
-     * @param epoch       0-based epoch
-     * @param round       0-based round within the epoch
-     * @param worker      this worker's index
-     * @param roundSeed   seed of ND4J's random generator for this round (dropout and other noise), so that
-     *                    a retried round repeats exactly
+     * @param assignment  the round: epoch, round, start iteration and seed (ND4J's random generator is seeded
+     *                    with {@link RoundAssignment#workerSeed}, so that a retried round repeats exactly)
+     * @param worker      who trains, for the report
      * @param minibatches the round's minibatches, in order
-     * @param device      the device this thread is bound to
-     * @param setupMillis time already spent before this call (binding, building), added to the report
-     * @param reused      whether this trainer was reused from an earlier round
      */
-    public WorkerRoundResult trainRound(ModelState start, int iteration, int epoch, int round, int worker,
-                                        long roundSeed, Iterator<? extends DataSet> minibatches, DeviceIdentity device,
-                                        long setupMillis, boolean reused) {
+    public WorkerRoundResult trainRound(ModelState start, RoundAssignment assignment, RoundWorker worker,
+                                        Iterator<? extends DataSet> minibatches) {
         long loadStart = System.nanoTime();
         replica.loadState(averageUpdaterState ? start : new ModelState(start.parameters(), null));
-        replica.setCounters(iteration, epoch);
-        Nd4j.getRandom().setSeed(roundSeed);
+        replica.setCounters(assignment.iteration(), assignment.epoch());
+        Nd4j.getRandom().setSeed(assignment.workerSeed(worker.index()));
         long fitStart = System.nanoTime();
 
         long examples = 0;
@@ -86,8 +79,8 @@ public final class ReplicaTrainer {
         ModelState end = replica.captureState(averageUpdaterState, lastEnd);
         lastEnd = end;
         long busy = Math.round((fitEnd - fitStart) / 1e6);
-        long setup = setupMillis + Math.round((fitStart - loadStart + System.nanoTime() - fitEnd) / 1e6);
-        return new WorkerRoundResult(end, new WorkerRoundReport(epoch, round, worker, device, examples, fitted,
-                lossSum, busy, setup, reused));
+        long setup = worker.setupMillis() + Math.round((fitStart - loadStart + System.nanoTime() - fitEnd) / 1e6);
+        return new WorkerRoundResult(end, new WorkerRoundReport(assignment.epoch(), assignment.round(),
+                worker.index(), worker.device(), examples, fitted, lossSum, busy, setup, worker.replicaReused()));
     }
 }

@@ -15,7 +15,4 @@ import java.io.Serializable;
  */
 public record RoundPhases(double startMillis, double sendMillis, double collectMillis, double averageMillis)
         implements Serializable {
-
-    /** For rounds whose phases were not measured. */
-    public static final RoundPhases UNMEASURED = new RoundPhases(0, 0, 0, 0);
 }

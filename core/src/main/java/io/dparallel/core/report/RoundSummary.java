@@ -20,10 +20,4 @@ public record RoundSummary(int epoch, int round, long wallMillis, long examples,
         workers = List.copyOf(workers);
         java.util.Objects.requireNonNull(phases, "phases");
     }
-
-    /** A round whose phases were not measured. */
-    public RoundSummary(int epoch, int round, long wallMillis, long examples, double meanLoss,
-                        List<WorkerRoundReport> workers) {
-        this(epoch, round, wallMillis, examples, meanLoss, workers, RoundPhases.UNMEASURED);
-    }
 }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.dparallel.core.config.TrainingConfig;
 import io.dparallel.core.config.TrainingPlan;
+import io.dparallel.core.device.DeviceIdentity;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -12,6 +13,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -127,6 +129,50 @@ public final class RunReport {
         return usage(r -> r.device().deviceKey(), Map.Entry.comparingByKey());
     }
 
+    /**
+     * The totals of epoch {@code epoch} (0-based) over its rounds recorded so far: examples, the
+     * example-weighted mean loss and the rounds' wall time.
+     */
+    public EpochSummary summarizeEpoch(int epoch) {
+        long examples = 0;
+        double lossSum = 0;
+        long millis = 0;
+        for (RoundSummary round : rounds) {
+            if (round.epoch() == epoch) {
+                examples += round.examples();
+                lossSum += round.meanLoss() * round.examples();
+                millis += round.wallMillis();
+            }
+        }
+        double seconds = millis / 1000.0;
+        return new EpochSummary(epoch, lossSum / examples, examples, seconds, seconds == 0 ? 0 : examples / seconds);
+    }
+
+    /** Records epoch {@code epoch} (0-based) as finished, with its {@link #summarizeEpoch summary}, and returns it. */
+    public EpochSummary finishEpoch(int epoch) {
+        EpochSummary summary = summarizeEpoch(epoch);
+        epochs.add(summary);
+        return summary;
+    }
+
+    /**
+     * Examples per device and executor over the run, ordered by {@link DeviceIdentity#deviceKey() device key}
+     * and executor; devices that were bound but fitted nothing are included with 0.
+     */
+    public List<DeviceTotal> deviceTotals() {
+        Map<DeviceIdentity, Long> examples = new LinkedHashMap<>();
+        for (RoundSummary round : rounds) {
+            for (WorkerRoundReport report : round.workers()) {
+                examples.merge(report.device(), report.examples(), Long::sum);
+            }
+        }
+        return examples.entrySet().stream()
+                .sorted(Map.Entry.comparingByKey(Comparator.comparing(DeviceIdentity::deviceKey)
+                        .thenComparing(DeviceIdentity::executorId)))
+                .map(entry -> new DeviceTotal(entry.getKey(), entry.getValue()))
+                .toList();
+    }
+
     /** Devices that fitted at least one example. */
     public int devicesUsed() {
         return (int) deviceUsage().stream().filter(u -> u.examples() > 0).count();
@@ -138,7 +184,7 @@ public final class RunReport {
     }
 
     private List<DeviceUsage> usage(Function<WorkerRoundReport, String> keyOf,
-                                    java.util.Comparator<Map.Entry<String, List<WorkerRoundReport>>> order) {
+                                    Comparator<Map.Entry<String, List<WorkerRoundReport>>> order) {
         Map<String, List<WorkerRoundReport>> groups = new LinkedHashMap<>();
         for (RoundSummary round : rounds) {
             for (WorkerRoundReport report : round.workers()) {

@@ -30,12 +30,12 @@ class TrainingConfigTest {
 
         assertThat(config.numWorkers()).isEqualTo(2);
         assertThat(config.batchSizePerWorker()).isEqualTo(32);
-        assertThat(config.averagingFrequency()).isEqualTo(5);
-        assertThat(config.epochs()).isEqualTo(1);
+        assertThat(config.averagingFrequency()).isEqualTo(10);
+        assertThat(config.epochs()).isEqualTo(15);
         assertThat(config.seed()).isEqualTo(42L);
         assertThat(config.averageUpdaterState()).isTrue();
         assertThat(config.threadsPerWorker()).isZero();
-        assertThat(config).isEqualTo(new TrainingConfig(2, 32, 5, 1, 42L, true, 0, true));
+        assertThat(config).isEqualTo(new TrainingConfig(2, 32, 10, 15, 42L, true, 0, true));
     }
 
     @Test
@@ -104,9 +104,9 @@ class TrainingConfigTest {
 
     @Test
     void fromOptionsKeepsDefaultsForMissingKeysAndTrimsAndIgnoresBooleanCase() {
-        assertThat(TrainingConfig.fromOptions(Map.of())).isEqualTo(new TrainingConfig(2, 32, 5, 1, 42L, true, 0, true));
+        assertThat(TrainingConfig.fromOptions(Map.of())).isEqualTo(new TrainingConfig(2, 32, 10, 15, 42L, true, 0, true));
         assertThat(TrainingConfig.fromOptions(Map.of("epochs", " 3 ", "averageUpdaterState", "FALSE")))
-                .isEqualTo(new TrainingConfig(2, 32, 5, 3, 42L, false, 0, true));
+                .isEqualTo(new TrainingConfig(2, 32, 10, 3, 42L, false, 0, true));
         assertThat(TrainingConfig.fromOptions(Map.of("averageUpdaterState", "True")).averageUpdaterState()).isTrue();
     }
 

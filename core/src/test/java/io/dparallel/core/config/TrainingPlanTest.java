@@ -226,4 +226,26 @@ class TrainingPlanTest {
         assertThat(plan.minibatchesPerWorker()).isEqualTo(Integer.MAX_VALUE);
         assertThat(plan.roundsPerEpoch()).isEqualTo(1 << 30); // ceil((2^31 - 1) / 2) = 2^30
     }
+
+    @Test
+    void roundSeedsAndAssignmentsFollowTheGlobalRound() {
+        TrainingConfig config = TrainingConfig.builder().numWorkers(2).batchSizePerWorker(5).averagingFrequency(3)
+                .epochs(2).seed(42L).build();
+        // 70 examples, global batch 10: 7 minibatches per worker, rounds of 3, 3 and 1.
+        TrainingPlan plan = TrainingPlan.of(70, config);
+
+        assertThat(plan.globalRound(1, 2)).isEqualTo(5);
+        assertThat(plan.roundSeed(0, 0)).isEqualTo(42L * 1_000_003L);
+        assertThat(plan.roundSeed(1, 2)).isEqualTo(42L * 1_000_003L + 5 * 7919L);
+        RoundAssignment last = plan.assignment(1, 2, 13);
+        assertThat(last).isEqualTo(new RoundAssignment(1, 2, 13, 42L * 1_000_003L + 5 * 7919L, 6, 1));
+        assertThat(last.workerSeed(1)).isEqualTo(42L * 1_000_003L + 5 * 7919L + 1);
+        assertThat(last.minibatchesOf(java.util.List.of("m0", "m1", "m2", "m3", "m4", "m5", "m6"))).containsExactly("m6");
+        assertThat(plan.assignment(0, 1, 3).minibatchesOf(java.util.List.of("m0", "m1", "m2", "m3", "m4", "m5", "m6")))
+                .containsExactly("m3", "m4", "m5");
+        assertThatThrownBy(() -> last.minibatchesOf(java.util.List.of("m0", "m1")))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("Round 2 needs local minibatches [6, 7) but the worker holds 2: the partition does not"
+                        + " match the plan");
+    }
 }

@@ -2,14 +2,18 @@ package io.dparallel.core.exchange;
 
 import io.dparallel.core.averaging.ModelState;
 import io.dparallel.core.averaging.WeightedAverage;
+import io.dparallel.core.config.RoundAssignment;
 import io.dparallel.core.device.DeviceIdentity;
 import io.dparallel.core.replica.WorkerRoundResult;
 import io.dparallel.core.report.WorkerRoundReport;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
+import java.io.DataOutputStream;
 import java.io.IOException;
 import java.net.InetAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
@@ -170,6 +174,43 @@ class AveragingExchangeTest {
             assertThat(sum.average().parameters()).containsExactly(clean);
             assertThat(sum.examples()).isEqualTo(60);
             server.endEpoch();
+        }
+    }
+
+    /** Bytes that are not a result, or a result of another shape, are refused, not taken for a lost worker. */
+    @Test
+    void anInvalidResultIsRefusedBeforeAnythingIsAdded() throws Exception {
+        ModelState start = new ModelState(new float[]{1f, 2f}, null);
+        RoundAssignment assignment = new RoundAssignment(0, 3, 0, 1L, 0, 1);
+        try (AveragingServer server = new AveragingServer(InetAddress.getLoopbackAddress(), 1, TOKEN);
+             Socket rogue = new Socket(InetAddress.getLoopbackAddress(), server.port())) {
+            DataOutputStream out = WireFormat.output(rogue.getOutputStream());
+            WireFormat.writeHello(out, TOKEN, 0, 0);
+            server.awaitWorkers(() -> false, 10_000);
+            server.sendRound(assignment, start);
+            out.write("GARBAGE".getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            assertThatThrownBy(() -> server.collectInto(new WeightedAverage(), () -> false))
+                    .isInstanceOf(WorkerMessageException.class)
+                    .hasMessage("Worker 0 sent an invalid result: expected a result (message type 83) but got message"
+                            + " type 71");
+        }
+        try (AveragingServer server = new AveragingServer(InetAddress.getLoopbackAddress(), 1, TOKEN);
+             Socket rogue = new Socket(InetAddress.getLoopbackAddress(), server.port())) {
+            DataOutputStream out = WireFormat.output(rogue.getOutputStream());
+            WireFormat.writeHello(out, TOKEN, 0, 0);
+            server.awaitWorkers(() -> false, 10_000);
+            server.sendRound(assignment, start);
+            WireFormat.writeReport(out, shift(0, assignment, new ModelState(new float[2], new float[0])).report());
+            out.writeInt(1 << 30);
+            out.writeInt(-1);
+            out.flush();
+            WeightedAverage sum = new WeightedAverage();
+            assertThatThrownBy(() -> server.collectInto(sum, () -> false))
+                    .isInstanceOf(WorkerMessageException.class)
+                    .hasMessage("Worker 0 sent an invalid result: its state has 1073741824 parameters and -1"
+                            + " updater-state values (-1: none) but the state sent had 2 and -1");
+            assertThat(sum.examples()).isZero();
         }
     }
 }

@@ -1,6 +1,8 @@
 package io.dparallel.core.replica;
 
+import io.dparallel.core.testing.TinyNetworks;
 import io.dparallel.core.averaging.ModelState;
+import io.dparallel.core.config.RoundAssignment;
 import io.dparallel.core.device.DeviceIdentity;
 import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
@@ -33,20 +35,11 @@ class ReplicaTrainerTest {
     private static final DeviceIdentity CPU = new DeviceIdentity("host", "driver", "cpu", 0, null);
 
     private static MultiLayerConfiguration mlp() {
-        return new NeuralNetConfiguration.Builder().seed(7).dataType(DataType.FLOAT).updater(new Adam(0.01)).list()
-                .layer(new DenseLayer.Builder().nIn(4).nOut(6).activation(Activation.TANH).build())
-                .layer(new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).nIn(6).nOut(3)
-                        .activation(Activation.SOFTMAX).build())
-                .build();
+        return TinyNetworks.mlp(4, 6, 3, new Adam(0.01), 7);
     }
 
     private static ComputationGraphConfiguration graph() {
-        return new NeuralNetConfiguration.Builder().seed(7).dataType(DataType.FLOAT).updater(new Adam(0.01))
-                .graphBuilder().addInputs("in")
-                .addLayer("hidden", new DenseLayer.Builder().nIn(4).nOut(6).activation(Activation.TANH).build(), "in")
-                .addLayer("out", new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).nIn(6).nOut(3)
-                        .activation(Activation.SOFTMAX).build(), "hidden")
-                .setOutputs("out").build();
+        return TinyNetworks.graph(4, 6, 3, new Adam(0.01), 7);
     }
 
     enum Kind {
@@ -91,8 +84,10 @@ class ReplicaTrainerTest {
         NetworkReplica referenceReplica = NetworkReplica.of(reference);
         ModelState start = referenceReplica.captureState(true);
 
-        WorkerRoundResult first = trainer.trainRound(start, 0, 0, 0, 0, 1L, data.subList(0, 3).iterator(), CPU, 0, false);
-        WorkerRoundResult second = trainer.trainRound(first.state(), 3, 0, 1, 0, 2L, data.subList(3, 6).iterator(), CPU, 0, true);
+        WorkerRoundResult first = trainer.trainRound(start, new RoundAssignment(0, 0, 0, 1L, 0, 3),
+                new RoundWorker(0, CPU, 0, false), data.subList(0, 3).iterator());
+        WorkerRoundResult second = trainer.trainRound(first.state(), new RoundAssignment(0, 1, 3, 2L, 3, 3),
+                new RoundWorker(0, CPU, 0, true), data.subList(3, 6).iterator());
         double expectedLossSum = 0;
         for (DataSet minibatch : data) {
             fit(reference, minibatch);
@@ -152,7 +147,8 @@ class ReplicaTrainerTest {
     void withoutUpdaterAveragingOnlyParametersTravel() {
         ReplicaTrainer trainer = new ReplicaTrainer(Kind.MULTI_LAYER.spec(), false);
         ModelState start = trainer.replica().captureState(false);
-        WorkerRoundResult result = trainer.trainRound(start, 0, 0, 0, 0, 1L, minibatches(2, 4, 1).iterator(), CPU, 0, false);
+        WorkerRoundResult result = trainer.trainRound(start, new RoundAssignment(0, 0, 0, 1L, 0, 2),
+                new RoundWorker(0, CPU, 0, false), minibatches(2, 4, 1).iterator());
         assertThat(result.state().hasUpdaterState()).isFalse();
         assertThat(result.state().parameters()).isNotEqualTo(start.parameters());
     }

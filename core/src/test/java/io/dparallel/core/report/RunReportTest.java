@@ -26,6 +26,7 @@ class RunReportTest {
 
     private static final DeviceIdentity A_EXEC1 = new DeviceIdentity("hostA", "1", "cuda", 0, "GPU-a");
     private static final DeviceIdentity A_EXEC3 = new DeviceIdentity("hostA", "3", "cuda", 0, "GPU-a");
+    private static final RoundPhases NO_PHASES = new RoundPhases(0, 0, 0, 0);
     private static final DeviceIdentity B_EXEC2 = new DeviceIdentity("hostB", "2", "cuda", 0, "GPU-b");
 
     private static WorkerRoundReport worker(int round, int worker, DeviceIdentity device, long examples,
@@ -42,9 +43,9 @@ class RunReportTest {
     private static RunReport twoRoundReport() {
         RunReport report = new RunReport(CONFIG, PLAN);
         report.addRound(new RoundSummary(0, 0, 1000, 40, 22.0 / 40, List.of(
-                worker(0, 0, A_EXEC1, 20, 10.0, 400), worker(0, 1, B_EXEC2, 20, 12.0, 600))));
+                worker(0, 0, A_EXEC1, 20, 10.0, 400), worker(0, 1, B_EXEC2, 20, 12.0, 600)), NO_PHASES));
         report.addRound(new RoundSummary(0, 1, 1500, 20, 8.0 / 20, List.of(
-                worker(1, 0, A_EXEC3, 20, 8.0, 300), worker(1, 1, B_EXEC2, 0, 0.0, 0))));
+                worker(1, 0, A_EXEC3, 20, 8.0, 300), worker(1, 1, B_EXEC2, 0, 0.0, 0)), NO_PHASES));
         report.addEpoch(new EpochSummary(0, 0.5, 60, 2.5, 24.0));
         report.addWarning("worker 1 was idle in round 1");
         return report;
@@ -103,11 +104,41 @@ class RunReportTest {
     }
 
     @Test
+    void epochSummaryIsTheExampleWeightedMeanOfItsRoundsAndIsRecordedWhenFinished() {
+        RunReport report = twoRoundReport();
+        report.addRound(new RoundSummary(1, 0, 400, 40, 0.25, List.of(
+                worker(0, 0, A_EXEC1, 20, 5.0, 100), worker(0, 1, B_EXEC2, 20, 5.0, 100)), NO_PHASES));
+
+        // Epoch 0: losses 22 + 8 over 60 examples, 1000 + 1500 ms.
+        EpochSummary first = report.summarizeEpoch(0);
+        assertThat(first.epoch()).isZero();
+        assertThat(first.meanLoss()).isCloseTo(30.0 / 60, within(1e-12));
+        assertThat(first.examples()).isEqualTo(60);
+        assertThat(first.seconds()).isEqualTo(2.5);
+        assertThat(first.examplesPerSecond()).isCloseTo(24.0, within(1e-9));
+        assertThat(report.epochs()).hasSize(1);
+        EpochSummary second = report.finishEpoch(1);
+        assertThat(second).isEqualTo(new EpochSummary(1, 0.25, 40, 0.4, 40 / 0.4));
+        assertThat(report.epochs()).hasSize(2).endsWith(second);
+    }
+
+    @Test
+    void deviceTotalsArePerDeviceAndExecutorIncludingIdleOnes() {
+        RunReport report = twoRoundReport();
+
+        assertThat(report.deviceTotals()).containsExactly(new DeviceTotal(A_EXEC1, 20), new DeviceTotal(A_EXEC3, 20),
+                new DeviceTotal(B_EXEC2, 20));
+        report.addRound(new RoundSummary(0, 2, 100, 0, 0, List.of(worker(2, 1, B_EXEC2, 0, 0, 0),
+                worker(2, 0, new DeviceIdentity("hostC", "4", "cuda", 1, null), 0, 0, 0)), NO_PHASES));
+        assertThat(report.deviceTotals()).extracting(DeviceTotal::examples).containsExactly(20L, 20L, 20L, 0L);
+    }
+
+    @Test
     void workersAreOrderedNumericallyNotAlphabetically() {
         RunReport report = new RunReport(CONFIG, PLAN);
         report.addRound(new RoundSummary(0, 0, 100, 3, 0.1, List.of(
                 worker(0, 10, A_EXEC1, 1, 0.1, 1), worker(0, 2, B_EXEC2, 1, 0.1, 1),
-                worker(0, 9, A_EXEC3, 1, 0.1, 1))));
+                worker(0, 9, A_EXEC3, 1, 0.1, 1)), NO_PHASES));
 
         assertThat(report.workerUsage()).extracting(DeviceUsage::key).containsExactly("2", "9", "10");
     }
@@ -116,7 +147,7 @@ class RunReportTest {
     void sharedDeviceCountsOnceAndAssignedCanBeChanged() {
         RunReport report = new RunReport(CONFIG, PLAN);
         report.addRound(new RoundSummary(0, 0, 500, 20, 0.1, List.of(
-                worker(0, 0, A_EXEC1, 10, 1.0, 100), worker(0, 1, A_EXEC3, 10, 1.0, 100))));
+                worker(0, 0, A_EXEC1, 10, 1.0, 100), worker(0, 1, A_EXEC3, 10, 1.0, 100)), NO_PHASES));
 
         assertThat(report.deviceUsage()).hasSize(1);
         assertThat(report.deviceUsage().get(0).executors()).isEqualTo("1,3");

@@ -12,8 +12,6 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.functions;
 import org.deeplearning4j.nn.api.Model;
-import org.deeplearning4j.nn.graph.ComputationGraph;
-import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.nd4j.evaluation.classification.Evaluation;
 import org.nd4j.evaluation.regression.RegressionEvaluation;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -86,8 +84,7 @@ public final class DistributedEvaluation {
             }
             part.examples = data.numExamples();
             // The network's mean loss in inference mode, with regularization as in training.
-            double score = network instanceof MultiLayerNetwork mln ? mln.score(data, false)
-                    : ((ComputationGraph) network).score(data, false);
+            double score = NetworkReplica.of(network).score(data);
             part.lossSum = score * part.examples;
             return part;
         }

@@ -70,9 +70,4 @@ public record DataColumns(List<String> featureColumns, String labelColumn, Label
     public DataColumns withShape(ImageShape imageShape) {
         return new DataColumns(featureColumns, labelColumn, labelKind, numClasses, imageShape);
     }
-
-    /** A copy without a label column (for prediction). */
-    public DataColumns withoutLabel() {
-        return new DataColumns(featureColumns, null, null, 0, shape);
-    }
 }

@@ -3,7 +3,9 @@ package io.dparallel.spark.dl4j;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.dparallel.core.config.TrainingConfig;
+import io.dparallel.core.config.TrainingOption;
 import io.dparallel.core.replica.NetworkReplica;
 import io.dparallel.core.report.ProgressListener;
 import io.dparallel.core.report.RoundSummary;
@@ -43,16 +45,20 @@ import java.util.Objects;
  *
  * <pre>{@code
  * TrainingMaster<?, ?> tm = new DParallelTrainingMaster(TrainingConfig.builder()
- *         .numWorkers(4).batchSizePerWorker(32).averagingFrequency(5).build());
+ *         .numWorkers(4).batchSizePerWorker(32).averagingFrequency(5).epochs(1).build());
  * SparkDl4jMultiLayer sparkNet = new SparkDl4jMultiLayer(sc, conf, tm);
- * sparkNet.fit(trainingData);                         // JavaRDD<DataSet>
+ * for (int epoch = 0; epoch < 10; epoch++) {
+ *     sparkNet.fit(trainingData);                     // JavaRDD<DataSet>; one epoch per call with epochs(1)
+ * }
  * Evaluation evaluation = sparkNet.evaluate(testData); // DL4J Spark's own evaluation, on the trained network
  * System.out.println(((DParallelTrainingMaster) tm).lastReport().toTable());
  * }</pre>
  *
- * <p>Each {@code fit} call trains {@link TrainingConfig#epochs()} epochs (one by default, as DL4J's masters do)
- * and afterwards the network's epoch counter has advanced by exactly that many. The wrapper's
- * {@code getScore()} is the mean training loss of the last averaging round.
+ * <p>Each {@code fit} call trains {@link TrainingConfig#epochs()} epochs, and afterwards the network's epoch
+ * counter has advanced by exactly that many. The default is that of every dparallel front door
+ * ({@link TrainingOption#EPOCHS}, 15), not DL4J's one pass per call: code written for DL4J's masters, which
+ * calls {@code fit} once per epoch in a loop, sets {@code epochs(1)}. The wrapper's {@code getScore()} is the
+ * mean training loss of the last averaging round.
  *
  * <p>Supported: {@code fit(JavaRDD<DataSet>)} of both wrappers, and {@code fitMultiDataSet} of a graph with
  * one input and one output. Everything that would run inside DL4J's own per-minibatch workers (training
@@ -73,8 +79,8 @@ public final class DParallelTrainingMaster implements TrainingMaster<TrainingRes
     }
 
     /**
-     * A training master from the JSON that {@link #toJson()} writes: an object of {@link TrainingConfig}'s
-     * fields. Missing fields take their defaults; unknown ones are an error, as in
+     * A training master from the JSON that {@link #toJson()} writes: an object keyed by {@link TrainingOption}
+     * keys. Missing keys take the table's defaults; unknown ones are an error, as in
      * {@link TrainingConfig#fromOptions}.
      */
     public static DParallelTrainingMaster fromJson(String json) {
@@ -188,11 +194,15 @@ public final class DParallelTrainingMaster implements TrainingMaster<TrainingRes
         setListeners(listeners);
     }
 
-    /** The {@link TrainingConfig} as JSON; {@link #fromJson} reads it back. */
+    /** The {@link TrainingConfig} as JSON, one field per {@link TrainingOption} key; {@link #fromJson} reads it back. */
     @Override
     public String toJson() {
+        ObjectNode json = JSON.createObjectNode();
+        for (TrainingOption option : TrainingOption.values()) {
+            json.set(option.key(), JSON.valueToTree(option.valueIn(config)));
+        }
         try {
-            return JSON.writeValueAsString(config);
+            return JSON.writeValueAsString(json);
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("Could not write the training configuration as JSON", e);
         }

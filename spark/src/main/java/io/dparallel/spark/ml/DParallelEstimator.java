@@ -1,6 +1,7 @@
 package io.dparallel.spark.ml;
 
 import io.dparallel.core.config.TrainingConfig;
+import io.dparallel.core.config.TrainingOption;
 import io.dparallel.core.report.RunReport;
 import io.dparallel.spark.SparkTrainer;
 import io.dparallel.spark.data.DataColumns;
@@ -15,6 +16,7 @@ import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.ml.Estimator;
 import org.apache.spark.ml.attribute.AttributeGroup;
 import org.apache.spark.ml.linalg.Vector;
+import org.apache.spark.ml.param.BooleanParam;
 import org.apache.spark.ml.param.DoubleParam;
 import org.apache.spark.ml.param.IntArrayParam;
 import org.apache.spark.ml.param.IntParam;
@@ -27,7 +29,9 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.types.StructType;
 import org.deeplearning4j.nn.api.Model;
 
+import java.util.EnumMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * What the dparallel classifier and regressor share: the network (a DL4J configuration JSON, or the preset
@@ -36,11 +40,19 @@ import java.util.List;
  * <p>{@link #fit} reads the features vector and the numeric label, trains on a new permutation of the rows every
  * epoch (seeded by {@link #seed()}: minibatch SGD needs a random order, whatever order the DataFrame has), trains the
  * network data-parallel with {@link SparkTrainer} ({@link #numWorkers()} Spark tasks, parameters averaged
- * every {@link #averagingFrequency()} minibatches) and returns a model holding the trained network and the
- * run's report. Params not listed here take {@link TrainingConfig}'s defaults.
+ * every {@link #averagingFrequency()} minibatches, {@link #epochs()} epochs per {@code fit}) and returns a model
+ * holding the trained network and the run's report.
+ *
+ * <p>The training params are the rows of {@link TrainingOption}, one param per row with the row's key as its
+ * name and the row's doc, bound and default ({@link #trainingConfig()} reads them back): {@code numWorkers},
+ * {@code batchSizePerWorker}, {@code averagingFrequency}, {@code epochs}, {@code seed},
+ * {@code averageUpdaterState}, {@code threadsPerWorker} and {@code reshuffle}, with the same defaults as the
+ * {@code train} command.
  *
  * <p>Every param {@code x} has the {@code Param} object {@code x()} (its {@code doc()} gives meaning, bounds
- * and default), {@code getX()}, and {@code setX(value)}, which validates and returns this estimator.
+ * and default), {@code getX()}, and {@code setX(value)}, which validates and returns this estimator. (These
+ * three methods for each of the fourteen params are most of this file's length: Spark ML finds params by
+ * reflection on the {@code x()} accessors.)
  *
  * @param <E> the concrete estimator
  * @param <M> the model it fits
@@ -60,6 +72,11 @@ public abstract class DParallelEstimator<E extends DParallelEstimator<E, M>, M e
     private final IntParam averagingFrequency;
     private final IntParam epochs;
     private final LongParam seed;
+    private final BooleanParam averageUpdaterState;
+    private final BooleanParam reshuffle;
+    private final IntParam threadsPerWorker;
+    /** The training params by their table row, in table order. */
+    private final Map<TrainingOption, Param<?>> trainingParams = new EnumMap<>(TrainingOption.class);
 
     DParallelEstimator(String uid) {
         this.uid = uid;
@@ -77,28 +94,27 @@ public abstract class DParallelEstimator<E extends DParallelEstimator<E, M>, M e
         learningRate = new DoubleParam(this, "learningRate", "Adam learning rate of the preset MLP, > 0 (default "
                 + Presets.MLP_LEARNING_RATE + ")",
                 ParamChecks.above("learningRate", 0));
-        numWorkers = new IntParam(this, "numWorkers", "replicas trained in parallel, one Spark task (and GPU) each, >= 1 "
-                + "(default " + TrainingConfig.DEFAULT_NUM_WORKERS + ")", ParamChecks.atLeast("numWorkers", 1));
-        batchSizePerWorker = new IntParam(this, "batchSizePerWorker", "examples in one minibatch of one worker, >= 1 "
-                + "(default " + TrainingConfig.DEFAULT_BATCH_SIZE_PER_WORKER + ")", ParamChecks.atLeast("batchSizePerWorker", 1));
-        averagingFrequency = new IntParam(this, "averagingFrequency", "minibatches each worker fits between two "
-                + "averagings, >= 1 (default " + TrainingConfig.DEFAULT_AVERAGING_FREQUENCY + ")",
-                ParamChecks.atLeast("averagingFrequency", 1));
-        epochs = new IntParam(this, "epochs", "passes over the training data, >= 1 (default "
-                + TrainingConfig.DEFAULT_EPOCHS + ")", ParamChecks.atLeast("epochs", 1));
-        seed = new LongParam(this, "seed", "seed of the preset's initialization and of the trainer, any value (default "
-                + TrainingConfig.DEFAULT_SEED + ")");
+        numWorkers = trainingParam(ParamChecks.intParam(this, TrainingOption.NUM_WORKERS));
+        batchSizePerWorker = trainingParam(ParamChecks.intParam(this, TrainingOption.BATCH_SIZE_PER_WORKER));
+        averagingFrequency = trainingParam(ParamChecks.intParam(this, TrainingOption.AVERAGING_FREQUENCY));
+        epochs = trainingParam(ParamChecks.intParam(this, TrainingOption.EPOCHS));
+        seed = trainingParam(ParamChecks.longParam(this, TrainingOption.SEED));
+        averageUpdaterState = trainingParam(ParamChecks.booleanParam(this, TrainingOption.AVERAGE_UPDATER_STATE));
+        reshuffle = trainingParam(ParamChecks.booleanParam(this, TrainingOption.RESHUFFLE));
+        threadsPerWorker = trainingParam(ParamChecks.intParam(this, TrainingOption.THREADS_PER_WORKER));
         setDefault(featuresCol, "features");
         setDefault(labelCol, "label");
         setDefault(predictionCol, "prediction");
         setDefault(networkJson, "");
         setDefault(hiddenLayers, new int[]{256, 256});
         setDefault(learningRate, Presets.MLP_LEARNING_RATE);
-        setDefault(numWorkers, TrainingConfig.DEFAULT_NUM_WORKERS);
-        setDefault(batchSizePerWorker, TrainingConfig.DEFAULT_BATCH_SIZE_PER_WORKER);
-        setDefault(averagingFrequency, TrainingConfig.DEFAULT_AVERAGING_FREQUENCY);
-        setDefault(epochs, TrainingConfig.DEFAULT_EPOCHS);
-        setDefault(seed, TrainingConfig.DEFAULT_SEED);
+        trainingParams.forEach((option, param) -> setDefault(uncheckedParam(param), option.defaultValue()));
+    }
+
+    /** Registers a training param under its table row (its name is the row's key). */
+    private <P extends Param<?>> P trainingParam(P param) {
+        trainingParams.put(TrainingOption.forKey(param.name()), param);
+        return param;
     }
 
     @Override
@@ -150,6 +166,18 @@ public abstract class DParallelEstimator<E extends DParallelEstimator<E, M>, M e
         return seed;
     }
 
+    public BooleanParam averageUpdaterState() {
+        return averageUpdaterState;
+    }
+
+    public BooleanParam reshuffle() {
+        return reshuffle;
+    }
+
+    public IntParam threadsPerWorker() {
+        return threadsPerWorker;
+    }
+
     public String getFeaturesCol() {
         return getOrDefault(featuresCol);
     }
@@ -192,6 +220,18 @@ public abstract class DParallelEstimator<E extends DParallelEstimator<E, M>, M e
 
     public long getSeed() {
         return (Long) getOrDefault(seed);
+    }
+
+    public boolean getAverageUpdaterState() {
+        return (Boolean) getOrDefault(averageUpdaterState);
+    }
+
+    public boolean getReshuffle() {
+        return (Boolean) getOrDefault(reshuffle);
+    }
+
+    public int getThreadsPerWorker() {
+        return (Integer) getOrDefault(threadsPerWorker);
     }
 
     public E setFeaturesCol(String value) {
@@ -239,10 +279,26 @@ public abstract class DParallelEstimator<E extends DParallelEstimator<E, M>, M e
         return setParam(seed, value);
     }
 
-    /** The trainer's configuration these params describe. */
+    /** Whether the updater state (momentum, Adam moments) is averaged with the parameters. */
+    public E setAverageUpdaterState(boolean value) {
+        return setParam(averageUpdaterState, value);
+    }
+
+    /** Whether each epoch trains on a new seeded permutation of the rows (default) or in the input order. */
+    public E setReshuffle(boolean value) {
+        return setParam(reshuffle, value);
+    }
+
+    /** ND4J/OpenMP threads per worker; 0 takes {@code spark.task.cpus}. */
+    public E setThreadsPerWorker(int value) {
+        return setParam(threadsPerWorker, value);
+    }
+
+    /** The trainer's configuration these params describe: every row of {@link TrainingOption}. */
     public TrainingConfig trainingConfig() {
-        return TrainingConfig.builder().numWorkers(getNumWorkers()).batchSizePerWorker(getBatchSizePerWorker())
-                .averagingFrequency(getAveragingFrequency()).epochs(getEpochs()).seed(getSeed()).build();
+        TrainingConfig.Builder builder = TrainingConfig.builder();
+        trainingParams.forEach((option, param) -> builder.set(option, getOrDefault(param)));
+        return builder.build();
     }
 
     /**
@@ -326,5 +382,11 @@ public abstract class DParallelEstimator<E extends DParallelEstimator<E, M>, M e
     private <T> E setParam(Param<T> param, T value) {
         set(param, value);
         return (E) this;
+    }
+
+    /** A param whose value type is only known at run time (the table row's type); Spark checks it on set. */
+    @SuppressWarnings("unchecked")
+    private static Param<Object> uncheckedParam(Param<?> param) {
+        return (Param<Object>) param;
     }
 }

@@ -1,6 +1,11 @@
 package io.dparallel.spark.ml;
 
+import io.dparallel.core.config.TrainingOption;
+import org.apache.spark.ml.param.BooleanParam;
+import org.apache.spark.ml.param.IntParam;
+import org.apache.spark.ml.param.LongParam;
 import org.apache.spark.ml.param.ParamValidators;
+import org.apache.spark.ml.util.Identifiable;
 import scala.Function1;
 import scala.runtime.AbstractFunction1;
 
@@ -10,11 +15,27 @@ import java.util.function.Predicate;
 
 /**
  * Param validators that throw a message naming the param, the value and the bound
- * ({@code "numWorkers is 0 but must be >= 1"}) where Spark's own would only say "given invalid value".
+ * ({@code "numWorkers is 0 but must be >= 1"}) where Spark's own would only say "given invalid value"; and the
+ * params of the {@link TrainingOption} rows, named, documented and validated by their row.
  */
 final class ParamChecks {
 
     private ParamChecks() {
+    }
+
+    /** The param of an {@code int} training option: the row's key, doc (with bound and default) and bound. */
+    static IntParam intParam(Identifiable parent, TrainingOption option) {
+        return new IntParam(parent, option.key(), option.docWithBoundAndDefault(), new OptionCheck(option));
+    }
+
+    /** The param of a {@code long} training option: the row's key, doc (with bound and default) and bound. */
+    static LongParam longParam(Identifiable parent, TrainingOption option) {
+        return new LongParam(parent, option.key(), option.docWithBoundAndDefault(), new OptionCheck(option));
+    }
+
+    /** The param of a {@code boolean} training option: the row's key and doc (any value is valid). */
+    static BooleanParam booleanParam(Identifiable parent, TrainingOption option) {
+        return new BooleanParam(parent, option.key(), option.docWithBoundAndDefault());
     }
 
     /** A whole number of at least {@code bound}, checked by Spark's {@link ParamValidators#gtEq}. */
@@ -72,6 +93,21 @@ final class ParamChecks {
                 return Arrays.toString(array);
             }
             return value instanceof String ? "'" + value + "'" : String.valueOf(value);
+        }
+    }
+
+    /** Delegates to the table row, which names the param by its key (enum constants serialize by name). */
+    private static final class OptionCheck extends AbstractFunction1<Object, Object> implements Serializable {
+        private final TrainingOption option;
+
+        OptionCheck(TrainingOption option) {
+            this.option = option;
+        }
+
+        @Override
+        public Object apply(Object value) {
+            option.check(value);
+            return Boolean.TRUE;
         }
     }
 

@@ -1,6 +1,7 @@
 package io.dparallel.spark.network;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.dparallel.core.replica.NetworkSpec;
 import io.dparallel.spark.data.Standardization;
 import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.util.ModelSerializer;
@@ -120,9 +121,9 @@ public final class ModelFiles {
             throw new IllegalArgumentException("The model " + where + " is not a DL4J model: it has no "
                     + ModelSerializer.CONFIGURATION_JSON);
         }
-        boolean graph = new ObjectMapper().readTree(configuration).has("vertices");
-        Model network = graph ? ModelSerializer.restoreComputationGraph(new ByteArrayInputStream(zip), true)
-                : ModelSerializer.restoreMultiLayerNetwork(new ByteArrayInputStream(zip), true);
+        NetworkSpec.Kind kind = new ObjectMapper().readTree(configuration).has("vertices")
+                ? NetworkSpec.Kind.GRAPH : NetworkSpec.Kind.MULTI_LAYER;
+        Model network = kind.restore(new ByteArrayInputStream(zip), true);
         return new Contents(network, info);
     }
 

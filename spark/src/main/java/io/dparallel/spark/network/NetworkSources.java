@@ -3,11 +3,11 @@ package io.dparallel.spark.network;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.dparallel.core.replica.NetworkReplica;
 import io.dparallel.core.replica.NetworkSpec;
 import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
-import org.deeplearning4j.nn.conf.layers.FeedForwardLayer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 
@@ -63,11 +63,7 @@ public final class NetworkSources {
      * graph, a convolutional first layer, an input preprocessor): then DL4J checks when data arrive.
      */
     public static long inputSize(Model network) {
-        if (network instanceof MultiLayerNetwork mln && mln.getLayerWiseConfigurations().getInputPreProcess(0) == null
-                && mln.getLayerWiseConfigurations().getConf(0).getLayer() instanceof FeedForwardLayer first) {
-            return first.getNIn();
-        }
-        return -1;
+        return NetworkReplica.of(network).inputSize();
     }
 
     /**
@@ -76,16 +72,7 @@ public final class NetworkSources {
      * @throws IllegalArgumentException when a ComputationGraph has more than one input or output
      */
     public static int outputSize(Model network) {
-        if (network instanceof MultiLayerNetwork mln) {
-            return mln.layerSize(mln.getnLayers() - 1);
-        }
-        ComputationGraphConfiguration graph = ((ComputationGraph) network).getConfiguration();
-        if (graph.getNetworkOutputs().size() != 1 || graph.getNetworkInputs().size() != 1) {
-            throw new IllegalArgumentException("The ComputationGraph has inputs " + graph.getNetworkInputs()
-                    + " and outputs " + graph.getNetworkOutputs() + " but dparallel needs exactly one of each "
-                    + "(one set of features, one prediction)");
-        }
-        return (int) ((ComputationGraph) network).layerSize(graph.getNetworkOutputs().get(0));
+        return (int) NetworkReplica.of(network).outputSize();
     }
 
     /**

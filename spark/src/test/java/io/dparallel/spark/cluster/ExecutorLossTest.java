@@ -20,6 +20,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
+import static io.dparallel.core.testing.ExactFloats.assertSameState;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -117,10 +118,7 @@ class ExecutorLossTest {
         MultiLayerNetwork lossy = ModelSerializer.restoreMultiLayerNetwork(out.resolve(GpuTrainingApp.MODEL).toFile());
         MultiLayerNetwork clean = ModelSerializer.restoreMultiLayerNetwork(
                 out.resolve(ExecutorLossApp.CLEAN_MODEL).toFile());
-        assertThat(lossy.params().toFloatVector()).as("parameters after the kill vs the clean run")
-                .isEqualTo(clean.params().toFloatVector());
-        assertThat(lossy.getUpdater().getStateViewArray().toFloatVector()).as("Adam state after the kill vs the clean run")
-                .isEqualTo(clean.getUpdater().getStateViewArray().toFloatVector());
+        assertSameState(lossy, clean);
         double accuracy = GpuTrainingApp.accuracy(lossy);
         double cleanAccuracy = GpuTrainingApp.accuracy(clean);
         System.out.printf("executor loss: %.1f s; accuracy on 1,000 held-out examples %.3f (clean run %.3f)%n",

@@ -1,7 +1,8 @@
 package io.dparallel.spark.cluster;
 
+import io.dparallel.core.testing.TinyData;
+import io.dparallel.core.testing.TinyNetworks;
 import io.dparallel.core.config.TrainingConfig;
-import io.dparallel.core.report.DeviceChart;
 import io.dparallel.spark.SparkTrainer;
 import io.dparallel.spark.TrainingResult;
 import org.apache.spark.BarrierTaskContext;
@@ -37,7 +38,7 @@ import java.util.Random;
 /**
  * The training run the multi-JVM test submits with {@code SparkSubmit}: trains a small MLP with
  * {@link SparkTrainer} on seeded synthetic data and writes, into the directory given as the only argument,
- * {@value #REPORT} (the run report), its device chart, {@value #MODEL} (the trained network) and
+ * {@value #REPORT} (the run report), {@value #MODEL} (the trained network) and
  * {@value #EXECUTORS} (one line per executor, {@code executorId host gpuAddresses pid}, each seen from inside a
  * task). The same {@link #train} runs in the test JVM on {@code local[4]} for the accuracy comparison.
  */
@@ -61,7 +62,6 @@ public final class GpuTrainingApp {
             TrainingResult<MultiLayerNetwork> result = train(sc);
             Files.createDirectories(out);
             result.report().writeJson(out.resolve(REPORT));
-            DeviceChart.writePng(result.report(), DeviceChart.besideJson(out.resolve(REPORT)));
             ModelSerializer.writeModel(result.network(), out.resolve(MODEL).toFile(), true);
             Files.write(out.resolve(EXECUTORS), executorsSeenFromTasks(sc, WORKERS));
             System.out.println(result.report().toTable());
@@ -96,35 +96,12 @@ public final class GpuTrainingApp {
     }
 
     static MultiLayerNetwork network() {
-        MultiLayerConfiguration conf = new NeuralNetConfiguration.Builder()
-                .seed(3)
-                .dataType(DataType.FLOAT)
-                .updater(new Adam(0.01))
-                .list()
-                .layer(new DenseLayer.Builder().nIn(FEATURES).nOut(32).activation(Activation.TANH).build())
-                .layer(new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT)
-                        .nIn(32).nOut(CLASSES).activation(Activation.SOFTMAX).build())
-                .build();
-        MultiLayerNetwork network = new MultiLayerNetwork(conf);
-        network.init();
-        return network;
+        return TinyNetworks.init(TinyNetworks.mlp(FEATURES, 32, CLASSES, new Adam(0.01), 3));
     }
 
     /** Single examples whose class is the quadrant of (x0 + x1, x2 - x3): learnable, but not linearly from one feature. */
     private static List<DataSet> examples(int n, long seed) {
-        Random random = new Random(seed);
-        List<DataSet> out = new ArrayList<>(n);
-        for (int i = 0; i < n; i++) {
-            float[] x = new float[FEATURES];
-            for (int f = 0; f < FEATURES; f++) {
-                x[f] = (float) random.nextGaussian();
-            }
-            int label = (x[0] + x[1] > 0 ? 2 : 0) + (x[2] - x[3] > 0 ? 1 : 0);
-            float[] y = new float[CLASSES];
-            y[label] = 1;
-            out.add(new DataSet(Nd4j.createFromArray(new float[][]{x}), Nd4j.createFromArray(new float[][]{y})));
-        }
-        return out;
+        return TinyData.examples(n, FEATURES, CLASSES, seed, x -> (x[0] + x[1] > 0 ? 2 : 0) + (x[2] - x[3] > 0 ? 1 : 0));
     }
 
     /**

@@ -1,5 +1,6 @@
 package io.dparallel.spark.data;
 
+import io.dparallel.spark.testing.LocalSpark;
 import io.dparallel.core.config.TrainingConfig;
 import io.dparallel.spark.SparkTrainer;
 import io.dparallel.spark.TrainingResult;
@@ -39,7 +40,7 @@ class DataFrameDataSetsTest {
 
     @BeforeAll
     static void start() {
-        spark = LocalSession.start("DataFrameDataSetsTest");
+        spark = LocalSpark.session("DataFrameDataSetsTest");
     }
 
     @AfterAll
@@ -52,7 +53,7 @@ class DataFrameDataSetsTest {
 
     @Test
     void vectorFeaturesDenseAndSparseWithOneHotClassLabels() {
-        Dataset<Row> df = LocalSession.frame(spark, VECTOR_AND_CLASS, 1,
+        Dataset<Row> df = LocalSpark.frame(spark, VECTOR_AND_CLASS, 1,
                 new Object[] {Vectors.dense(1, 2, 3), 0},
                 new Object[] {Vectors.sparse(3, new int[] {1}, new double[] {5}), 2},
                 new Object[] {Vectors.dense(-1, 0, 4), 1},
@@ -82,7 +83,7 @@ class DataFrameDataSetsTest {
             StructType schema = new StructType().add("x", DataTypes.createArrayType(element))
                     .add("y", DataTypes.DoubleType);
             boolean floats = element == DataTypes.FloatType;
-            Dataset<Row> df = LocalSession.frame(spark, schema, 2,
+            Dataset<Row> df = LocalSpark.frame(spark, schema, 2,
                     new Object[] {floats ? new Float[] {1.5f, 2f} : new Double[] {1.5, 2.0}, 0.25},
                     new Object[] {floats ? new Float[] {3f, -4f} : new Double[] {3.0, -4.0}, -7.5},
                     new Object[] {floats ? new Float[] {0f, 1f} : new Double[] {0.0, 1.0}, 100.0});
@@ -100,7 +101,7 @@ class DataFrameDataSetsTest {
     void numericColumnsInTheOrderGivenWithMultiOutputArrayLabels() {
         StructType schema = new StructType().add("a", DataTypes.IntegerType).add("b", DataTypes.DoubleType)
                 .add("c", DataTypes.LongType).add("target", DataTypes.createArrayType(DataTypes.DoubleType));
-        Dataset<Row> df = LocalSession.frame(spark, schema, 1,
+        Dataset<Row> df = LocalSpark.frame(spark, schema, 1,
                 new Object[] {1, 0.5, 10L, new Double[] {1.0, 2.0}},
                 new Object[] {2, 1.5, 20L, new Double[] {3.0, 4.0}});
         DataProfile profile = DataValidation.validate(df, DataColumns.of(List.of("c", "a", "b"), "target"),
@@ -116,7 +117,7 @@ class DataFrameDataSetsTest {
 
     @Test
     void reshapesFeaturesToChannelsHeightWidth() {
-        Dataset<Row> df = LocalSession.frame(spark, VECTOR_AND_CLASS, 1,
+        Dataset<Row> df = LocalSpark.frame(spark, VECTOR_AND_CLASS, 1,
                 new Object[] {Vectors.dense(0, 1, 2, 3, 4, 5, 6, 7), 0},
                 new Object[] {Vectors.dense(10, 11, 12, 13, 14, 15, 16, 17), 1});
         DataColumns columns = DataColumns.of("features", "label").withShape(new ImageShape(2, 2, 2));
@@ -132,7 +133,7 @@ class DataFrameDataSetsTest {
 
     @Test
     void standardizationStatisticsMatchAndAreAppliedWhileWriting() {
-        Dataset<Row> df = LocalSession.frame(spark, VECTOR_AND_CLASS, 2,
+        Dataset<Row> df = LocalSpark.frame(spark, VECTOR_AND_CLASS, 2,
                 new Object[] {Vectors.dense(1, 5), 0},
                 new Object[] {Vectors.dense(2, 5), 1},
                 new Object[] {Vectors.sparse(2, new int[] {1}, new double[] {5}), 0},
@@ -163,7 +164,7 @@ class DataFrameDataSetsTest {
             rows.add(new Object[] {Vectors.dense(centre + 0.3 * random.nextGaussian(),
                     centre + 0.3 * random.nextGaussian()), label});
         }
-        Dataset<Row> df = LocalSession.frame(spark, VECTOR_AND_CLASS, 3, rows.toArray(new Object[0][]));
+        Dataset<Row> df = LocalSpark.frame(spark, VECTOR_AND_CLASS, 3, rows.toArray(new Object[0][]));
         DataProfile profile = DataValidation.validate(df, DataColumns.of("features", "label"),
                 DataValidation.Requirements.training(2, 16));
         MultiLayerNetwork network = new MultiLayerNetwork(new NeuralNetConfiguration.Builder().seed(1)

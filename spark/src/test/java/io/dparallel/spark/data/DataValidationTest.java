@@ -1,5 +1,6 @@
 package io.dparallel.spark.data;
 
+import io.dparallel.spark.testing.LocalSpark;
 import org.apache.spark.ml.attribute.NominalAttribute;
 import org.apache.spark.ml.linalg.SQLDataTypes;
 import org.apache.spark.ml.linalg.Vectors;
@@ -29,7 +30,7 @@ class DataValidationTest {
 
     @BeforeAll
     static void start() {
-        spark = LocalSession.start("DataValidationTest");
+        spark = LocalSpark.session("DataValidationTest");
     }
 
     @AfterAll
@@ -43,7 +44,7 @@ class DataValidationTest {
         for (int i = 0; i < n; i++) {
             rows[i] = i == at ? bad : new Object[] {Vectors.dense(i, i), i % 2};
         }
-        return LocalSession.frame(spark, SCHEMA, 2, rows);
+        return LocalSpark.frame(spark, SCHEMA, 2, rows);
     }
 
     private static void assertFails(Dataset<Row> df, DataColumns columns, DataValidation.Requirements req,
@@ -65,7 +66,7 @@ class DataValidationTest {
     void wrongTypesNameTheColumnAndWhatIsAccepted() {
         StructType schema = new StructType().add("features", DataTypes.StringType).add("label", DataTypes.StringType)
                 .add("x", DataTypes.DoubleType);
-        Dataset<Row> df = LocalSession.frame(spark, schema, 1, new Object[] {"1,2", "A", 1.0});
+        Dataset<Row> df = LocalSpark.frame(spark, schema, 1, new Object[] {"1,2", "A", 1.0});
         assertFails(df, COLUMNS, DataValidation.Requirements.none(),
                 "Column 'features' is string, but features must be a Spark ML vector, a numeric array or numbers");
         assertFails(df, DataColumns.of("x", "label"), DataValidation.Requirements.none(),
@@ -92,11 +93,11 @@ class DataValidationTest {
                 "NaN and infinity cannot be trained on");
         StructType schema = new StructType().add("a", DataTypes.DoubleType).add("b", DataTypes.FloatType)
                 .add("y", DataTypes.DoubleType);
-        Dataset<Row> df = LocalSession.frame(spark, schema, 1, new Object[] {1.0, 2f, 0.0},
+        Dataset<Row> df = LocalSpark.frame(spark, schema, 1, new Object[] {1.0, 2f, 0.0},
                 new Object[] {1.0, Float.NEGATIVE_INFINITY, 0.0});
         assertFails(df, DataColumns.of(List.of("a", "b"), "y"), DataValidation.Requirements.none(),
                 "Column 'b' holds -Infinity in row 1 (0-based, in input order) {a: 1.0, b: -Infinity, y: 0.0}");
-        Dataset<Row> infiniteLabel = LocalSession.frame(spark, schema, 1, new Object[] {1.0, 2f, Double.POSITIVE_INFINITY});
+        Dataset<Row> infiniteLabel = LocalSpark.frame(spark, schema, 1, new Object[] {1.0, 2f, Double.POSITIVE_INFINITY});
         assertFails(infiniteLabel, DataColumns.of(List.of("a", "b"), "y"), DataValidation.Requirements.none(),
                 "Column 'y' holds +Infinity in row 0");
     }
@@ -105,7 +106,7 @@ class DataValidationTest {
     void nullArrayElementIsNamed() {
         StructType schema = new StructType().add("x", DataTypes.createArrayType(DataTypes.DoubleType))
                 .add("label", DataTypes.IntegerType);
-        Dataset<Row> df = LocalSession.frame(spark, schema, 1, new Object[] {new Double[] {1.0, null, 3.0}, 0});
+        Dataset<Row> df = LocalSpark.frame(spark, schema, 1, new Object[] {new Double[] {1.0, null, 3.0}, 0});
         assertFails(df, DataColumns.of("x", "label"), DataValidation.Requirements.none(),
                 "Column 'x' holds null at index 1 in row 0 (0-based, in input order) {x: [1, null, 3], label: 0}");
     }
@@ -117,7 +118,7 @@ class DataValidationTest {
                 DataValidation.Requirements.none(),
                 "Column 'features' has 3 values in row 2 (0-based, in input order) {features: [1, 2, 3], label: 0}",
                 "but 2 in an earlier row; every row needs the same number of feature values");
-        Dataset<Row> df = LocalSession.frame(spark, SCHEMA, 2,
+        Dataset<Row> df = LocalSpark.frame(spark, SCHEMA, 2,
                 new Object[] {Vectors.dense(1, 2), 0}, new Object[] {Vectors.dense(1, 2), 1},
                 new Object[] {Vectors.dense(1, 2, 3, 4, 5, 6, 7, 8, 9, 10), 0}, new Object[] {Vectors.dense(1, 2, 3, 4, 5, 6, 7, 8, 9, 10), 1});
         assertFails(df, COLUMNS, DataValidation.Requirements.none(),
@@ -137,7 +138,7 @@ class DataValidationTest {
         assertFails(rowsWith(6, 0, new Object[] {Vectors.dense(1, 1), -1}), COLUMNS,
                 DataValidation.Requirements.none(), "Column 'label' holds class -1 in row 0", "[0, numClasses)");
         StructType schema = new StructType().add("features", SQLDataTypes.VectorType()).add("label", DataTypes.DoubleType);
-        Dataset<Row> df = LocalSession.frame(spark, schema, 1, new Object[] {Vectors.dense(1), 1.0},
+        Dataset<Row> df = LocalSpark.frame(spark, schema, 1, new Object[] {Vectors.dense(1), 1.0},
                 new Object[] {Vectors.dense(1), 0.5});
         assertFails(df, COLUMNS.withLabelKind(LabelKind.CLASS_INDEX), DataValidation.Requirements.none(),
                 "Column 'label' holds 0.5 in row 1", "a class index must be a whole number");
@@ -167,7 +168,7 @@ class DataValidationTest {
                 .toMetadata();
         StructType schema = new StructType().add("features", SQLDataTypes.VectorType())
                 .add("label", DataTypes.IntegerType, false, names);
-        Dataset<Row> df = LocalSession.frame(spark, schema, 1, new Object[] {Vectors.dense(1), 0},
+        Dataset<Row> df = LocalSpark.frame(spark, schema, 1, new Object[] {Vectors.dense(1), 0},
                 new Object[] {Vectors.dense(2), 1});
         DataProfile fromMetadata = DataValidation.validate(df, COLUMNS, DataValidation.Requirements.none());
         assertThat(fromMetadata.labelSize()).isEqualTo(3);

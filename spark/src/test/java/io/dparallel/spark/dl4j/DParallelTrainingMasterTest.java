@@ -1,6 +1,10 @@
 package io.dparallel.spark.dl4j;
 
+import io.dparallel.core.testing.TinyData;
+import io.dparallel.core.testing.TinyNetworks;
+import io.dparallel.spark.testing.LocalSpark;
 import io.dparallel.core.config.TrainingConfig;
+import io.dparallel.core.config.TrainingOption;
 import io.dparallel.core.report.RunReport;
 import org.apache.spark.SparkConf;
 import org.apache.spark.api.java.JavaRDD;
@@ -38,6 +42,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 
+import static io.dparallel.core.testing.ExactFloats.assertSameFloats;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
@@ -58,9 +63,7 @@ class DParallelTrainingMasterTest {
 
     @BeforeAll
     static void startSpark() {
-        sc = new JavaSparkContext(new SparkConf().setMaster("local[2]").setAppName("DParallelTrainingMasterTest")
-                .set("spark.ui.enabled", "false").set("spark.driver.host", "127.0.0.1")
-                .set("spark.driver.bindAddress", "127.0.0.1"));
+        sc = LocalSpark.context(2, "DParallelTrainingMasterTest");
         trainExamples = examples(WORKERS * BATCH * ROUNDS, 3);
         testSet = DataSet.merge(examples(90, 4));
         testRdd = sc.parallelize(testSet.batchBy(10), 2);
@@ -73,17 +76,19 @@ class DParallelTrainingMasterTest {
 
     /**
      * Averaging after every minibatch with plain SGD makes each round one SGD step on the union of the
-     * workers' minibatches: the drop-in must train exactly as a local network on those global batches.
+     * workers' minibatches: the drop-in must train as a local network on those global batches, up to float
+     * rounding (the average of the workers' steps rounds differently from one step on the merged batch).
      */
     @Test
     void sparkDl4jMultiLayerTrainsWithTheEngineAndEvaluatesWithDl4jSpark() {
+        // epochs(1): one epoch per fit, as DL4J's own masters and this test's local loop train.
         DParallelTrainingMaster tm = new DParallelTrainingMaster(TrainingConfig.builder().numWorkers(WORKERS)
-                .batchSizePerWorker(BATCH).averagingFrequency(1).reshuffle(false).build());
+                .batchSizePerWorker(BATCH).averagingFrequency(1).epochs(1).reshuffle(false).build());
         SparkDl4jMultiLayer sparkNet = new SparkDl4jMultiLayer(sc, mlp(), tm);
         MultiLayerNetwork local = new MultiLayerNetwork(mlp());
         local.init();
         INDArray initial = local.params().dup();
-        assertThat(sparkNet.getNetwork().params()).isEqualTo(initial);
+        assertSameFloats("initial parameters", sparkNet.getNetwork().params(), initial);
 
         MultiLayerNetwork trained = sparkNet.fit(sc.parallelize(trainExamples, 3));
         for (DataSet step : DataSet.merge(trainExamples).batchBy(WORKERS * BATCH)) {
@@ -122,7 +127,7 @@ class DParallelTrainingMasterTest {
         SparkComputationGraph sparkGraph = new SparkComputationGraph(sc, graph(), tm);
         ComputationGraph local = new ComputationGraph(graph());
         local.init();
-        assertThat(sparkGraph.getNetwork().params()).isEqualTo(local.params());
+        assertSameFloats("initial parameters", sparkGraph.getNetwork().params(), local.params());
 
         ComputationGraph trained = sparkGraph.fit(sc.parallelize(trainExamples, 3));
         for (int epoch = 0; epoch < 2; epoch++) {
@@ -187,6 +192,14 @@ class DParallelTrainingMasterTest {
         TrainingConfig config = TrainingConfig.builder().numWorkers(3).batchSizePerWorker(17).averagingFrequency(4)
                 .epochs(2).seed(-5).averageUpdaterState(false).threadsPerWorker(2).build();
         assertThat(DParallelTrainingMaster.fromJson(new DParallelTrainingMaster(config).toJson()).config()).isEqualTo(config);
+        // One field per row of the option table, in table order, with the JSON type of the row's type.
+        assertThat(new DParallelTrainingMaster(config).toJson()).isEqualTo("{\"numWorkers\":3,\"batchSizePerWorker\":17,"
+                + "\"averagingFrequency\":4,\"epochs\":2,\"seed\":-5,\"averageUpdaterState\":false,\"threadsPerWorker\":2}");
+        // Missing keys take the table's defaults, those of every other front door.
+        TrainingConfig defaults = DParallelTrainingMaster.fromJson("{}").config();
+        for (TrainingOption option : TrainingOption.values()) {
+            assertThat(option.valueIn(defaults)).as(option.key()).isEqualTo(option.defaultValue());
+        }
         assertThat(DParallelTrainingMaster.fromJson("{\"numWorkers\": 5}").config())
                 .isEqualTo(TrainingConfig.builder().numWorkers(5).build());
         assertThatThrownBy(() -> DParallelTrainingMaster.fromJson("{\"numWorkers\": 2, \"workers\": 3}"))
@@ -202,36 +215,16 @@ class DParallelTrainingMasterTest {
     }
 
     private static MultiLayerConfiguration mlp() {
-        return new NeuralNetConfiguration.Builder().seed(12).dataType(DataType.FLOAT).updater(new Sgd(0.3)).list()
-                .layer(new DenseLayer.Builder().nIn(FEATURES).nOut(10).activation(Activation.TANH).build())
-                .layer(new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).nIn(10).nOut(CLASSES)
-                        .activation(Activation.SOFTMAX).build())
-                .build();
+        return TinyNetworks.mlp(FEATURES, 10, CLASSES, new Sgd(0.3), 12);
     }
 
     private static ComputationGraphConfiguration graph() {
-        return new NeuralNetConfiguration.Builder().seed(13).dataType(DataType.FLOAT).updater(new Sgd(0.3))
-                .graphBuilder().addInputs("in")
-                .addLayer("hidden", new DenseLayer.Builder().nIn(FEATURES).nOut(10).activation(Activation.TANH).build(), "in")
-                .addLayer("out", new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).nIn(10).nOut(CLASSES)
-                        .activation(Activation.SOFTMAX).build(), "hidden")
-                .setOutputs("out").build();
+        return TinyNetworks.graph(FEATURES, 10, CLASSES, new Sgd(0.3), 13);
     }
 
     /** {@code n} single examples whose class depends on the features. */
     private static List<DataSet> examples(int n, long seed) {
-        Random random = new Random(seed);
-        List<DataSet> out = new ArrayList<>(n);
-        for (int i = 0; i < n; i++) {
-            float[] x = new float[FEATURES];
-            for (int f = 0; f < FEATURES; f++) {
-                x[f] = (float) random.nextGaussian();
-            }
-            float[] y = new float[CLASSES];
-            y[x[0] > 0.5 ? 0 : (x[1] > 0 ? 1 : 2)] = 1;
-            out.add(new DataSet(Nd4j.createFromArray(new float[][]{x}), Nd4j.createFromArray(new float[][]{y})));
-        }
-        return out;
+        return TinyData.examples(n, FEATURES, CLASSES, seed, x -> x[0] > 0.5 ? 0 : (x[1] > 0 ? 1 : 2));
     }
 
     private static double maxAbsDifference(INDArray a, INDArray b) {

@@ -1,5 +1,8 @@
 package io.dparallel.spark.ml;
 
+import io.dparallel.spark.testing.LocalSpark;
+import org.nd4j.linalg.learning.config.Adam;
+import io.dparallel.core.testing.TinyNetworks;
 import io.dparallel.core.report.RunReport;
 import io.dparallel.spark.network.ModelBundle;
 import org.apache.spark.ml.Pipeline;
@@ -30,6 +33,7 @@ import java.util.zip.ZipEntry;
 import java.util.zip.ZipFile;
 import java.util.zip.ZipOutputStream;
 
+import static io.dparallel.core.testing.ExactFloats.assertSameParameters;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
@@ -50,7 +54,7 @@ class DParallelEstimatorTest {
 
     @BeforeAll
     static void fitOnce() {
-        spark = TestData.spark("DParallelEstimatorTest");
+        spark = LocalSpark.session("DParallelEstimatorTest");
         train = TestData.table(spark, 600, 1).cache();
         test = TestData.table(spark, 200, 2).cache();
         pipeline = new Pipeline().setStages(new PipelineStage[]{
@@ -135,8 +139,7 @@ class DParallelEstimatorTest {
         // The network is DL4J's own format: DL4J reads it without this project.
         try (var in = Files.newInputStream(dir.resolve("model").resolve(ModelBundle.FILE_NAME))) {
             MultiLayerNetwork restored = org.deeplearning4j.util.ModelSerializer.restoreMultiLayerNetwork(in);
-            assertThat(restored.params().toFloatVector())
-                    .containsExactly(((MultiLayerNetwork) model.network()).params().toFloatVector());
+            assertSameParameters(restored, model.network());
         }
     }
 
@@ -161,7 +164,8 @@ class DParallelEstimatorTest {
         Dataset<Row> assembled = new VectorAssembler().setInputCols(TestData.FEATURES).setOutputCol("features")
                 .transform(train);
         DParallelRegressionModel model = new DParallelRegressor().setLabelCol("target").setHiddenLayers(16)
-                .setLearningRate(0.01).setNumWorkers(WORKERS).setBatchSizePerWorker(BATCH).setEpochs(4).fit(assembled);
+                .setLearningRate(0.01).setNumWorkers(WORKERS).setBatchSizePerWorker(BATCH).setAveragingFrequency(5).setEpochs(4)
+                .fit(assembled);
         Dataset<Row> testFeatures = new VectorAssembler().setInputCols(TestData.FEATURES).setOutputCol("features")
                 .transform(test);
         List<Row> rows = model.transform(testFeatures).select("target", "prediction").collectAsList();
@@ -182,8 +186,8 @@ class DParallelEstimatorTest {
     void networkJsonTrainsAComputationGraphAndChecksItsShape() {
         Dataset<Row> indexed = indexedFeatures(train);
         DParallelClassificationModel model = new DParallelClassifier().setProbabilityCol("")
-                .setNetworkJson(TestNetworks.graphConfiguration(4, 3).toJson())
-                .setNumWorkers(WORKERS).setBatchSizePerWorker(BATCH).setEpochs(2).fit(indexed);
+                .setNetworkJson(TinyNetworks.graph(4, 12, 3, new Adam(0.02), 6).toJson())
+                .setNumWorkers(WORKERS).setBatchSizePerWorker(BATCH).setAveragingFrequency(5).setEpochs(2).fit(indexed);
         assertThat(model.network()).isInstanceOf(ComputationGraph.class);
 
         List<Row> rows = model.setInferenceBatchSize(7).transform(indexedFeatures(test))
@@ -194,11 +198,11 @@ class DParallelEstimatorTest {
             assertThat(rows.get(r).getDouble(1)).isEqualTo((double) Nd4j.argMax(expected.getRow(r)).getInt(0));
         }
 
-        assertThatThrownBy(() -> new DParallelClassifier().setNetworkJson(TestNetworks.mlpConfiguration(4, 2).toJson())
+        assertThatThrownBy(() -> new DParallelClassifier().setNetworkJson(TinyNetworks.mlp(4, 8, 2, new Adam(0.01), 5).toJson())
                 .fit(indexed))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessage("networkJson's output layer has 2 units but labelCol 'label' has 3 classes");
-        assertThatThrownBy(() -> new DParallelClassifier().setNetworkJson(TestNetworks.mlpConfiguration(5, 3).toJson())
+        assertThatThrownBy(() -> new DParallelClassifier().setNetworkJson(TinyNetworks.mlp(5, 8, 3, new Adam(0.01), 5).toJson())
                 .fit(indexed))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessage("networkJson: the first layer takes 5 inputs but the features (featuresCol 'features') have 4 "

@@ -1,5 +1,9 @@
 package io.dparallel.spark.ml;
 
+import io.dparallel.core.config.TrainingConfig;
+import io.dparallel.core.config.TrainingOption;
+import org.nd4j.linalg.learning.config.Adam;
+import io.dparallel.core.testing.TinyNetworks;
 import org.apache.spark.ml.linalg.SQLDataTypes;
 import org.apache.spark.ml.param.Param;
 import org.apache.spark.ml.param.ParamMap;
@@ -11,6 +15,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
+import java.util.Arrays;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
 
@@ -28,6 +33,7 @@ class DParallelParamsTest {
                 arguments("batchSizePerWorker", 0, "batchSizePerWorker is 0 but must be >= 1"),
                 arguments("averagingFrequency", 0, "averagingFrequency is 0 but must be >= 1"),
                 arguments("epochs", -1, "epochs is -1 but must be >= 1"),
+                arguments("threadsPerWorker", -1, "threadsPerWorker is -1 but must be >= 0"),
                 arguments("learningRate", 0.0, "learningRate is 0.0 but must be > 0.0"),
                 arguments("learningRate", -0.5, "learningRate is -0.5 but must be > 0.0"),
                 arguments("learningRate", Double.NaN, "learningRate is NaN but must be > 0.0"),
@@ -64,9 +70,36 @@ class DParallelParamsTest {
         for (Param<?> param : new DParallelClassifier().params()) {
             params.add(param.name());
         }
-        // seed takes any long: it has no invalid value.
+        // seed takes any long and averageUpdaterState any boolean: they have no invalid value.
         params.remove("seed");
+        params.remove("averageUpdaterState");
         assertThat(covered).containsExactlyInAnyOrderElementsOf(params);
+    }
+
+    @Test
+    void everyTableOptionIsAParamWithTheTablesNameDocDefaultAndBound() {
+        for (DParallelEstimator<?, ?> estimator : new DParallelEstimator<?, ?>[]{new DParallelClassifier(), new DParallelRegressor()}) {
+            for (TrainingOption option : TrainingOption.values()) {
+                Param<?> param = estimator.getParam(option.key());
+                assertThat(param.doc()).isEqualTo(option.docWithBoundAndDefault());
+                assertThat(estimator.getOrDefault(param)).as(option.key()).isEqualTo(option.defaultValue());
+                if (option.hasMinimum()) {
+                    int below = (int) option.minimum() - 1;
+                    assertThatThrownBy(() -> estimator.set(estimator.getParam(option.key()), below))
+                            .isInstanceOf(IllegalArgumentException.class)
+                            .hasMessage(option.key() + " is " + below + " but must be >= " + option.minimum());
+                }
+            }
+            // Unset params form the table's defaults, those of every other front door.
+            assertThat(estimator.trainingConfig()).isEqualTo(TrainingConfig.builder().build());
+            // Spark finds params by reflection on public no-arg methods returning a Param: one per row is there.
+            for (TrainingOption option : TrainingOption.values()) {
+                assertThat(Arrays.stream(estimator.params()).map(Param::name)).contains(option.key());
+            }
+        }
+        assertThatThrownBy(() -> new DParallelClassifier().getParam("workers"))
+                .isInstanceOf(java.util.NoSuchElementException.class)
+                .hasMessageContaining("workers");
     }
 
     static Stream<Arguments> invalidModelValues() {
@@ -80,7 +113,7 @@ class DParallelParamsTest {
     @ParameterizedTest(name = "{0} = {1}")
     @MethodSource("invalidModelValues")
     void modelParamsRejectInvalidValues(String name, Object value, String message) {
-        DParallelClassificationModel model = new DParallelClassificationModel("m", TestNetworks.mlp(4, 3));
+        DParallelClassificationModel model = new DParallelClassificationModel("m", TinyNetworks.init(TinyNetworks.mlp(4, 8, 3, new Adam(0.01), 5)));
         assertThatThrownBy(() -> model.set(model.getParam(name), value))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageStartingWith(message);
@@ -93,15 +126,17 @@ class DParallelParamsTest {
 
     @Test
     void validValuesAreKeptAndFormTheTrainingConfig() {
-        String json = TestNetworks.mlpConfiguration(4, 3).toJson();
+        String json = TinyNetworks.mlp(4, 8, 3, new Adam(0.01), 5).toJson();
         DParallelClassifier classifier = new DParallelClassifier().setNumWorkers(3).setBatchSizePerWorker(7)
                 .setAveragingFrequency(2).setEpochs(4).setSeed(-9).setHiddenLayers().setLearningRate(0.5)
-                .setNetworkJson(json).setProbabilityCol("");
+                .setNetworkJson(json).setProbabilityCol("").setAverageUpdaterState(false).setThreadsPerWorker(3);
         assertThat(classifier.trainingConfig().numWorkers()).isEqualTo(3);
         assertThat(classifier.trainingConfig().batchSizePerWorker()).isEqualTo(7);
         assertThat(classifier.trainingConfig().averagingFrequency()).isEqualTo(2);
         assertThat(classifier.trainingConfig().epochs()).isEqualTo(4);
         assertThat(classifier.trainingConfig().seed()).isEqualTo(-9);
+        assertThat(classifier.trainingConfig().averageUpdaterState()).isFalse();
+        assertThat(classifier.trainingConfig().threadsPerWorker()).isEqualTo(3);
         assertThat(classifier.getHiddenLayers()).isEmpty();
         assertThat(classifier.getLearningRate()).isEqualTo(0.5);
         assertThat(MultiLayerConfiguration.fromJson(classifier.getNetworkJson())).isEqualTo(MultiLayerConfiguration.fromJson(json));

@@ -11,23 +11,12 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 
-/** A local Spark session and seeded, learnable tables for the Spark ML tests. */
+/** Seeded, learnable tables for the Spark ML tests. */
 final class TestData {
 
     static final String[] FEATURES = {"x0", "x1", "x2", "x3"};
 
     private TestData() {
-    }
-
-    static SparkSession spark(String appName) {
-        return SparkSession.builder()
-                .master("local[2]")
-                .appName(appName)
-                .config("spark.ui.enabled", "false")
-                .config("spark.driver.host", "127.0.0.1")
-                .config("spark.driver.bindAddress", "127.0.0.1")
-                .config("spark.sql.shuffle.partitions", "2")
-                .getOrCreate();
     }
 
     /**

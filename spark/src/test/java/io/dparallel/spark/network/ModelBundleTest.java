@@ -20,6 +20,7 @@ import java.util.zip.ZipEntry;
 import java.util.zip.ZipFile;
 import java.util.zip.ZipOutputStream;
 
+import static io.dparallel.core.testing.ExactFloats.assertSameParameters;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -47,11 +48,9 @@ class ModelBundleTest {
         assertThat(loaded.info()).isEqualTo(saved.info());
         assertThat(loaded.standardization()).isEqualTo(saved.standardization());
         assertThat(loaded.standardization().std()).containsExactly(0.5, 1, 1);
-        float[] params = ((MultiLayerNetwork) saved.network()).params().toFloatVector();
-        assertThat(((MultiLayerNetwork) loaded.network()).params().toFloatVector()).containsExactly(params);
+        assertSameParameters(loaded.network(), saved.network());
         // Plain DL4J reads the same file: the network, and the statistics as its normalizer.
-        assertThat(ModelSerializer.restoreMultiLayerNetwork(file.toFile()).params().toFloatVector())
-                .containsExactly(params);
+        assertSameParameters(ModelSerializer.restoreMultiLayerNetwork(file.toFile()), saved.network());
         NormalizerStandardize normalizer = ModelSerializer.restoreNormalizerFromFile(file.toFile());
         assertThat(normalizer.getMean().toDoubleVector()).containsExactly(1, 2, 3);
         assertThat(normalizer.getStd().toDoubleVector()).containsExactly(0.5, 1, 1);

@@ -1,18 +1,19 @@
-package io.dparallel.core.report;
+package io.dparallel.jobs.report;
 
 import io.dparallel.core.config.TrainingConfig;
 import io.dparallel.core.config.TrainingPlan;
 import io.dparallel.core.device.DeviceIdentity;
+import io.dparallel.core.report.RoundPhases;
+import io.dparallel.core.report.RoundSummary;
+import io.dparallel.core.report.RunReport;
+import io.dparallel.core.report.WorkerRoundReport;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 import javax.imageio.ImageIO;
 import java.awt.image.BufferedImage;
-import java.nio.file.Files;
-import java.nio.file.Path;
+import java.io.ByteArrayInputStream;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -32,25 +33,15 @@ class DeviceChartTest {
                     new WorkerRoundReport(0, round, 0, a, 150, 3, 15.0, 40, 1, round > 0),
                     new WorkerRoundReport(0, round, 1, b, 50, 1, 5.0, 20, 1, round > 0),
                     new WorkerRoundReport(0, round, 2, c, 100, 2, 10.0, 30, 1, round > 0));
-            report.addRound(new RoundSummary(0, round, 60, 300, 0.1, workers));
+            report.addRound(new RoundSummary(0, round, 60, 300, 0.1, workers, new RoundPhases(0, 0, 0, 0)));
         }
         return report;
     }
 
-    @Test
-    void besideJsonSwapsTheExtension() {
-        assertThat(DeviceChart.besideJson(Path.of("/out/run.json"))).isEqualTo(Path.of("/out/run-devices.png"));
-        assertThat(DeviceChart.besideJson(Path.of("report"))).isEqualTo(Path.of("report-devices.png"));
-    }
-
     /** The bars are read back from the pixels: one per device, in device order, heights in the examples' ratio. */
     @Test
-    void thePngHasOneBarPerDeviceProportionalToItsExamples(@TempDir Path dir) throws Exception {
-        Path file = dir.resolve("charts").resolve("run-devices.png");
-
-        DeviceChart.writePng(report(), file);
-
-        BufferedImage image = ImageIO.read(file.toFile());
+    void thePngHasOneBarPerDeviceProportionalToItsExamples() throws Exception {
+        BufferedImage image = ImageIO.read(new ByteArrayInputStream(DeviceChart.pngBytes(report())));
         assertThat(image.getWidth()).isEqualTo(DeviceChart.WIDTH);
         assertThat(image.getHeight()).isEqualTo(DeviceChart.HEIGHT);
         List<Integer> heights = barHeights(image);
@@ -60,9 +51,6 @@ class DeviceChartTest {
         assertThat(tallest).isGreaterThan(200);
         assertThat(heights.get(1)).isCloseTo(Math.round(tallest / 3.0f), org.assertj.core.api.Assertions.within(2));
         assertThat(heights.get(2)).isCloseTo(Math.round(tallest * 2 / 3.0f), org.assertj.core.api.Assertions.within(2));
-        try (Stream<Path> files = Files.list(file.getParent())) {
-            assertThat(files.map(p -> p.getFileName().toString()).toList()).containsExactly("run-devices.png");
-        }
     }
 
     /** Heights, left to right, of the runs of columns holding bar-coloured pixels. */

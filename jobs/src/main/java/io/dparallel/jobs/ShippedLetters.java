@@ -1,6 +1,6 @@
-package io.dparallel.jobs.data;
+package io.dparallel.jobs;
 
-import io.dparallel.jobs.PrepareJob;
+import io.dparallel.jobs.data.LetterRecognition;
 import org.apache.spark.sql.SparkSession;
 
 import java.io.IOException;
@@ -20,7 +20,7 @@ import java.util.stream.Stream;
  * <p>The directory is on the driver's local disk, so this suits embedded and local Spark; on a cluster, run
  * {@code prepare} to a shared file system and train with {@code --data}.
  */
-public final class ShippedLetters implements AutoCloseable {
+final class ShippedLetters implements AutoCloseable {
 
     private final Path dir;
     private final PrepareJob.Outcome prepared;

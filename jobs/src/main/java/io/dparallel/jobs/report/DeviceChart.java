@@ -1,5 +1,7 @@
-package io.dparallel.core.report;
+package io.dparallel.jobs.report;
 
+import io.dparallel.core.report.DeviceUsage;
+import io.dparallel.core.report.RunReport;
 import org.jfree.chart.ChartFactory;
 import org.jfree.chart.ChartUtils;
 import org.jfree.chart.JFreeChart;
@@ -12,16 +14,14 @@ import org.jfree.data.category.DefaultCategoryDataset;
 
 import java.awt.Color;
 import java.io.IOException;
+import java.io.ByteArrayOutputStream;
 import java.io.UncheckedIOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.Locale;
 
 /**
  * A PNG bar chart of the examples each device fitted over a run, one bar per device ({@code host:gpu1}) from
- * {@link RunReport#deviceUsage()}, titled with "devices used / devices assigned". Beside the JSON report it
- * shows at a glance whether every GPU did its share.
+ * {@link RunReport#deviceUsage()}, titled with "devices used / devices assigned". The train job writes it beside
+ * its JSON report ({@code report-devices.png}): it shows at a glance whether every GPU did its share.
  *
  * <p>Rendered off-screen: {@code java.awt.headless} is set to {@code true} unless the JVM already chose.
  */
@@ -36,44 +36,7 @@ public final class DeviceChart {
     }
 
     /**
-     * Where the chart of the JSON report {@code jsonReport} goes: beside it, {@code run.json -> run-devices.png}.
-     *
-     * @param jsonReport the JSON report's path
-     * @return the chart's path
-     */
-    public static Path besideJson(Path jsonReport) {
-        String name = jsonReport.getFileName().toString();
-        String base = name.endsWith(".json") ? name.substring(0, name.length() - ".json".length()) : name;
-        return jsonReport.resolveSibling(base + "-devices.png");
-    }
-
-    /**
-     * Writes the chart of {@code report} to {@code file} (a temporary file beside it, then a rename, so a reader
-     * never sees half an image), creating the directory when missing.
-     *
-     * @param report the run's report
-     * @param file   the PNG to write
-     * @throws UncheckedIOException when the file cannot be written
-     */
-    public static void writePng(RunReport report, Path file) {
-        byte[] png = pngBytes(report);
-        try {
-            Path dir = file.toAbsolutePath().getParent();
-            Files.createDirectories(dir);
-            Path tmp = Files.createTempFile(dir, "." + file.getFileName(), ".tmp");
-            try {
-                Files.write(tmp, png);
-                Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-            } finally {
-                Files.deleteIfExists(tmp);
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException("Could not write the device chart to " + file, e);
-        }
-    }
-
-    /**
-     * The chart of {@code report} as PNG bytes, for writers that are not local files (a Hadoop file system).
+     * The chart of {@code report} as PNG bytes (the train job writes them to any Hadoop file system).
      *
      * @param report the run's report
      * @return the PNG image
@@ -83,7 +46,7 @@ public final class DeviceChart {
             System.setProperty("java.awt.headless", "true");
         }
         try {
-            java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
             ChartUtils.writeChartAsPNG(out, chart(report), WIDTH, HEIGHT);
             return out.toByteArray();
         } catch (IOException e) {

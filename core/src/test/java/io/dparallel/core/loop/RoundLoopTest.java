@@ -1,0 +1,289 @@
+package io.dparallel.core.loop;
+
+import io.dparallel.core.averaging.ModelState;
+import io.dparallel.core.config.RoundAssignment;
+import io.dparallel.core.config.TrainingConfig;
+import io.dparallel.core.config.TrainingPlan;
+import io.dparallel.core.device.DeviceIdentity;
+import io.dparallel.core.exchange.AveragingClient;
+import io.dparallel.core.exchange.AveragingServer;
+import io.dparallel.core.replica.WorkerRoundResult;
+import io.dparallel.core.report.RoundSummary;
+import io.dparallel.core.report.WorkerRoundReport;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import java.net.InetAddress;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
+
+/**
+ * The driver's round loop against in-process fake workers: threads running the real {@link AveragingClient}
+ * over real loopback sockets to the real {@link AveragingServer}, restarted together after a failure as a
+ * Spark barrier stage restarts its tasks.
+ */
+class RoundLoopTest {
+
+    private static final String TOKEN = "run-token";
+    private static final int WORKERS = 3;
+    /** 3 workers x 6 minibatches of 2, averaged every 2 minibatches: 3 rounds per epoch, 2 epochs. */
+    private static final TrainingPlan PLAN = TrainingPlan.of(36, TrainingConfig.builder().numWorkers(WORKERS)
+            .batchSizePerWorker(2).averagingFrequency(2).epochs(2).seed(11L).build());
+    private static final ModelState START = new ModelState(new float[]{0.1f, -0.7f, 3.3f, 1e-3f},
+            new float[]{0.5f, 0.25f, -2f, 7f});
+    private static final RoundLoop.Settings SETTINGS = new RoundLoop.Settings(true, true, 10_000);
+
+    private final ExecutorService pool = Executors.newCachedThreadPool();
+
+    @AfterEach
+    void stopWorkers() throws InterruptedException {
+        pool.shutdownNow();
+        assertThat(pool.awaitTermination(10, TimeUnit.SECONDS)).isTrue();
+    }
+
+    /** What a fake worker does in a round; {@code attempt} counts its restarts. */
+    @FunctionalInterface
+    private interface Work {
+        WorkerRoundResult train(int worker, int attempt, RoundAssignment assignment, ModelState start) throws Exception;
+    }
+
+    /**
+     * A deterministic stand-in for fitting: every value moves by an amount that depends on the worker, the
+     * round's seed and its position, so that the weighted mean is not a round number. Worker w reports
+     * {@code 10 (w + 1) + minibatches} examples: the weights differ.
+     */
+    private static WorkerRoundResult fit(int worker, RoundAssignment assignment, ModelState start) {
+        float[] parameters = new float[start.parameters().length];
+        float[] updater = new float[start.updaterState().length];
+        float shift = (assignment.workerSeed(worker) % 97) / 31f;
+        for (int i = 0; i < parameters.length; i++) {
+            parameters[i] = start.parameters()[i] * 0.9f + shift / (i + 3);
+            updater[i] = start.updaterState()[i] * 0.7f - shift * (i + 1) / 7f;
+        }
+        long examples = 10L * (worker + 1) + assignment.minibatches();
+        return new WorkerRoundResult(new ModelState(parameters, updater), new WorkerRoundReport(assignment.epoch(),
+                assignment.round(), worker, new DeviceIdentity("host", "e" + worker, "cpu", worker, null), examples,
+                assignment.minibatches(), 0.5 * examples * (worker + 1), 1, 0, true));
+    }
+
+    /** The weighted mean computed here, without sockets: sum of n_w * state_w in worker order, divided by sum n_w. */
+    private static ModelState expectedRun() {
+        ModelState state = START;
+        int iteration = 0;
+        for (int epoch = 0; epoch < PLAN.config().epochs(); epoch++) {
+            for (int round = 0; round < PLAN.roundsPerEpoch(); round++) {
+                RoundAssignment assignment = PLAN.assignment(epoch, round, iteration);
+                float[] parameters = new float[START.parameters().length];
+                float[] updater = new float[START.updaterState().length];
+                long examples = 0;
+                for (int w = 0; w < WORKERS; w++) {
+                    WorkerRoundResult result = fit(w, assignment, state);
+                    float weight = result.report().examples();
+                    for (int i = 0; i < parameters.length; i++) {
+                        parameters[i] += weight * result.state().parameters()[i];
+                        updater[i] += weight * result.state().updaterState()[i];
+                    }
+                    examples += result.report().examples();
+                }
+                for (int i = 0; i < parameters.length; i++) {
+                    parameters[i] /= (float) examples;
+                    updater[i] /= (float) examples;
+                }
+                state = new ModelState(parameters, updater);
+                iteration += assignment.minibatches();
+            }
+        }
+        return state;
+    }
+
+    /** Runs every epoch and round of {@link #PLAN} through the loop; returns the final state. */
+    private ModelState run(Work work, List<String> warnings, List<RoundSummary> summaries) throws Exception {
+        ModelState state = new ModelState(START.parameters().clone(), START.updaterState().clone());
+        try (AveragingServer server = new AveragingServer(InetAddress.getLoopbackAddress(), WORKERS, TOKEN)) {
+            RoundLoop loop = new RoundLoop(server, SETTINGS, warnings::add);
+            int iteration = 0;
+            for (int epoch = 0; epoch < PLAN.config().epochs(); epoch++) {
+                loop.startEpoch(new FakeJob(server.port(), work));
+                for (int round = 0; round < PLAN.roundsPerEpoch(); round++) {
+                    RoundAssignment assignment = PLAN.assignment(epoch, round, iteration);
+                    summaries.add(loop.runRound(assignment, state));
+                    iteration += assignment.minibatches();
+                }
+                loop.endEpoch();
+            }
+        }
+        return state;
+    }
+
+    @Test
+    void everyRoundAveragesAllWorkersWeightedByTheirExamplesExactly() throws Exception {
+        List<RoundSummary> summaries = new ArrayList<>();
+        List<String> warnings = new ArrayList<>();
+        ModelState result = assertTimeoutPreemptively(Duration.ofSeconds(60),
+                () -> run((worker, attempt, assignment, start) -> fit(worker, assignment, start), warnings, summaries));
+
+        ModelState expected = expectedRun();
+        assertThat(result.parameters()).containsExactly(expected.parameters());
+        assertThat(result.updaterState()).containsExactly(expected.updaterState());
+        assertThat(result.parameters()).isNotEqualTo(START.parameters());
+        assertThat(warnings).isEmpty();
+        assertThat(summaries).hasSize(6);
+        // Rounds 0 and 1 fit 2 minibatches, round 2 the last 2: 10 + 20 + 30 + 3 x 2 examples each.
+        assertThat(summaries).extracting(RoundSummary::examples).containsOnly(66L);
+        assertThat(summaries).extracting(RoundSummary::epoch).containsExactly(0, 0, 0, 1, 1, 1);
+        assertThat(summaries).extracting(RoundSummary::round).containsExactly(0, 1, 2, 0, 1, 2);
+        // Loss sums 0.5 n_w (w + 1): (0.5 * 12 * 1 + 0.5 * 22 * 2 + 0.5 * 32 * 3) / 66.
+        assertThat(summaries.get(0).meanLoss()).isEqualTo((6.0 + 22.0 + 48.0) / 66);
+        assertThat(summaries.get(4).workers()).extracting(WorkerRoundReport::worker).containsExactly(0, 1, 2);
+    }
+
+    @Test
+    void aWorkerLostMidRoundIsReplayedFromTheRoundsStartAndTheResultEqualsACleanRun() throws Exception {
+        List<RoundSummary> summaries = new ArrayList<>();
+        List<String> warnings = new ArrayList<>();
+        List<String> trained = Collections.synchronizedList(new ArrayList<>());
+        ModelState result = assertTimeoutPreemptively(Duration.ofSeconds(60), () -> run((worker, attempt, assignment, start) -> {
+            trained.add(assignment.epoch() + "/" + assignment.round() + "/" + worker + "@" + attempt);
+            if (worker == 1 && attempt == 0 && assignment.epoch() == 1 && assignment.round() == 1) {
+                throw new IllegalStateException("injected: executor lost");
+            }
+            return fit(worker, assignment, start);
+        }, warnings, summaries));
+
+        ModelState expected = expectedRun();
+        assertThat(result.parameters()).containsExactly(expected.parameters());
+        assertThat(result.updaterState()).containsExactly(expected.updaterState());
+        assertThat(summaries).hasSize(6);
+        assertThat(warnings).singleElement().asString()
+                .startsWith("Epoch 2, round 2: Lost worker 1 while collecting its result")
+                .endsWith("running the round again");
+        // The round ran twice: every worker's restarted task (attempt 1) trained it again.
+        assertThat(trained).contains("1/1/0@0", "1/1/1@0", "1/1/0@1", "1/1/1@1", "1/1/2@1");
+        assertThat(summaries.get(4).workers()).extracting(WorkerRoundReport::examples).containsExactly(12L, 22L, 32L);
+    }
+
+    @Test
+    void aResultOfAnotherShapeIsRefusedWithAClearErrorInsteadOfRetried() {
+        List<String> warnings = new ArrayList<>();
+        assertThatThrownBy(() -> assertTimeoutPreemptively(Duration.ofSeconds(30),
+                () -> run((worker, attempt, assignment, start) -> {
+                    WorkerRoundResult honest = fit(worker, assignment, start);
+                    if (worker != 2) {
+                        return honest;
+                    }
+                    float[] tooLong = java.util.Arrays.copyOf(honest.state().parameters(), 5);
+                    return new WorkerRoundResult(new ModelState(tooLong, honest.state().updaterState()), honest.report());
+                }, warnings, new ArrayList<>())))
+                .isInstanceOf(RoundRejectedException.class)
+                .hasMessage("Epoch 1, round 1: Worker 2 sent an invalid result: its state has 5 parameters and 4"
+                        + " updater-state values (-1: none) but the state sent had 4 and 4. The round is refused: the"
+                        + " worker runs another version of dparallel than the driver, or something else is talking on"
+                        + " its connection.");
+        assertThat(warnings).isEmpty();
+    }
+
+    @Test
+    void aResultForAnotherRoundOrWorkerIsRefused() {
+        assertThatThrownBy(() -> assertTimeoutPreemptively(Duration.ofSeconds(30),
+                () -> run((worker, attempt, assignment, start) -> {
+                    WorkerRoundResult honest = fit(worker, assignment, start);
+                    WorkerRoundReport r = honest.report();
+                    return worker != 1 ? honest : new WorkerRoundResult(honest.state(), new WorkerRoundReport(r.epoch(),
+                            r.round() + 1, r.worker(), r.device(), r.examples(), r.minibatches(), r.lossSum(),
+                            r.busyMillis(), r.setupMillis(), r.replicaReused()));
+                }, new ArrayList<>(), new ArrayList<>())))
+                .isInstanceOf(RoundRejectedException.class)
+                .hasMessageStartingWith("Epoch 1, round 1: Worker 1 sent an invalid result: it answers epoch 0, round 1"
+                        + " as worker 1 but was sent epoch 0, round 0 as worker 1.");
+    }
+
+    @Test
+    void aFailedRoundCheckRejectsTheRound() {
+        assertThatThrownBy(() -> assertTimeoutPreemptively(Duration.ofSeconds(30),
+                () -> run((worker, attempt, assignment, start) -> {
+                    WorkerRoundResult honest = fit(worker, assignment, start);
+                    WorkerRoundReport r = honest.report();
+                    return worker != 2 ? honest : new WorkerRoundResult(honest.state(), new WorkerRoundReport(r.epoch(),
+                            r.round(), r.worker(), new DeviceIdentity("host", "e0", "cpu", 0, null), r.examples(),
+                            r.minibatches(), r.lossSum(), r.busyMillis(), r.setupMillis(), r.replicaReused()));
+                }, new ArrayList<>(), new ArrayList<>())))
+                .isInstanceOf(RoundRejectedException.class)
+                .hasMessageContaining("workers 0 (executor e0) and 2 (executor e0) were both bound to host:cpu0");
+    }
+
+    @Test
+    void aDivergedAverageStopsTheRunNamingTheRound() {
+        assertThatThrownBy(() -> assertTimeoutPreemptively(Duration.ofSeconds(30),
+                () -> run((worker, attempt, assignment, start) -> {
+                    WorkerRoundResult honest = fit(worker, assignment, start);
+                    if (assignment.round() == 1 && worker == 0) {
+                        honest.state().parameters()[2] = Float.POSITIVE_INFINITY;
+                    }
+                    return honest;
+                }, new ArrayList<>(), new ArrayList<>())))
+                .isInstanceOf(RoundRejectedException.class)
+                .hasMessageStartingWith("Training diverged in epoch 1, round 2: averaged parameter 2 is Infinity");
+    }
+
+    /**
+     * The workers of one epoch, run as Spark runs a barrier stage: all together, and when one fails, all are
+     * restarted with the next attempt number (the others fail too, as the driver drops their connections).
+     */
+    private final class FakeJob implements WorkerJob {
+        private final CompletableFuture<Integer> outcome = new CompletableFuture<>();
+
+        FakeJob(int port, Work work) {
+            pool.submit(() -> {
+                Throwable failure = null;
+                for (int attempt = 0; attempt < 3; attempt++) {
+                    int thisAttempt = attempt;
+                    List<Future<Integer>> tasks = new ArrayList<>();
+                    for (int w = 0; w < WORKERS; w++) {
+                        int worker = w;
+                        tasks.add(pool.submit(() -> AveragingClient.serve("127.0.0.1", port, TOKEN, worker, thisAttempt,
+                                (assignment, start) -> work.train(worker, thisAttempt, assignment, start))));
+                    }
+                    int rounds = 0;
+                    failure = null;
+                    for (Future<Integer> task : tasks) {
+                        try {
+                            rounds += task.get();
+                        } catch (ExecutionException e) {
+                            failure = e.getCause();
+                        } catch (InterruptedException e) {
+                            outcome.completeExceptionally(e);
+                            return;
+                        }
+                    }
+                    if (failure == null) {
+                        outcome.complete(rounds);
+                        return;
+                    }
+                }
+                outcome.completeExceptionally(failure);
+            });
+        }
+
+        @Override
+        public boolean isDone() {
+            return outcome.isDone();
+        }
+
+        @Override
+        public void await() throws ExecutionException, InterruptedException {
+            outcome.get();
+        }
+    }
+}
