@@ -51,6 +51,11 @@ class BiggerThanMemoryTest {
         System.out.println("BiggerThanMemoryTest: accuracy " + accuracy);
         // Ten classes: chance is 0.1; the linear rule is learnable by a softmax to well above 0.9.
         assertThat(accuracy).isGreaterThan(0.85);
+        // Each worker's native memory is its model and a few minibatches, not its 0.74 GB share of the data.
+        JsonNode peaks = report.get("peakOffHeapBytes");
+        System.out.println("BiggerThanMemoryTest: peak off-heap bytes per worker " + peaks);
+        assertThat(peaks.size()).isEqualTo(2);
+        peaks.forEach(peak -> assertThat(peak.asLong()).isBetween(1L, 256L << 20));
     }
 
     private static Map<String, String> conf(Path dir) {
