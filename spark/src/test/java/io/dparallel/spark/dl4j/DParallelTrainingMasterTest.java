@@ -194,7 +194,7 @@ class DParallelTrainingMasterTest {
         assertThat(DParallelTrainingMaster.fromJson(new DParallelTrainingMaster(config).toJson()).config()).isEqualTo(config);
         // One field per row of the option table, in table order, with the JSON type of the row's type.
         assertThat(new DParallelTrainingMaster(config).toJson()).isEqualTo("{\"numWorkers\":3,\"batchSizePerWorker\":17,"
-                + "\"averagingFrequency\":4,\"epochs\":2,\"seed\":-5,\"averageUpdaterState\":false,\"threadsPerWorker\":2}");
+                + "\"averagingFrequency\":4,\"epochs\":2,\"seed\":-5,\"averageUpdaterState\":false,\"threadsPerWorker\":2,\"reshuffle\":true}");
         // Missing keys take the table's defaults, those of every other front door.
         TrainingConfig defaults = DParallelTrainingMaster.fromJson("{}").config();
         for (TrainingOption option : TrainingOption.values()) {

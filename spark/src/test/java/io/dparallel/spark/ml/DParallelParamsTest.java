@@ -70,9 +70,10 @@ class DParallelParamsTest {
         for (Param<?> param : new DParallelClassifier().params()) {
             params.add(param.name());
         }
-        // seed takes any long and averageUpdaterState any boolean: they have no invalid value.
+        // seed takes any long, averageUpdaterState and reshuffle any boolean: they have no invalid value.
         params.remove("seed");
         params.remove("averageUpdaterState");
+        params.remove("reshuffle");
         assertThat(covered).containsExactlyInAnyOrderElementsOf(params);
     }
 
