@@ -44,15 +44,20 @@ public final class DataPathBenchmark {
                 .set("spark.ui.enabled", "false").set("spark.driver.host", "127.0.0.1")
                 .set("spark.driver.bindAddress", "127.0.0.1");
         try (JavaSparkContext sc = new JavaSparkContext(conf)) {
-            run(sc, epochs, repeats, System.out);
+            run(sc, epochs, repeats, Integer.MAX_VALUE, System.out);
         }
     }
 
-    /** Runs both variants {@code repeats} times, alternating, and prints each run and the medians' ratio. */
-    public static List<Run> run(JavaSparkContext sc, int epochs, int repeats, PrintStream out) {
+    /**
+     * Runs both variants {@code repeats} times, alternating, and prints each run and the medians' ratio.
+     *
+     * @param maxExamples how many of the letter training examples to use (all of them for a measurement)
+     */
+    public static List<Run> run(JavaSparkContext sc, int epochs, int repeats, int maxExamples, PrintStream out) {
         Workload workload = Workload.LETTER;
         LetterRecognition.Split data = LetterRecognition.load(0.2, 42);
-        List<DataSet> examples = data.train().asList();
+        List<DataSet> all = data.train().asList();
+        List<DataSet> examples = all.subList(0, Math.min(maxExamples, all.size()));
         TrainingConfig config = TrainingConfig.builder().numWorkers(2).batchSizePerWorker(workload.batchSizePerWorker())
                 .averagingFrequency(workload.averagingFrequency()).epochs(epochs).seed(42).threadsPerWorker(1).build();
         out.printf(Locale.ROOT, "%s, %d epochs, 2 workers, %d examples%n", workload, epochs, examples.size());

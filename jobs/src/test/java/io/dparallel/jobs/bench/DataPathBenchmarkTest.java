@@ -11,7 +11,10 @@ import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** A tiny run of the data path benchmark (one epoch, once each): it measures both variants and their peaks. */
+/**
+ * A tiny run of the data path benchmark (one epoch over 2,048 examples, once each): it measures both variants and
+ * their peaks.
+ */
 class DataPathBenchmarkTest {
 
     @Test
@@ -22,7 +25,7 @@ class DataPathBenchmarkTest {
         ByteArrayOutputStream printed = new ByteArrayOutputStream();
         List<DataPathBenchmark.Run> runs;
         try (JavaSparkContext sc = new JavaSparkContext(conf)) {
-            runs = DataPathBenchmark.run(sc, 1, 1, new PrintStream(printed, true, StandardCharsets.UTF_8));
+            runs = DataPathBenchmark.run(sc, 1, 1, 2048, new PrintStream(printed, true, StandardCharsets.UTF_8));
         }
         assertThat(runs).extracting(DataPathBenchmark.Run::variant)
                 .containsExactly("reshuffle every epoch", "input order");
