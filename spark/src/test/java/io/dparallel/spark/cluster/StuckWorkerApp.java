@@ -4,11 +4,13 @@ import io.dparallel.core.report.ProgressListener;
 import io.dparallel.core.report.RoundSummary;
 import io.dparallel.core.report.RunReport;
 import io.dparallel.core.report.WorkerRoundReport;
+import io.dparallel.spark.SparkTrainer;
 import io.dparallel.spark.TrainingResult;
 import org.apache.spark.SparkConf;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.util.ModelSerializer;
+import scala.collection.immutable.Map$;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -25,6 +27,13 @@ import java.util.List;
  * fault file (the second argument; executors read it through {@code -Ddparallel.test.faults}) before the next
  * round. It writes {@value #RECOVERY}: milliseconds from sending the faulty round to finishing it. After training
  * it deletes the fault file and trains again without faults, for the test's reference ({@value #CLEAN_MODEL}).
+ *
+ * <p>With a third argument, the run has no spare: at the pause the driver asks the cluster manager for no more
+ * executors than none ({@code requestTotalExecutors(0)}; the ones it has stay), which stands in for a cluster with
+ * no free capacity. Without it, the standalone master would start a replacement on the Worker a removed executor
+ * frees (the driver keeps its executor target on purpose) and the run would recover as with a spare. The third
+ * argument is then the driver's {@code workerWaitMillis}, how long it waits for the workers to come back; training
+ * is expected to fail, and writes {@value #FAILURE}.
  */
 public final class StuckWorkerApp {
 
@@ -41,10 +50,17 @@ public final class StuckWorkerApp {
     public static void main(String[] args) throws Exception {
         Path out = Files.createDirectories(Path.of(args[0]));
         Path faults = Path.of(args[1]);
+        boolean noSpare = args.length > 2;
         try (JavaSparkContext sc = new JavaSparkContext(new SparkConf().setAppName("dparallel stuck worker test"))) {
             TrainingResult<MultiLayerNetwork> result;
             try {
-                result = ExecutorLossApp.train(sc, new Pause(out));
+                if (noSpare) {
+                    SparkTrainer trainer = new SparkTrainer(sc, ExecutorLossApp.CONFIG)
+                            .workerWaitMillis(Long.parseLong(args[2])).addListener(new Pause(out, sc));
+                    result = trainer.fit(GpuTrainingApp.network(), sc.parallelize(GpuTrainingApp.trainingData(), 8));
+                } else {
+                    result = ExecutorLossApp.train(sc, new Pause(out, null));
+                }
             } catch (RuntimeException e) {
                 Files.writeString(out.resolve(FAILURE), String.valueOf(e.getMessage()));
                 throw e;
@@ -56,13 +72,18 @@ public final class StuckWorkerApp {
         }
     }
 
-    /** Pauses after round PAUSE_AFTER_ROUND of epoch 1 and times the round after it. */
+    /**
+     * Pauses after round PAUSE_AFTER_ROUND of epoch 1 and times the round after it; with a context, first takes
+     * away the run's spare capacity.
+     */
     private static final class Pause implements ProgressListener {
         private final Path out;
+        private final JavaSparkContext noSpare;
         private long resumedAt;
 
-        Pause(Path out) {
+        Pause(Path out, JavaSparkContext noSpare) {
             this.out = out;
+            this.noSpare = noSpare;
         }
 
         @Override
@@ -73,6 +94,9 @@ public final class StuckWorkerApp {
                 }
                 if (round.epoch() != 0 || round.round() != PAUSE_AFTER_ROUND) {
                     return;
+                }
+                if (noSpare != null && !noSpare.sc().requestTotalExecutors(0, 0, Map$.MODULE$.empty())) {
+                    throw new IllegalStateException("The cluster manager refused the executor limit");
                 }
                 List<String> lines = new ArrayList<>();
                 for (WorkerRoundReport worker : round.workers()) {
