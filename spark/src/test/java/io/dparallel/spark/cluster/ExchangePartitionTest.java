@@ -75,6 +75,8 @@ class ExchangePartitionTest {
             Files.createFile(out.resolve(StuckWorkerApp.RESUME));
             submission = app.await(Duration.ofMinutes(5));
             stuckExecutorEnded = !paused.stuckExecutor().isAlive();
+            // The three first executors and the replacement the master started on the Worker the removed one freed.
+            assertThat(cluster.executorProcessesSeen()).as("executor JVMs seen").hasSize(4);
             // Epoch 1's worker 1 and epoch 2's (a new stage, attempt 0); the retry and the clean run came directly.
             assertThat(proxy.connections()).as("connections through the proxy").isEqualTo(2);
             processes = cluster.processesStarted();

@@ -28,10 +28,11 @@ import java.util.List;
  * round. It writes {@value #RECOVERY}: milliseconds from sending the faulty round to finishing it. After training
  * it deletes the fault file and trains again without faults, for the test's reference ({@value #CLEAN_MODEL}).
  *
- * <p>With a third argument, the run has no spare: at the pause the driver asks the cluster manager for no more
- * executors than none ({@code requestTotalExecutors(0)}; the ones it has stay), which stands in for a cluster with
- * no free capacity. Without it, the standalone master would start a replacement on the Worker a removed executor
- * frees (the driver keeps its executor target on purpose) and the run would recover as with a spare. The third
+ * <p>With a third argument, the run has no spare: at the pause the driver sets its executor target to 0
+ * ({@code requestTotalExecutors(0)}: the executors it has stay, the standalone master starts no new one), which
+ * stands in for a cluster with no free capacity. Without it, the master starts a replacement on the Worker a
+ * removed executor frees (the driver keeps its executor target on purpose; ExchangePartitionTest sees it happen)
+ * and the run recovers as with a spare. The third
  * argument is then the driver's {@code workerWaitMillis}, how long it waits for the workers to come back; training
  * is expected to fail, and writes {@value #FAILURE}.
  */
