@@ -54,7 +54,9 @@ class StrictDeviceBindingTest {
         // Set explicitly: the test must not depend on the build's system property that turns it on everywhere.
         sc = new JavaSparkContext(new SparkConf().setMaster("local[2]").setAppName("StrictDeviceBindingTest")
                 .set("spark.ui.enabled", "false").set("spark.driver.host", "127.0.0.1")
-                .set("spark.driver.bindAddress", "127.0.0.1").set("spark.dparallel.strictDeviceBinding", "true"));
+                .set("spark.driver.bindAddress", "127.0.0.1").set("spark.dparallel.strictDeviceBinding", "true")
+                // Without DeviceBindingPlugin (on in the build's tests), so that tasks start unbound.
+                .remove("spark.plugins"));
     }
 
     @AfterAll
@@ -78,7 +80,8 @@ class StrictDeviceBindingTest {
                 .isInstanceOf(SparkException.class)
                 .hasMessageMatching("(?s).*Task \\d+ \\(stage \\d+, partition \\d\\) is about to create arrays without"
                         + " having bound its device, so on a GPU its arrays would land on whatever GPU ND4J gives this"
-                        + " thread. Call TaskDeviceBinding.bindCurrentTask\\(\\) first in the task"
+                        + " thread. Set spark.plugins=io.dparallel.spark.DeviceBindingPlugin \\(binds every task as it"
+                        + " starts\\) or call TaskDeviceBinding.bindCurrentTask\\(\\) first in the task"
                         + " \\(spark.dparallel.strictDeviceBinding=true\\).*");
         assertThat(RecordingBinding.BINDS).isEmpty();
     }
