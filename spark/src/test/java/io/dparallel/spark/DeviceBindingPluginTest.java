@@ -13,6 +13,7 @@ import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.scheduler.SparkListener;
 import org.apache.spark.scheduler.SparkListenerTaskEnd;
+import org.apache.spark.scheduler.TaskInfo;
 import org.deeplearning4j.spark.impl.multilayer.SparkDl4jMultiLayer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -63,13 +64,21 @@ class DeviceBindingPluginTest {
         }
     }
 
-    /** The tasks Spark reports ended: task id to partition. */
+    /** The tasks Spark reports ended, by task id. */
     static final class EndedTasks extends SparkListener {
-        final Map<Long, Integer> partitions = new ConcurrentHashMap<>();
+        final Map<Long, TaskInfo> tasks = new ConcurrentHashMap<>();
 
         @Override
         public void onTaskEnd(SparkListenerTaskEnd end) {
-            partitions.put(end.taskInfo().taskId(), end.taskInfo().partitionId());
+            tasks.put(end.taskInfo().taskId(), end.taskInfo());
+        }
+
+        /** The tasks that ended, except {@code earlier} ones, once Spark told its listeners of every event so far. */
+        Map<Long, TaskInfo> since(JavaSparkContext sc, Set<Long> earlier) throws TimeoutException {
+            sc.sc().listenerBus().waitUntilEmpty();
+            Map<Long, TaskInfo> ended = new HashMap<>(tasks);
+            ended.keySet().removeAll(earlier);
+            return ended;
         }
     }
 
@@ -103,7 +112,7 @@ class DeviceBindingPluginTest {
      */
     @Test
     void everyTaskOfDl4jSparkFitAndEvaluateIsBoundOnItsOwnThread() throws TimeoutException {
-        Set<Long> earlier = endedTasks().keySet();
+        Set<Long> earlier = ENDED.since(sc, Set.of()).keySet();
         TaskDevices.useBinding(new RecordingBinding());
         DParallelTrainingMaster tm = new DParallelTrainingMaster(TrainingConfig.builder().numWorkers(2)
                 .batchSizePerWorker(8).averagingFrequency(2).epochs(1).build());
@@ -111,16 +120,16 @@ class DeviceBindingPluginTest {
         List<DataSet> examples = TestNetworks.examples(64, 1);
 
         sparkNet.fit(sc.parallelize(examples, 3));
-        Set<Long> trainingTasks = Set.copyOf(endedTasks(earlier).keySet());
+        Set<Long> trainingTasks = ENDED.since(sc, earlier).keySet();
         JavaRDD<DataSet> test = sc.parallelize(TestNetworks.batches(examples, 8), 2);
         Evaluation evaluation = sparkNet.evaluate(test);
 
         assertThat(evaluation.getNumRowCounter()).isEqualTo(64);
-        Map<Long, Integer> ended = endedTasks(earlier);
+        Map<Long, TaskInfo> ended = ENDED.since(sc, earlier);
         assertThat(trainingTasks).as("cut, probe and epoch tasks").hasSizeGreaterThanOrEqualTo(2 + 2 + 2);
         assertThat(ended.size() - trainingTasks.size()).as("DL4J's evaluation tasks").isGreaterThanOrEqualTo(2);
         Map<Long, String> expected = new HashMap<>();
-        ended.forEach((task, partition) -> expected.put(task, "(TID " + task + ")|" + partition % 2));
+        ended.forEach((task, info) -> expected.put(task, "(TID " + task + ")|" + info.partitionId() % 2));
         Map<Long, String> recorded = new HashMap<>();
         RecordingBinding.BINDS.forEach((task, bind) ->
                 recorded.put(task, bind.substring(bind.lastIndexOf(" (TID ")).trim()));
@@ -186,17 +195,5 @@ class DeviceBindingPluginTest {
         // No GPUs in play: local mode on the CPU backend, a cluster without GPU scheduling.
         DeviceBindingPlugin.requireConfigured(new SparkConf(false).setMaster("local[2]"), false);
         DeviceBindingPlugin.requireConfigured(new SparkConf(false).setMaster("spark://127.0.0.1:7077"), false);
-    }
-
-    private static Map<Long, Integer> endedTasks() throws TimeoutException {
-        sc.sc().listenerBus().waitUntilEmpty();
-        return Map.copyOf(ENDED.partitions);
-    }
-
-    /** The tasks that ended, except {@code earlier} ones. */
-    private static Map<Long, Integer> endedTasks(Set<Long> earlier) throws TimeoutException {
-        Map<Long, Integer> ended = new HashMap<>(endedTasks());
-        ended.keySet().removeAll(earlier);
-        return ended;
     }
 }
