@@ -20,9 +20,9 @@ import java.util.Arrays;
  * <p>Spark calls {@link ExecutorPlugin#onTaskStart()} on the task's thread, after the task's {@code TaskContext}
  * is set and before the task runs; in local mode too (the driver JVM hosts the executor). The first task in an
  * executor JVM initializes ND4J's backend. A binding that fails (for example a granted GPU on ND4J's CPU backend
- * without {@value GpuSettings#ALLOW_CPU_BACKEND}) does not fail tasks that never touch ND4J: Spark only logs a
- * plugin's exception, and dparallel's own ND4J code meets the same error again when it binds
- * ({@link TaskDeviceBinding#bindCurrentTask()}) or checks ({@link TaskDeviceBinding#requireBound}).
+ * without {@value GpuSettings#ALLOW_CPU_BACKEND}) does not fail tasks that never touch ND4J: the plugin remembers
+ * the failure instead of throwing it (Spark would only log it), and dparallel's own ND4J code meets it when it
+ * binds ({@link TaskDeviceBinding#bindCurrentTask()}) or checks ({@link TaskDeviceBinding#requireBound}).
  */
 public final class DeviceBindingPlugin implements SparkPlugin {
 
