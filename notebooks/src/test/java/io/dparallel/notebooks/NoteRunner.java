@@ -46,8 +46,12 @@ final class NoteRunner implements AutoCloseable {
     /** The keys a note's {@code %spark.conf} must set. */
     static final Set<String> REQUIRED_CONF = Set.of("spark.jars", "spark.master");
     private static final Pattern LOCAL_MASTER = Pattern.compile("local\\[(\\d+|\\*)]");
-    /** Zeppelin's output switches message type at a line starting with one of these. */
-    private static final Pattern TYPE_MARKER = Pattern.compile("(?m)^%(text|table|html) ");
+    /**
+     * Zeppelin's output switches message type at a line starting with one of these, or at one right after the
+     * {@code %text } that ends a {@code z.show} table: Zeppelin puts a {@code z.show} output that does not start
+     * a line on a new one, so consecutive {@code z.show} calls give consecutive tables.
+     */
+    private static final Pattern TYPE_MARKER = Pattern.compile("(?m)(?:^|(?<=%text ))%(text|table|html) ");
 
     private final ZeppelinNote note;
     private final Properties conf;
@@ -180,7 +184,7 @@ final class NoteRunner implements AutoCloseable {
 
     /**
      * Splits a paragraph's output into Zeppelin's messages: a line starting with {@code %table } or
-     * {@code %text } starts a message of that type. Empty text messages are dropped and a table keeps one
+     * {@code %text } (or such a marker right after a {@code %text } marker) starts a message of that type. Empty text messages are dropped and a table keeps one
      * line break at its end, as Zeppelin stores them.
      */
     static List<Message> messages(String output) {

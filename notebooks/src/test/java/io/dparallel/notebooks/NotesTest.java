@@ -3,6 +3,9 @@ package io.dparallel.notebooks;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.dparallel.spark.ml.DParallelClassifier;
+import org.apache.spark.ml.evaluation.MulticlassClassificationEvaluator;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -11,6 +14,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -156,7 +160,11 @@ class NotesTest {
         }
     }
 
-    /** The device table z.show received has one row per device the workers ran on, fitting every example. */
+    /**
+     * The device table z.show received has one row per device the workers ran on, fitting every example; the
+     * evaluation summary agrees with Spark's evaluators on the same predictions; the confusions shown are the
+     * predictions' own counts.
+     */
     private static void quickStartOutcome(NoteRunner runner, List<NoteRunner.ParagraphRun> runs) {
         assertThat((Double) runner.valueOf("accuracy")).as("test accuracy; guessing gets 1/26").isGreaterThan(0.6);
         ZeppelinContextStandIn.ShownTable devices = shown(runs, "device");
@@ -166,14 +174,53 @@ class NotesTest {
         DParallelClassifier classifier = (DParallelClassifier) runner.valueOf("classifier");
         long trainRows = ((Number) runner.valueOf("trainRows")).longValue();
         List<Long> epochExamples = shown(runs, "epoch").column("examples").stream().map(Long::parseLong).toList();
-        assertThat(epochExamples).as("one row per epoch").hasSize(classifier.getEpochs());
-        // Each epoch fits every training row but a remainder smaller than one round's minibatches.
+        assertThat(epochExamples).as("one row per epoch trained; early stopping may end the run sooner")
+                .hasSizeBetween(1, classifier.getEpochs());
+        // Each epoch fits every training row (validation rows excluded) but a remainder smaller than one round's minibatches.
         long round = (long) classifier.getNumWorkers() * classifier.getBatchSizePerWorker();
         assertThat(epochExamples).as("examples per epoch of %d training rows", trainRows)
                 .allMatch(examples -> examples <= trainRows && examples > trainRows - round);
         assertThat(devices.column("examples").stream().mapToLong(Long::parseLong).sum())
                 .as("examples over devices = the epochs' total").isEqualTo(epochExamples.stream().mapToLong(Long::longValue).sum());
         assertThat(devices.column("share").stream().mapToDouble(Double::parseDouble).sum()).as("shares").isCloseTo(1.0, offset(1e-9));
+
+        @SuppressWarnings("unchecked")
+        Dataset<Row> predictions = (Dataset<Row>) runner.valueOf("predictions");
+        ZeppelinContextStandIn.ShownTable summary = shown(runs, "metric");
+        Map<String, String> sparkNames = Map.of("accuracy", "accuracy", "weightedPrecision", "weightedPrecision",
+                "weightedRecall", "weightedRecall", "weightedF1", "weightedFMeasure", "logLoss", "logLoss");
+        assertThat(summary.column("metric")).containsExactlyInAnyOrderElementsOf(sparkNames.keySet());
+        for (List<String> row : summary.rows()) {
+            double spark = new MulticlassClassificationEvaluator().setMetricName(sparkNames.get(row.get(0))).evaluate(predictions);
+            assertThat(Double.parseDouble(row.get(1))).as("evaluate's %s against Spark's evaluator", row.get(0))
+                    .isCloseTo(spark, offset(1e-6));
+        }
+        String[] letterOf = (String[]) runner.valueOf("letterOf");
+        Map<List<String>, Long> pairs = new HashMap<>();
+        for (Row row : predictions.select("letter", "prediction").collectAsList()) {
+            pairs.merge(List.of(row.getString(0), letterOf[(int) row.getDouble(1)]), 1L, Long::sum);
+        }
+        ZeppelinContextStandIn.ShownTable confusions = shown(runs, "actual");
+        assertThat(confusions.rows()).as("largest confusions").isNotEmpty().hasSizeLessThanOrEqualTo(10);
+        for (List<String> row : confusions.rows()) {
+            assertThat(row.get(0)).as("a confusion").isNotEqualTo(row.get(1));
+            assertThat(Long.parseLong(row.get(2))).as("predictions of %s as %s", row.get(0), row.get(1))
+                    .isEqualTo(pairs.get(List.of(row.get(0), row.get(1))));
+        }
+        long largestShown = Long.parseLong(confusions.rows().get(0).get(2));
+        assertThat(pairs.entrySet().stream().filter(e -> !e.getKey().get(0).equals(e.getKey().get(1)))
+                .mapToLong(Map.Entry::getValue).max().orElseThrow()).as("the largest confusion comes first").isEqualTo(largestShown);
+
+        // Two classes: DL4J's exact ROC against Spark's BinaryClassificationEvaluator on the same predictions.
+        ZeppelinContextStandIn.ShownTable curves = shown(runs, "curve");
+        assertThat(curves.column("curve")).containsExactly("areaUnderROC", "areaUnderPR");
+        List<String> roc = curves.rows().get(0);
+        assertThat(Double.parseDouble(roc.get(1))).as("ROC AUC of O against Q").isGreaterThan(0.9)
+                .isCloseTo(Double.parseDouble(roc.get(2)), offset(1e-6));
+        List<String> pr = curves.rows().get(1);
+        // The two interpolate the precision-recall curve differently between its points.
+        assertThat(Double.parseDouble(pr.get(1))).as("PR AUC of O against Q").isGreaterThan(0.9)
+                .isCloseTo(Double.parseDouble(pr.get(2)), offset(0.02));
     }
 
     private static void parquetPipelineOutcome(NoteRunner runner, List<NoteRunner.ParagraphRun> runs) {
