@@ -1,9 +1,13 @@
 package io.dparallel.jobs;
 
+import io.dparallel.spark.DeviceBindingPlugin;
 import org.apache.spark.SparkConf;
 import org.apache.spark.sql.SparkSession;
 
-/** Builds the jobs' Spark session: on the master spark-submit chose, the one given, or embedded local Spark. */
+/**
+ * Builds the jobs' Spark session: on the master spark-submit chose, the one given, or embedded local Spark, with
+ * {@link DeviceBindingPlugin} added to {@code spark.plugins}.
+ */
 final class SparkSessions {
 
     private SparkSessions() {
@@ -30,6 +34,8 @@ final class SparkSessions {
                     // Small data on few cores: Spark's default of 200 shuffle partitions is mostly overhead.
                     .set("spark.sql.shuffle.partitions", "8");
         }
+        // Binds every task (also DL4J's and Spark's own) to its GPU before its ND4J work.
+        DeviceBindingPlugin.addTo(conf);
         return SparkSession.builder().config(conf).getOrCreate();
     }
 }

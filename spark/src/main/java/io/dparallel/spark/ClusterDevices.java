@@ -59,13 +59,15 @@ final class ClusterDevices {
      * @throws DeviceAssignmentException when {@value GpuSettings#TASK_GPU_AMOUNT} or
      *                                   {@value GpuSettings#EXECUTOR_GPU_AMOUNT} is not 1, there are more workers
      *                                   than GPU slots, or the executors run ND4J's CPU backend under GPU scheduling
-     *                                   (without {@value GpuSettings#ALLOW_CPU_BACKEND}); or when the ND4J backend
-     *                                   is CUDA but this build has no CUDA binding
+     *                                   (without {@value GpuSettings#ALLOW_CPU_BACKEND}), or GPUs are in play
+     *                                   without {@link DeviceBindingPlugin}; or when the ND4J backend is CUDA but
+     *                                   this build has no CUDA binding
      */
     static ClusterDevices preflight(JavaSparkContext sc, int numWorkers) {
         SparkConf conf = sc.getConf();
         SparkGpuConf gpuConf = SparkGpuConf.of(conf);
         boolean gpuBackend = DeviceBindings.current().isGpu();
+        DeviceBindingPlugin.requireConfigured(conf, gpuBackend);
         if (!gpuConf.clusterGpuScheduling()) {
             return new ClusterDevices(sc, gpuConf, gpuBackend, List.of());
         }

@@ -7,6 +7,9 @@ import io.dparallel.core.device.GpuSettings;
  * The one call every Spark task makes before ND4J work (training, evaluation, prediction, cutting minibatches):
  * the same choice of device a training task makes, so that the work runs on the GPU Spark gave the task.
  *
+ * <p>{@link DeviceBindingPlugin} makes this call at the start of every task, so that tasks dparallel does not run
+ * itself are bound too; calling it again in the task returns the same device.
+ *
  * <p>In strict mode ({@value GpuSettings#STRICT_DEVICE_BINDING}{@code =true}, on in the project's Spark tests) code
  * that does ND4J work in a task calls {@link #requireBound} first, and an unbound task fails instead of running
  * on whatever device ND4J picks.

@@ -25,7 +25,8 @@ final class TaskDevices {
     // Spark reuses task threads: the binding belongs to one task attempt.
     private static final ThreadLocal<Bound> BOUND = new ThreadLocal<>();
 
-    private record Bound(long taskAttemptId, DeviceIdentity device) {
+    // device is null when binding failed (failure says why): recorded by the plugin, whose exceptions Spark only logs.
+    private record Bound(long taskAttemptId, DeviceIdentity device, RuntimeException failure) {
     }
 
     private TaskDevices() {
@@ -43,7 +44,7 @@ final class TaskDevices {
     static DeviceIdentity bindCurrentTask() {
         TaskContext task = TaskContext.get();
         Bound bound = BOUND.get();
-        if (bound != null && bound.taskAttemptId() == task.taskAttemptId()) {
+        if (bound != null && bound.taskAttemptId() == task.taskAttemptId() && bound.device() != null) {
             return bound.device();
         }
         SparkEnv env = SparkEnv.get();
@@ -66,8 +67,21 @@ final class TaskDevices {
         if (!backend.isGpu() && addresses.size() == 1) {
             device = device.withGrantedGpu(addresses.get(0).trim());
         }
-        BOUND.set(new Bound(task.taskAttemptId(), device));
+        BOUND.set(new Bound(task.taskAttemptId(), device, null));
         return device;
+    }
+
+    /**
+     * {@link DeviceBindingPlugin}'s call at the start of every task: binds as {@link #bindCurrentTask()} does, and
+     * when that fails remembers why, so that {@link #requireBound} can say it; the failure is not thrown (Spark
+     * would only log it, and a task that does no ND4J work needs no device).
+     */
+    static void bindAtTaskStart() {
+        try {
+            bindCurrentTask();
+        } catch (RuntimeException e) {
+            BOUND.set(new Bound(TaskContext.get().taskAttemptId(), null, e));
+        }
     }
 
     /**
@@ -83,12 +97,19 @@ final class TaskDevices {
             return;
         }
         Bound bound = BOUND.get();
-        if (bound == null || bound.taskAttemptId() != task.taskAttemptId()) {
+        boolean thisTask = bound != null && bound.taskAttemptId() == task.taskAttemptId();
+        if (thisTask && bound.failure() != null) {
+            throw new IllegalStateException("Task " + task.taskAttemptId() + " (stage " + task.stageId()
+                    + ", partition " + task.partitionId() + ") is about to " + work + " but could not bind its device"
+                    + " when it started: " + bound.failure().getMessage(), bound.failure());
+        }
+        if (!thisTask) {
             throw new IllegalStateException("Task " + task.taskAttemptId() + " (stage " + task.stageId()
                     + ", partition " + task.partitionId() + ") is about to " + work + " without having bound its"
-                    + " device, so on a GPU its arrays would land on whatever GPU ND4J gives this thread. Call"
-                    + " TaskDeviceBinding.bindCurrentTask() first in the task (" + GpuSettings.STRICT_DEVICE_BINDING
-                    + "=true).");
+                    + " device, so on a GPU its arrays would land on whatever GPU ND4J gives this thread. Set "
+                    + DeviceBindingPlugin.PLUGINS + "=" + DeviceBindingPlugin.class.getName() + " (binds every task as"
+                    + " it starts) or call TaskDeviceBinding.bindCurrentTask() first in the task ("
+                    + GpuSettings.STRICT_DEVICE_BINDING + "=true).");
         }
     }
 

@@ -28,6 +28,8 @@ final class WorkerStream {
      */
     static MinibatchPrefetcher open(Iterator<Tuple2<Long, byte[]>> partition, TrainingPlan plan, int first, int depth,
                                     int worker) {
+        // next() creates the minibatch arrays on this (the task's) thread: it must be bound to the task's device.
+        TaskDevices.requireBound("stream worker " + worker + "'s minibatches");
         TaskContext task = TaskContext.get();
         Iterator<byte[]> records = new Iterator<>() {
             @Override

@@ -8,7 +8,11 @@ import io.dparallel.core.report.RunReport;
 import org.apache.spark.SparkConf;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
+import io.dparallel.spark.dl4j.DParallelTrainingMaster;
+import org.apache.spark.scheduler.TaskInfo;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.deeplearning4j.spark.impl.multilayer.SparkDl4jMultiLayer;
+import org.nd4j.evaluation.classification.Evaluation;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -22,8 +26,12 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 
 import static io.dparallel.core.testing.ExactFloats.assertSameFloats;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -202,6 +210,77 @@ class LocalClusterGpuChecksTest {
             assertThat(report.devicesUsed()).isEqualTo(1);
             assertThat(report.devicesAssigned()).isEqualTo(2);
             assertThat(report.toTable()).contains("devices used / devices assigned: 1 / 2");
+        }
+    }
+
+    /** GPU scheduling without DeviceBindingPlugin is refused before any job, naming spark.plugins and the class. */
+    @Test
+    void gpuSchedulingWithoutTheBindingPluginIsRefusedBeforeAnyJob() {
+        try (JavaSparkContext sc = new JavaSparkContext(localCluster(1, "1").set("spark.plugins", ""))) {
+            MultiLayerNetwork network = TestNetworks.mlp(new Sgd(0.1), 1);
+            INDArray before = network.params().dup();
+            TrainingConfig config = TrainingConfig.builder().numWorkers(1).batchSizePerWorker(8).build();
+
+            assertThatThrownBy(() -> new SparkTrainer(sc, config).fit(network, sc.parallelize(TestNetworks.examples(32, 1), 2)))
+                    .isInstanceOf(DeviceAssignmentException.class)
+                    .hasMessageStartingWith("Spark grants the tasks GPUs (spark.task.resource.gpu.amount is set) but"
+                            + " spark.plugins does not name io.dparallel.spark.DeviceBindingPlugin (spark.plugins=),")
+                    .hasMessageEndingWith("Set spark.plugins=io.dparallel.spark.DeviceBindingPlugin (comma-separated with"
+                            + " other plugins) when the application starts, e.g. spark-submit --conf"
+                            + " spark.plugins=io.dparallel.spark.DeviceBindingPlugin.");
+            assertThat(sc.statusTracker().getJobIdsForGroup(null)).as("Spark jobs run").isEmpty();
+            assertSameFloats("parameters after the refused fit", network.params(), before);
+        }
+    }
+
+    /**
+     * DL4J Spark's wrapper with DParallelTrainingMaster on two executors with one fake GPU each (CPU backend,
+     * opt-in, strict mode): fit and DL4J Spark's own evaluate. Every task of every job, as Spark's listener saw it
+     * end, was bound once, at its start on the thread that ran it, in the executor that ran it, for the GPU Spark
+     * granted that executor; the two workers trained on the two GPUs.
+     */
+    @Test
+    void everyTaskOfDl4jSparkFitAndEvaluateIsBoundToTheGpuSparkGrantedIt() throws Exception {
+        Path binds = Files.createDirectories(dir.resolve("binds"));
+        SparkConf conf = localCluster(2, "1", nextGpuScript).set("spark.dparallel.strictDeviceBinding", "true")
+                .set("spark.plugins", RecordingBindingPlugin.class.getName() + "," + DeviceBindingPlugin.class.getName())
+                .set(RecordingBindingPlugin.LOG_DIR, binds.toString());
+        try (JavaSparkContext sc = new JavaSparkContext(conf)) {
+            DeviceBindingPluginTest.EndedTasks ended = new DeviceBindingPluginTest.EndedTasks();
+            sc.sc().addSparkListener(ended);
+            awaitExecutors(sc, 2);
+            Map<String, String> gpuOfExecutor = new HashMap<>();
+            ClusterDevices.registeredExecutors(sc).forEach(e -> gpuOfExecutor.put(e.executorId(), e.addresses().get(0)));
+            assertThat(Set.copyOf(gpuOfExecutor.values())).as("distinct fake GPUs").hasSize(2);
+            DParallelTrainingMaster tm = new DParallelTrainingMaster(TrainingConfig.builder().numWorkers(2)
+                    .batchSizePerWorker(8).averagingFrequency(2).epochs(1).build());
+            SparkDl4jMultiLayer sparkNet = new SparkDl4jMultiLayer(sc, TestNetworks.mlp(new Sgd(0.1), 1), tm);
+            List<DataSet> examples = TestNetworks.examples(64, 1);
+
+            sparkNet.fit(sc.parallelize(examples, 3));
+            Set<Long> trainingTasks = ended.since(sc, Set.of()).keySet();
+            Evaluation evaluation = sparkNet.evaluate(sc.parallelize(TestNetworks.batches(examples, 8), 2));
+
+            assertThat(evaluation.getNumRowCounter()).isEqualTo(64);
+            assertThat(tm.lastReport().deviceTotals()).extracting(total -> total.device().deviceLabel())
+                    .containsExactlyInAnyOrderElementsOf(gpuOfExecutor.values().stream().map(gpu -> "cpu0(gpu" + gpu + ")").toList());
+            Map<Long, TaskInfo> tasks = ended.since(sc, Set.of());
+            assertThat(tasks.size() - trainingTasks.size()).as("DL4J's evaluation tasks").isGreaterThanOrEqualTo(2);
+            Map<Long, String> expected = new HashMap<>();
+            tasks.forEach((id, info) -> expected.put(id, info.executorId() + " " + gpuOfExecutor.get(info.executorId())
+                    + " 0 (TID " + id + ")"));
+            Map<Long, String> recorded = new HashMap<>();
+            try (Stream<Path> logs = Files.list(binds)) {
+                for (Path log : logs.toList()) {
+                    for (String line : Files.readAllLines(log)) {
+                        String[] f = line.split(" ", 5);
+                        String previous = recorded.put(Long.parseLong(f[0]), f[1] + " " + f[2] + " " + f[3] + " "
+                                + f[4].substring(f[4].lastIndexOf("(TID ")));
+                        assertThat(previous).as("task %s bound twice", f[0]).isNull();
+                    }
+                }
+            }
+            assertThat(recorded).isEqualTo(expected);
         }
     }
 

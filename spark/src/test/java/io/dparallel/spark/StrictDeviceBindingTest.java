@@ -1,5 +1,6 @@
 package io.dparallel.spark;
 
+import io.dparallel.core.config.TrainingConfig;
 import io.dparallel.core.device.DeviceBinding;
 import io.dparallel.core.device.DeviceIdentity;
 import org.apache.spark.SparkConf;
@@ -11,6 +12,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.learning.config.Sgd;
 
 import java.util.List;
 import java.util.Map;
@@ -54,7 +56,9 @@ class StrictDeviceBindingTest {
         // Set explicitly: the test must not depend on the build's system property that turns it on everywhere.
         sc = new JavaSparkContext(new SparkConf().setMaster("local[2]").setAppName("StrictDeviceBindingTest")
                 .set("spark.ui.enabled", "false").set("spark.driver.host", "127.0.0.1")
-                .set("spark.driver.bindAddress", "127.0.0.1").set("spark.dparallel.strictDeviceBinding", "true"));
+                .set("spark.driver.bindAddress", "127.0.0.1").set("spark.dparallel.strictDeviceBinding", "true")
+                // Without DeviceBindingPlugin (on in the build's tests), so that tasks start unbound.
+                .remove("spark.plugins"));
     }
 
     @AfterAll
@@ -78,7 +82,8 @@ class StrictDeviceBindingTest {
                 .isInstanceOf(SparkException.class)
                 .hasMessageMatching("(?s).*Task \\d+ \\(stage \\d+, partition \\d\\) is about to create arrays without"
                         + " having bound its device, so on a GPU its arrays would land on whatever GPU ND4J gives this"
-                        + " thread. Call TaskDeviceBinding.bindCurrentTask\\(\\) first in the task"
+                        + " thread. Set spark.plugins=io.dparallel.spark.DeviceBindingPlugin \\(binds every task as it"
+                        + " starts\\) or call TaskDeviceBinding.bindCurrentTask\\(\\) first in the task"
                         + " \\(spark.dparallel.strictDeviceBinding=true\\).*");
         assertThat(RecordingBinding.BINDS).isEmpty();
     }
@@ -106,6 +111,16 @@ class StrictDeviceBindingTest {
             assertThat(RecordingBinding.BINDS.get(Long.parseLong(f[4]))).isEqualTo(f[5] + " " + f[0]);
         }
         assertThat(RecordingBinding.BINDS).hasSize(2);
+    }
+
+    /** A real unbound path: without the plugin, training's first ND4J-reading task (DataSets to records) fails. */
+    @Test
+    void trainingWithoutThePluginFailsAtItsFirstUnboundNd4jWork() {
+        TrainingConfig config = TrainingConfig.builder().numWorkers(2).batchSizePerWorker(8).epochs(1).build();
+        assertThatThrownBy(() -> new SparkTrainer(sc, config).fit(TestNetworks.mlp(new Sgd(0.1), 1),
+                sc.parallelize(TestNetworks.examples(32, 1), 2)))
+                .hasStackTraceContaining("is about to read DataSets into example records without having bound its"
+                        + " device");
     }
 
     @Test

@@ -1,6 +1,7 @@
 package io.dparallel.spark.data;
 
 import io.dparallel.core.data.ExampleCodec;
+import io.dparallel.spark.TaskDeviceBinding;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -59,7 +60,11 @@ public final class ExampleRecords {
 
     /** DataSets (single examples or minibatches of any size) as one record per example, in order. */
     public static JavaRDD<byte[]> fromDataSets(JavaRDD<DataSet> data) {
-        return data.flatMap(dataSet -> ExampleCodec.encode(dataSet).iterator());
+        return data.flatMap(dataSet -> {
+            // Reads the DataSets' arrays: on a GPU, from the task's device (bound by DeviceBindingPlugin).
+            TaskDeviceBinding.requireBound("read DataSets into example records");
+            return ExampleCodec.encode(dataSet).iterator();
+        });
     }
 
     private static int[] perExample(long[] shapeOfOne) {

@@ -70,6 +70,8 @@ class BiggerThanMemoryTest {
         conf.put("spark.task.resource.gpu.amount", "1");
         // Fake GPUs on ND4J's CPU backend, as the other cluster tests run them.
         conf.put("spark.dparallel.gpu.allowCpuBackend", "true");
+        conf.put("spark.dparallel.strictDeviceBinding", "true");
+        conf.put("spark.plugins", "io.dparallel.spark.DeviceBindingPlugin");
         conf.put("spark.local.dir", dir.resolve("local").toString());
         // Never wait forever on an executor that died: fail the test with Spark's message instead.
         conf.put("spark.task.maxFailures", "2");

@@ -207,6 +207,7 @@ class ExecutorLossTest {
         conf.put("spark.task.resource.gpu.amount", "1");
         conf.put("spark.dparallel.gpu.allowCpuBackend", "true");
         conf.put("spark.dparallel.strictDeviceBinding", "true");
+        conf.put("spark.plugins", "io.dparallel.spark.DeviceBindingPlugin");
         conf.putAll(extra);
         return conf;
     }

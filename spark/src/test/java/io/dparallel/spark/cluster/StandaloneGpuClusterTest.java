@@ -51,6 +51,7 @@ class StandaloneGpuClusterTest {
         // Fake GPUs, CPU backend: opt in to CPU training, and refuse unbound ND4J work as every Spark test does.
         conf.put("spark.dparallel.gpu.allowCpuBackend", "true");
         conf.put("spark.dparallel.strictDeviceBinding", "true");
+        conf.put("spark.plugins", "io.dparallel.spark.DeviceBindingPlugin");
 
         StandaloneCluster.Submission submission;
         Map<Long, String> executorJvms;

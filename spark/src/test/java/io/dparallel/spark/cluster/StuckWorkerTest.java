@@ -127,6 +127,7 @@ class StuckWorkerTest {
         conf.put("spark.task.resource.gpu.amount", "1");
         conf.put("spark.dparallel.gpu.allowCpuBackend", "true");
         conf.put("spark.dparallel.strictDeviceBinding", "true");
+        conf.put("spark.plugins", "io.dparallel.spark.DeviceBindingPlugin");
         conf.put("spark.dparallel.exchange.roundDeadline", ROUND_DEADLINE_S + "s");
         conf.put("spark.dparallel.exchange.heartbeatTimeout", HEARTBEAT_TIMEOUT_S + "s");
         conf.put("spark.executor.extraJavaOptions", "-Ddparallel.test.faults=" + faults);
