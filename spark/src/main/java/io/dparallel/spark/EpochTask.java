@@ -9,6 +9,7 @@ import io.dparallel.core.exchange.ExchangeTimeouts;
 import io.dparallel.core.exchange.TaskAttempt;
 import io.dparallel.core.replica.MemoryBudget;
 import io.dparallel.core.replica.Nd4jThreads;
+import io.dparallel.core.replica.OffHeapMemory;
 import io.dparallel.core.replica.NetworkSpec;
 import io.dparallel.core.replica.ReplicaTrainer;
 import io.dparallel.core.replica.RoundWorker;
@@ -116,7 +117,7 @@ final class EpochTask extends AbstractFunction1<Iterator<Tuple2<Long, byte[]>>, 
                 stream[0].close();
             }
         }
-        long peak = stream[0] == null ? Pointer.totalBytes() : stream[0].peakOffHeapBytes();
+        long peak = stream[0] == null ? OffHeapMemory.residentOutsideHeap() : stream[0].peakOffHeapBytes();
         return JavaConverters.asScalaIterator(List.of(new Tuple2<>(worker, peak)).iterator());
     }
 

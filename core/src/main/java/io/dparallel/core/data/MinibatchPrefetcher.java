@@ -1,6 +1,6 @@
 package io.dparallel.core.data;
 
-import org.bytedeco.javacpp.Pointer;
+import io.dparallel.core.replica.OffHeapMemory;
 import org.nd4j.linalg.dataset.DataSet;
 
 import java.util.NoSuchElementException;
@@ -92,13 +92,14 @@ public final class MinibatchPrefetcher implements AutoCloseable {
     /** The next minibatch as ND4J arrays, created on the calling thread. */
     public DataSet next() throws InterruptedException {
         DataSet minibatch = take().toDataSet();
-        peakOffHeapBytes = Math.max(peakOffHeapBytes, Pointer.totalBytes());
+        peakOffHeapBytes = Math.max(peakOffHeapBytes, OffHeapMemory.residentOutsideHeap());
         return minibatch;
     }
 
     /**
-     * The most ND4J off-heap memory of this JVM ({@code Pointer.totalBytes()}, all workers of the executor
-     * together) seen when a minibatch was created: the model, its updater and the minibatches then alive.
+     * The most memory this JVM held outside its heap ({@link OffHeapMemory#residentOutsideHeap()}, all workers of
+     * the executor together) when a minibatch was created: the models, their updaters, the minibatches then alive
+     * and the JVM's own native memory.
      */
     public long peakOffHeapBytes() {
         return peakOffHeapBytes;

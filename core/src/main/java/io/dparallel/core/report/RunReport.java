@@ -65,8 +65,9 @@ public final class RunReport {
     }
 
     /**
-     * Records the ND4J off-heap bytes ({@code Pointer.totalBytes()} of its executor JVM) a worker saw at most during
-     * an epoch; the report keeps each worker's maximum over the epochs.
+     * Records the most memory a worker's executor JVM held outside its heap during an epoch (see
+     * {@code OffHeapMemory}: ND4J's arrays and the JVM's native memory); the report keeps each worker's maximum
+     * over the epochs.
      */
     public void recordPeakOffHeap(int worker, long bytes) {
         peakOffHeapBytes.merge(worker, bytes, Math::max);

@@ -32,8 +32,9 @@ class DataPathBenchmarkTest {
         assertThat(runs).allSatisfy(run -> {
             assertThat(run.examplesPerSecond()).isPositive();
             assertThat(run.peakOffHeapBytes()).containsOnlyKeys(0, 1);
-            // The letter MLP and its Adam state are well under 10 MB; a worker never holds the data set.
-            assertThat(run.peakOffHeapBytes().values()).allSatisfy(bytes -> assertThat(bytes).isBetween(1L, 512L << 20));
+            // Measured (the JVM's resident memory outside its heap), so only its presence is checked here; the
+            // bound that proves streaming is BiggerThanMemoryTest's.
+            assertThat(run.peakOffHeapBytes().values()).allSatisfy(bytes -> assertThat(bytes).isPositive());
         });
         assertThat(printed.toString(StandardCharsets.UTF_8)).contains("median examples/s: reshuffle every epoch");
     }
