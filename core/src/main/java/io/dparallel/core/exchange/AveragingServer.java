@@ -3,6 +3,7 @@ package io.dparallel.core.exchange;
 import io.dparallel.core.averaging.ModelState;
 import io.dparallel.core.averaging.WeightedAverage;
 import io.dparallel.core.config.RoundAssignment;
+import io.dparallel.core.report.ConnectionTraffic;
 import io.dparallel.core.report.WorkerRoundReport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -243,6 +244,21 @@ public final class AveragingServer implements Closeable {
         return new WorkerRoundReport(report.epoch(), report.round(), worker, report.device(), planned,
                 report.minibatches(), report.lossSum(), report.busyMillis(), report.setupMillis(),
                 report.replicaReused());
+    }
+
+    /**
+     * The bytes each connection moved since the last {@link #sendRound} (the round's state out, heartbeats and
+     * result in), with the host its worker reported in {@code reports} (the round's reports, by worker).
+     */
+    public List<ConnectionTraffic> traffic(List<WorkerRoundReport> reports) {
+        List<ConnectionTraffic> traffic = new ArrayList<>(workers);
+        for (int w = 0; w < workers; w++) {
+            WorkerConnection connection = active[w];
+            traffic.add(new ConnectionTraffic(w, List.of(w), reports.get(w).device().host(),
+                    connection.bytes.sent() - connection.sentAtRound,
+                    connection.bytes.received() - connection.receivedAtRound));
+        }
+        return traffic;
     }
 
     /** Tells every active worker that the epoch is over and closes the connections. */

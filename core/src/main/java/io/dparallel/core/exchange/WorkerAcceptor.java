@@ -203,13 +203,14 @@ final class WorkerAcceptor implements Closeable {
         try {
             socket.setTcpNoDelay(true);
             socket.setSoTimeout((int) Math.min(Integer.MAX_VALUE, timeouts.handshakeMillis()));
-            Handshake.Hello hello = Handshake.accept(WireFormat.input(socket.getInputStream()),
-                    WireFormat.output(socket.getOutputStream()), secret, workers);
+            ByteCounter bytes = new ByteCounter();
+            Handshake.Hello hello = Handshake.accept(WireFormat.input(bytes.input(socket.getInputStream())),
+                    WireFormat.output(bytes.output(socket.getOutputStream())), secret, workers);
             if (!expiry.cancel(false)) {
                 throw new IOException("the handshake took longer than " + timeouts.handshakeMillis() + " ms");
             }
             socket.setSoTimeout((int) timeouts.ioMillis());
-            keep(new WorkerConnection(socket, hello));
+            keep(new WorkerConnection(socket, hello, bytes));
         } catch (Handshake.Refused e) {
             LOG.warn("Refused a connection from {}: {}", socket.getRemoteSocketAddress(), e.getMessage());
             closeQuietly(socket);

@@ -140,7 +140,7 @@ public final class RoundLoop {
                         (ended - collected) / 1e6);
                 double lossSum = workers.stream().mapToDouble(WorkerRoundReport::lossSum).sum();
                 return new RoundSummary(assignment.epoch(), assignment.round(), Math.round((ended - started) / 1e6),
-                        sum.examples(), lossSum / sum.examples(), workers, phases);
+                        sum.examples(), lossSum / sum.examples(), workers, phases, server.traffic(workers));
             } catch (WorkerLostException e) {
                 server.dropConnections();
                 connected = false;

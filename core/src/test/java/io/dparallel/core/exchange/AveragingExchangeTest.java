@@ -5,6 +5,7 @@ import io.dparallel.core.averaging.WeightedAverage;
 import io.dparallel.core.config.RoundAssignment;
 import io.dparallel.core.device.DeviceIdentity;
 import io.dparallel.core.replica.WorkerRoundResult;
+import io.dparallel.core.report.ConnectionTraffic;
 import io.dparallel.core.report.WorkerRoundReport;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -211,6 +212,45 @@ class AveragingExchangeTest {
                     .hasMessage("Worker 0 sent an invalid result: its state has 1073741824 parameters and -1"
                             + " updater-state values (-1: none) but the state sent had 2 and -1");
             assertThat(sum.examples()).isZero();
+        }
+    }
+
+    /**
+     * Over an encrypted exchange the driver's bytes per round are the state both ways per worker plus the
+     * framing: the round and result headers, and per sealed frame a 4-byte length and a 16-byte tag.
+     */
+    @Test
+    void theDriversTrafficIsTheStateBothWaysPerWorkerPlusABoundedFramingOverhead() throws Exception {
+        int floats = 300_000; // 1.2 MB: several frames of at most SealedStreams.MAX_PLAIN bytes
+        ModelState start = new ModelState(new float[floats], new float[floats / 2]);
+        long stateBytes = 4L * (floats + floats / 2);
+        ExchangeSecret secret = ExchangeSecret.random(true);
+        try (AveragingServer server = Exchanges.server(2, secret)) {
+            for (int w = 0; w < 2; w++) {
+                int worker = w;
+                pool.submit(() -> AveragingClient.serve(Exchanges.driver(server, secret), worker,
+                        new TaskAttempt(Exchanges.STAGE, 0), 1_000_000, () -> false, (a, s, d) -> shift(worker, a, s)));
+            }
+            server.awaitWorkers(Exchanges.running(0), () -> null, 10_000);
+            server.sendRound(new RoundAssignment(0, 0, 0, 1L, 0, 1), start, new long[]{10, 20});
+            List<WorkerRoundReport> reports = server.collectInto(new WeightedAverage(), () -> null, 60_000);
+            List<ConnectionTraffic> traffic = server.traffic(reports);
+            server.endEpoch();
+
+            // Round: type and assignment (29) and the state's lengths (8); result: the report (72 bytes with host
+            // "h", executor "eW", backend "cpu") and the lengths (8). Each is sealed in frames of at most MAX_PLAIN
+            // bytes, one more frame per flush at most.
+            long sentPlain = 29 + 8 + stateBytes;
+            long receivedPlain = 69 + 8 + stateBytes;
+            long frames = (stateBytes + SealedStreams.MAX_PLAIN - 1) / SealedStreams.MAX_PLAIN;
+            assertThat(traffic).extracting(ConnectionTraffic::host).containsExactly("h", "h");
+            for (ConnectionTraffic connection : traffic) {
+                assertThat(connection.sentBytes()).isBetween(sentPlain + 20 * frames, sentPlain + 20 * (frames + 2));
+                assertThat(connection.receivedBytes())
+                        .isBetween(receivedPlain + 20 * frames, receivedPlain + 20 * (frames + 2) + 25 * 5);
+            }
+            long total = traffic.stream().mapToLong(ConnectionTraffic::totalBytes).sum();
+            assertThat((double) total / (2 * 2 * stateBytes)).isBetween(1.0, 1.001);
         }
     }
 }

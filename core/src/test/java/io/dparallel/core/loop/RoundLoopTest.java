@@ -12,6 +12,7 @@ import io.dparallel.core.exchange.ExchangeTimeouts;
 import io.dparallel.core.exchange.PortRange;
 import io.dparallel.core.exchange.TaskAttempt;
 import io.dparallel.core.replica.WorkerRoundResult;
+import io.dparallel.core.report.ConnectionTraffic;
 import io.dparallel.core.report.RoundSummary;
 import io.dparallel.core.report.WorkerRoundReport;
 import org.junit.jupiter.api.AfterEach;
@@ -152,7 +153,29 @@ class RoundLoopTest {
         // Loss sums 0.5 n_w (w + 1) with n_w = 4: (0.5 * 4 * 1 + 0.5 * 4 * 2 + 0.5 * 4 * 3) / 12.
         assertThat(summaries.get(0).meanLoss()).isEqualTo((2.0 + 4.0 + 6.0) / 12);
         assertThat(summaries.get(4).workers()).extracting(WorkerRoundReport::worker).containsExactly(0, 1, 2);
+        for (RoundSummary summary : summaries) {
+            assertThat(summary.traffic()).extracting(ConnectionTraffic::worker).containsExactly(0, 1, 2);
+            assertThat(summary.traffic()).extracting(ConnectionTraffic::sentBytes).containsOnly(SENT_PER_WORKER);
+            // At most a couple of heartbeats (5 bytes every 2 s) beside the result.
+            assertThat(summary.traffic()).extracting(ConnectionTraffic::receivedBytes)
+                    .allSatisfy(bytes -> assertThat(bytes).isBetween(RECEIVED_PER_WORKER, RECEIVED_PER_WORKER + 10));
+            assertThat(summary.driverSentBytes()).isEqualTo(WORKERS * SENT_PER_WORKER);
+        }
     }
+
+    /** The start state's bytes: 4 parameters and 4 updater-state floats. */
+    private static final long STATE_BYTES = 4L * (4 + 4);
+    /**
+     * A round as WireFormat writes it: type byte and assignment (5 ints, 1 long: 29 bytes), the state's two
+     * lengths (8), the state.
+     */
+    private static final long SENT_PER_WORKER = 29 + 8 + STATE_BYTES;
+    /**
+     * A result: type byte, epoch, round, worker (13), host "host", executor "eW", backend "cpu" as UTF strings (2
+     * bytes of length each: 6 + 4 + 5), ordinal (4), no uuid (1), empty granted GPU (2), examples (8), minibatches
+     * (4), loss sum (8), busy and setup millis (16), reused (1): 72 bytes, then the lengths (8) and the state.
+     */
+    private static final long RECEIVED_PER_WORKER = 72 + 8 + STATE_BYTES;
 
     @Test
     void aWorkerLostMidRoundIsReplayedFromTheRoundsStartAndTheResultEqualsACleanRun() throws Exception {
