@@ -35,6 +35,10 @@ import java.util.function.Supplier;
  * without the failure. Each worker is weighted by the examples the plan gives it. A result that breaks the
  * protocol is refused with a {@link RoundRejectedException}, as is a round that fails its checks.
  *
+ * <p>Host combining: after the workers connect, the loop hands the server the host of each worker as the job's
+ * scheduler reports it ({@link WorkerJob#hostOf}); when the server combines on hosts, each host's leader sums
+ * its host's results and the loop finishes the average from one partial per host (see {@link AveragingServer}).
+ *
  * <p>Lifecycle: per epoch {@link #startEpoch}, {@link #runRound} for each round, {@link #endEpoch}. The
  * driver holds two state-sized buffers, the state being trained and the sum, whatever the number of
  * workers. Not thread-safe: one driver thread runs the rounds.
@@ -78,6 +82,8 @@ public final class RoundLoop {
     private final List<Long> roundMillis = new ArrayList<>();
     private WorkerJob job;
     private boolean connected;
+    /** Whether the connected workers were told their host groups (formed anew after every reconnection). */
+    private boolean grouped;
     /** Why the last round was void, for the message should the workers not come back. */
     private String lastVoid;
 
@@ -98,6 +104,7 @@ public final class RoundLoop {
     public void startEpoch(WorkerJob job) {
         this.job = Objects.requireNonNull(job, "job");
         this.connected = false;
+        this.grouped = false;
     }
 
     /**
@@ -125,6 +132,10 @@ public final class RoundLoop {
             }
             sum.clear();
             try {
+                if (!grouped) {
+                    server.formGroups(hosts());
+                    grouped = true;
+                }
                 long sending = System.nanoTime();
                 server.sendRound(assignment, state, weights(assignment));
                 long sent = System.nanoTime();
@@ -144,6 +155,7 @@ public final class RoundLoop {
             } catch (WorkerLostException e) {
                 server.dropConnections();
                 connected = false;
+                grouped = false;
                 if (job.isDone()) {
                     job.await();
                 }
@@ -203,6 +215,15 @@ public final class RoundLoop {
             throw lastVoid == null ? e : new IllegalStateException(e.getMessage() + " " + lastVoid, e);
         }
         connected = true;
+    }
+
+    /** Each worker's host as the scheduler reports it (null: unknown). */
+    private List<String> hosts() {
+        List<String> hosts = new ArrayList<>(server.workers());
+        for (int w = 0; w < server.workers(); w++) {
+            hosts.add(job.hostOf(w));
+        }
+        return hosts;
     }
 
     /** Every worker's weight in the round: the examples the plan gives it (full minibatches of the batch size). */

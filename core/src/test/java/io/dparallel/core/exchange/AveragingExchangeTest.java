@@ -253,4 +253,51 @@ class AveragingExchangeTest {
             assertThat((double) total / (2 * 2 * stateBytes)).isBetween(1.0, 1.001);
         }
     }
+
+    /**
+     * A host leader's partial sum is checked against what the driver assigned: a report for every worker of the
+     * host, and the plan's total weight; a leader claiming more examples is refused before anything is added.
+     */
+    @Test
+    void aHostLeadersPartialIsCheckedAgainstThePlan() throws Exception {
+        ModelState start = new ModelState(new float[]{1f, 2f}, null);
+        RoundAssignment assignment = new RoundAssignment(0, 0, 0, 1L, 0, 1);
+        try (AveragingServer server = new AveragingServer(InetAddress.getLoopbackAddress(), PortRange.ANY, 2,
+                Exchanges.SECRET, Exchanges.FAST, Combining.AUTO);
+             Exchanges.Raw leader = Exchanges.handshake(server, Exchanges.SECRET, 0, new TaskAttempt(Exchanges.STAGE, 0));
+             Exchanges.Raw member = Exchanges.handshake(server, Exchanges.SECRET, 1, new TaskAttempt(Exchanges.STAGE, 0))) {
+            server.awaitWorkers(Exchanges.running(0), () -> null, 10_000);
+            Future<Boolean> grouping = pool.submit(() -> server.formGroups(List.of("h", "h")));
+            // The leader is told its member and the member's attempt, answers with its port; the member gets the port.
+            assertThat(leader.in().readByte()).isEqualTo(WireFormat.LEAD);
+            assertThat(new int[]{leader.in().readInt(), leader.in().readInt(), leader.in().readInt(),
+                    leader.in().readInt()}).containsExactly(1, 1, Exchanges.STAGE, 0);
+            leader.out().writeByte(WireFormat.PORT);
+            leader.out().writeInt(4242);
+            leader.out().flush();
+            assertThat(grouping.get(10, TimeUnit.SECONDS)).isTrue();
+            assertThat(member.in().readByte()).isEqualTo(WireFormat.JOIN);
+            assertThat(member.in().readInt()).isEqualTo(4242);
+
+            server.sendRound(assignment, start, new long[]{10, 20});
+            assertThat(leader.in().readByte()).isEqualTo(WireFormat.COMBINE);
+            assertThat(WireFormat.readAssignment(leader.in())).isEqualTo(assignment);
+            assertThat(new long[]{leader.in().readInt(), leader.in().readLong(), leader.in().readLong()})
+                    .containsExactly(2, 10, 20);
+            leader.out().writeByte(WireFormat.PARTIAL);
+            leader.out().writeInt(2);
+            ModelState withUpdater = new ModelState(start.parameters(), new float[0]);
+            WireFormat.writeReport(leader.out(), shift(0, assignment, withUpdater).report());
+            WireFormat.writeReport(leader.out(), shift(1, assignment, withUpdater).report());
+            leader.out().writeLong(300);
+            WireFormat.writeState(leader.out(), start, WireFormat.scratch());
+            leader.out().flush();
+            WeightedAverage sum = new WeightedAverage();
+            assertThatThrownBy(() -> server.collectInto(sum, () -> null, 60_000))
+                    .isInstanceOf(WorkerMessageException.class)
+                    .hasMessage("Worker 0 sent an invalid result: its partial sum weighs 300 examples but the plan"
+                            + " gives its host's workers [0, 1] 30");
+            assertThat(sum.examples()).isZero();
+        }
+    }
 }
