@@ -75,6 +75,11 @@ public final class AveragingServer implements Closeable {
     private long[] sentWeights;
     private int sentParameterLength;
     private int sentUpdaterLength;
+    /** When the last round's last result was read, 0 when the connections changed since ({@link System#nanoTime}). */
+    private long lastResultNanos;
+    /** When the first byte of the last round sent left, 0 before it did. */
+    private final java.util.concurrent.atomic.AtomicLong firstByteNanos = new java.util.concurrent.atomic.AtomicLong();
+    private double turnaroundMillis = Double.NaN;
 
     /**
      * Starts listening on the first free port of {@code ports} on {@code bindAddress}.
@@ -137,6 +142,7 @@ public final class AveragingServer implements Closeable {
         }
         groups = null;
         receivers = active.clone();
+        lastResultNanos = 0;
     }
 
     /**
@@ -215,12 +221,14 @@ public final class AveragingServer implements Closeable {
         sentParameterLength = start.parameters().length;
         sentUpdaterLength = start.hasUpdaterState() ? start.updaterState().length : -1;
         List<Future<?>> sends = new ArrayList<>(receivers.length);
+        firstByteNanos.set(0);
         for (int r = 0; r < receivers.length; r++) {
             WorkerConnection connection = receivers[r];
             long[] groupWeights = groups == null ? null
                     : groups.members().get(r).stream().mapToLong(w -> weights[w]).toArray();
             connection.roundSent();
             sends.add(senders.submit(() -> {
+                firstByteNanos.compareAndSet(0, System.nanoTime());
                 if (groupWeights == null) {
                     WireFormat.writeAssignment(connection.out, assignment);
                     WireFormat.writeState(connection.out, start, connection.scratch);
@@ -232,6 +240,16 @@ public final class AveragingServer implements Closeable {
             }));
         }
         awaitWrites(sends, receivers, "sending round " + assignment.round());
+        turnaroundMillis = lastResultNanos == 0 ? Double.NaN : (firstByteNanos.get() - lastResultNanos) / 1e6;
+        lastResultNanos = 0;
+    }
+
+    /**
+     * The driver's time from the previous round's last result being read to the first byte of the round last
+     * sent leaving: while it lasts, every worker waits. NaN when no round preceded it on these connections.
+     */
+    public double turnaroundMillis() {
+        return turnaroundMillis;
     }
 
     /** Waits for writes running on the sender threads, closing a connection whose write passes the deadline. */
@@ -303,6 +321,7 @@ public final class AveragingServer implements Closeable {
                 throw new WorkerLostException(worker, "collecting its result", e);
             }
         }
+        lastResultNanos = System.nanoTime();
         reports.sort(java.util.Comparator.comparingInt(WorkerRoundReport::worker));
         return reports;
     }
@@ -422,6 +441,7 @@ public final class AveragingServer implements Closeable {
         }
         groups = null;
         receivers = null;
+        lastResultNanos = 0;
     }
 
     @Override

@@ -148,7 +148,7 @@ public final class RoundLoop {
                 accept(assignment, workers, state);
                 long ended = System.nanoTime();
                 RoundPhases phases = new RoundPhases(startMillis, (sent - sending) / 1e6, (collected - sent) / 1e6,
-                        (ended - collected) / 1e6);
+                        (ended - collected) / 1e6, server.turnaroundMillis());
                 double lossSum = workers.stream().mapToDouble(WorkerRoundReport::lossSum).sum();
                 return new RoundSummary(assignment.epoch(), assignment.round(), Math.round((ended - started) / 1e6),
                         sum.examples(), lossSum / sum.examples(), workers, phases, server.traffic(workers));

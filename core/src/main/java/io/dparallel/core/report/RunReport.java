@@ -119,6 +119,15 @@ public final class RunReport {
         return rounds.isEmpty() ? 0 : (double) (driverBytesSent() + driverBytesReceived()) / rounds.size();
     }
 
+    /**
+     * The mean of the rounds' {@link RoundPhases#turnaroundMillis() turnaround}: how long all workers wait per round
+     * between the driver reading the last result and sending the next state. NaN when no round measured one.
+     */
+    public double meanTurnaroundMillis() {
+        return rounds.stream().mapToDouble(r -> r.phases().turnaroundMillis()).filter(t -> !Double.isNaN(t))
+                .average().orElse(Double.NaN);
+    }
+
     /** Bytes the driver sent to and received from each host over the run, by host name. */
     public Map<String, long[]> driverBytesByHost() {
         Map<String, long[]> hosts = new TreeMap<>();
@@ -262,6 +271,7 @@ public final class RunReport {
         driverBytesByHost().forEach((host, bytes) -> byHost.put(host, Map.of("sentBytes", bytes[0],
                 "receivedBytes", bytes[1])));
         tree.put("driverBytesByHost", byHost);
+        tree.put("meanTurnaroundMillis", meanTurnaroundMillis());
         tree.put("devicesUsed", devicesUsed());
         tree.put("devicesAssigned", devicesAssigned);
         tree.put("workers", workerUsage());

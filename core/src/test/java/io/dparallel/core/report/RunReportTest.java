@@ -255,6 +255,16 @@ class RunReportTest {
         assertThat(json.at("/rounds/0/traffic/0/workers/1").asInt()).isEqualTo(2);
         assertThat(report.toTable()).contains("driver traffic: 0.0 MB per round (2 hosts)");
         assertThat(new RunReport(CONFIG, PLAN).driverBytesPerRound()).isZero();
+        assertThat(report.meanTurnaroundMillis()).isNaN();
+    }
+
+    @Test
+    void theMeanTurnaroundLeavesOutRoundsWithoutOne() {
+        RunReport report = new RunReport(CONFIG, PLAN);
+        for (double turnaround : new double[]{Double.NaN, 2.0, 4.0}) {
+            report.addRound(new RoundSummary(0, 0, 10, 40, 0.5, List.of(), new RoundPhases(0, 0, 0, 0, turnaround)));
+        }
+        assertThat(report.meanTurnaroundMillis()).isEqualTo(3.0);
     }
 
     @Test

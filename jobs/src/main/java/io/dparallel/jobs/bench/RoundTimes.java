@@ -35,7 +35,8 @@ final class RoundTimes {
                 + "fitting, %.1f ms loading/capturing state) + %.2f ms checking and averaging + %.2f ms other",
                 rounds, wall / rounds, start / rounds, send / rounds, collect / rounds, busy / rounds, setup / rounds,
                 average / rounds, (wall - start - send - collect - average) / rounds)
-                + String.format(Locale.ROOT, "; the driver sent and received %.3f MB per round",
-                report.driverBytesPerRound() / 1e6);
+                + String.format(Locale.ROOT, "; the driver sent and received %.3f MB per round and took %.2f ms from"
+                + " the last result to the next round's first byte", report.driverBytesPerRound() / 1e6,
+                report.meanTurnaroundMillis());
     }
 }
