@@ -179,10 +179,6 @@ public final class DParallel implements Runnable {
         @Option(names = "--no-standardize", negatable = true, description = "Standardize features with the training data's mean and deviation (saved in model.zip). Default: ${DEFAULT-VALUE}.")
         boolean standardize = true;
 
-        @Option(names = "--no-shuffle", negatable = true, description = "Shuffle the training rows once (seeded) before "
-                + "cutting them into minibatches, which follow the row order. Default: ${DEFAULT-VALUE}.")
-        boolean shuffle = true;
-
         @Option(names = "--output", description = "Output directory (any Hadoop path). Default: dparallel-runs/train-<date-time>.")
         String output;
 
@@ -200,10 +196,11 @@ public final class DParallel implements Runnable {
 
         @Override
         public Integer call() {
+            // --shuffle/--no-shuffle is the training option reshuffle (from the option table).
             TrainJob.Options options = options(spec, () -> new TrainJob.Options(data, validationData, validationFraction,
                     featuresCol, labelCol, task == null ? null : task.kind, numClasses,
-                    shape == null ? null : ImageShape.parse(shape), model, learningRate, standardize, shuffle,
-                    TrainingCliOptions.config(spec),
+                    shape == null ? null : ImageShape.parse(shape), model, learningRate, standardize,
+                    TrainingCliOptions.config(spec).reshuffle(), TrainingCliOptions.config(spec),
                     output != null ? output : "dparallel-runs/train-"
                             + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")),
                     overwrite, input.format, control.checkpointDir, control.checkpointEvery, control.resume, control.earlyStopping(),

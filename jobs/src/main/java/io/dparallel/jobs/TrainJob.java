@@ -111,9 +111,9 @@ public final class TrainJob {
      * @param model              {@code mlp}, {@code cnn} or a DL4J configuration JSON file
      * @param learningRate       Adam's learning rate of a preset, or {@code null} for the preset's default
      * @param standardize        whether features are standardized with the training data's mean and deviation
-     * @param shuffle            whether the training rows are shuffled once (seeded) before they are cut into
-     *                           minibatches, which follow the row order (data sorted by class would otherwise
-     *                           give minibatches of one class)
+     * @param shuffle            whether each epoch trains on a new seeded permutation of the rows, reshuffled
+     *                           across workers (sets the trainer's {@code reshuffle}); without it every epoch follows
+     *                           the row order (data sorted by class then give minibatches of one class)
      * @param config             the training configuration
      * @param output             the output directory (any Hadoop path)
      * @param overwrite          whether an existing output may be replaced
@@ -204,7 +204,7 @@ public final class TrainJob {
     public static Outcome run(SparkSession spark, Options options, PrintStream out) {
         Configuration conf = spark.sparkContext().hadoopConfiguration();
         JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
-        TrainingConfig config = options.config();
+        TrainingConfig config = options.config().toBuilder().reshuffle(options.shuffle()).build();
         try (AtomicOutput output = AtomicOutput.prepare(options.output(), options.overwrite(), conf);
              ShippedLetters shipped = options.data() == null
                      ? ShippedLetters.prepare(spark, SHIPPED_VALIDATION_FRACTION, config.seed(), out) : null) {
@@ -271,7 +271,7 @@ public final class TrainJob {
             ModelBundle bundle;
             try {
                 result = trainingData.fit(trainer.addListener(new ConsoleProgress(out, 1000)).addListener(epochs),
-                        network, scaling, options.shuffle());
+                        network, scaling);
                 // The kept epoch is the last one trained unless early stopping kept an earlier one in the progress.
                 boolean keptLast = history.epochs().isEmpty()
                         || history.keptEpoch() == history.epochs().get(history.epochs().size() - 1).epoch();

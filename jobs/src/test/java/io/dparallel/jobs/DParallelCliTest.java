@@ -78,15 +78,15 @@ class DParallelCliTest {
         CommandLine.ParseResult defaults = new CommandLine(new DParallel()).parseArgs("train");
         DParallel.Train train = (DParallel.Train) defaults.subcommand().commandSpec().userObject();
         assertThat(train.standardize).isTrue();
-        assertThat(train.shuffle).isTrue();
+        assertThat(TrainingCliOptions.config(defaults.subcommand().commandSpec()).reshuffle()).isTrue();
         CommandLine.ParseResult off = new CommandLine(new DParallel()).parseArgs("train", "--no-standardize", "--no-shuffle");
         train = (DParallel.Train) off.subcommand().commandSpec().userObject();
         assertThat(train.standardize).isFalse();
-        assertThat(train.shuffle).isFalse();
+        assertThat(TrainingCliOptions.config(off.subcommand().commandSpec()).reshuffle()).isFalse();
         CommandLine.ParseResult on = new CommandLine(new DParallel()).parseArgs("train", "--standardize", "--shuffle");
         train = (DParallel.Train) on.subcommand().commandSpec().userObject();
         assertThat(train.standardize).isTrue();
-        assertThat(train.shuffle).isTrue();
+        assertThat(TrainingCliOptions.config(on.subcommand().commandSpec()).reshuffle()).isTrue();
     }
 
     @Test

@@ -2,6 +2,7 @@ package io.dparallel.spark;
 
 import io.dparallel.core.averaging.ModelState;
 import io.dparallel.core.config.TrainingPlan;
+import io.dparallel.core.data.MinibatchPrefetcher;
 import io.dparallel.core.device.DeviceIdentity;
 import io.dparallel.core.exchange.AveragingClient;
 import io.dparallel.core.exchange.ExchangeTimeouts;
@@ -14,23 +15,26 @@ import io.dparallel.core.replica.RoundWorker;
 import org.apache.spark.TaskContext;
 import org.bytedeco.javacpp.Pointer;
 import org.nd4j.linalg.dataset.DataSet;
+import scala.Tuple2;
 import scala.collection.Iterator;
 import scala.collection.JavaConverters;
 import scala.runtime.AbstractFunction1;
 
 import java.io.Serializable;
-import java.util.ArrayList;
 import java.util.List;
+import java.util.NoSuchElementException;
 
 /**
- * One worker's epoch, run as a barrier task over the worker's partition of minibatches: bind the device,
- * take the executor's cached replica, connect to the driver and train every round it assigns.
+ * One worker's epoch, run as a barrier task over the worker's partition of an {@link EpochShuffle} epoch: bind the
+ * device, take the executor's cached replica, connect to the driver and train every round it assigns, reading the
+ * minibatches as a stream with a bounded prefetch ({@link WorkerStream}); the arrays are created on this task's
+ * thread, after it bound its device. Returns the worker's index and the peak ND4J off-heap bytes it saw.
  *
  * <p>Barrier mode gives what a synchronous round needs: all workers are scheduled together (or the job
  * fails instead of hanging), and when one task fails Spark restarts all of them, while the driver, which
  * holds the round's start state, simply runs the interrupted round again.
  */
-final class EpochTask extends AbstractFunction1<Iterator<DataSet>, Iterator<Integer>> implements Serializable {
+final class EpochTask extends AbstractFunction1<Iterator<Tuple2<Long, byte[]>>, Iterator<Tuple2<Integer, Long>>> implements Serializable {
 
     /** Where the driver's exchange listens, and the run's secret and deadlines as the tasks get them. */
     record Exchange(String host, int port, ExchangeSettings.TaskSecret secret, ExchangeTimeouts timeouts)
@@ -43,18 +47,21 @@ final class EpochTask extends AbstractFunction1<Iterator<DataSet>, Iterator<Inte
     private final Exchange exchange;
     private final long parameterBytes;
     private final long updaterBytes;
+    private final int prefetchDepth;
 
-    EpochTask(String runId, NetworkSpec spec, TrainingPlan plan, Exchange exchange, ModelState state) {
+    EpochTask(String runId, NetworkSpec spec, TrainingPlan plan, Exchange exchange, ModelState state,
+              int prefetchDepth) {
         this.runId = runId;
         this.spec = spec;
         this.plan = plan;
         this.exchange = exchange;
         this.parameterBytes = 4L * state.parameters().length;
         this.updaterBytes = state.payloadBytes() - parameterBytes;
+        this.prefetchDepth = prefetchDepth;
     }
 
     @Override
-    public Iterator<Integer> apply(Iterator<DataSet> partition) {
+    public Iterator<Tuple2<Integer, Long>> apply(Iterator<Tuple2<Long, byte[]>> partition) {
         long setupStart = System.nanoTime();
         // Not BarrierTaskContext.get(): its first use starts Spark 3.5's non-daemon "Barrier task timer" thread,
         // which would keep a local-mode user's JVM alive after main returns. No barrier() call is needed here.
@@ -71,8 +78,7 @@ final class EpochTask extends AbstractFunction1<Iterator<DataSet>, Iterator<Inte
         } catch (OutOfMemoryError e) {
             throw MemoryBudget.explain(e, "Worker " + worker + " building its replica on executor " + device.executorId());
         }
-        List<DataSet> minibatches = new ArrayList<>(plan.minibatchesPerWorker());
-        JavaConverters.asJavaIterator(partition).forEachRemaining(minibatches::add);
+        MinibatchPrefetcher[] stream = {null};
         RoundWorker[] self = {new RoundWorker(worker, device, (System.nanoTime() - setupStart) / 1_000_000,
                 lease.reused())};
         // The driver accepts this connection only if Spark told it that it runs this stage attempt.
@@ -81,14 +87,20 @@ final class EpochTask extends AbstractFunction1<Iterator<DataSet>, Iterator<Inte
                 TaskFaults.exchangePort(worker, task.stageAttemptNumber(), exchange.port()), exchange.secret().resolve(),
                 exchange.timeouts());
         ReplicaTrainer trainer = lease.trainer();
-        int rounds;
         try {
             synchronized (trainer) {
-                rounds = AveragingClient.serve(driver, worker, attempt, (parameterBytes + updaterBytes) / 4,
+                AveragingClient.serve(driver, worker, attempt, (parameterBytes + updaterBytes) / 4,
                         task::isInterrupted, (assignment, start, minibatchDone) -> {
                             TaskFaults.beforeRound(worker, task.stageAttemptNumber(), assignment);
+                            int first = assignment.firstMinibatch();
+                            if (stream[0] == null) {
+                                // Opened at the first assignment: a resumed epoch starts mid-stream.
+                                stream[0] = WorkerStream.open(JavaConverters.asJavaIterator(partition), plan, first,
+                                        prefetchDepth, worker);
+                            }
+                            stream[0].skipTo(first);
                             var result = trainer.trainRound(start, assignment, self[0],
-                                    counted(assignment.minibatchesOf(minibatches).iterator(), minibatchDone));
+                                    counted(take(stream[0], assignment.minibatches()), minibatchDone));
                             self[0] = self[0].nextRound();
                             return result;
                         });
@@ -99,8 +111,39 @@ final class EpochTask extends AbstractFunction1<Iterator<DataSet>, Iterator<Inte
             throw e;
         } catch (Exception e) {
             throw new IllegalStateException("Worker " + worker + " failed: " + e, e);
+        } finally {
+            if (stream[0] != null) {
+                stream[0].close();
+            }
         }
-        return JavaConverters.asScalaIterator(List.of(rounds).iterator());
+        long peak = stream[0] == null ? Pointer.totalBytes() : stream[0].peakOffHeapBytes();
+        return JavaConverters.asScalaIterator(List.of(new Tuple2<>(worker, peak)).iterator());
+    }
+
+    /** The next {@code count} minibatches of {@code stream}, each created when the trainer asks for it. */
+    private static java.util.Iterator<DataSet> take(MinibatchPrefetcher stream, int count) {
+        return new java.util.Iterator<>() {
+            private int left = count;
+
+            @Override
+            public boolean hasNext() {
+                return left > 0;
+            }
+
+            @Override
+            public DataSet next() {
+                if (left == 0) {
+                    throw new NoSuchElementException();
+                }
+                left--;
+                try {
+                    return stream.next();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IllegalStateException("Interrupted while waiting for the next minibatch", e);
+                }
+            }
+        };
     }
 
     /** The round's minibatches, telling the heartbeat each time the trainer takes the next one. */

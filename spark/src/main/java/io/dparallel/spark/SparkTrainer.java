@@ -2,6 +2,9 @@ package io.dparallel.spark;
 
 import io.dparallel.core.config.TrainingConfig;
 import io.dparallel.core.config.TrainingPlan;
+import io.dparallel.core.data.MinibatchPrefetcher;
+import io.dparallel.core.averaging.ModelState;
+import io.dparallel.core.replica.MemoryBudget;
 import io.dparallel.core.loop.RoundLoop;
 import io.dparallel.core.replica.NetworkReplica;
 import io.dparallel.core.replica.NetworkSpec;
@@ -10,6 +13,7 @@ import io.dparallel.core.report.RunReport;
 import io.dparallel.spark.TrainingCheckpoints.Position;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
+import io.dparallel.spark.data.ExampleRecords;
 import org.deeplearning4j.nn.api.Model;
 import org.nd4j.linalg.dataset.DataSet;
 import org.slf4j.Logger;
@@ -26,16 +30,20 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * Data-parallel training of a DL4J network on Spark by parameter averaging.
  *
  * <p>Lifecycle of {@link #fit}: with Spark's GPU scheduling on, the driver first checks that every worker
- * has a GPU task slot of its own (see docs/gpu.md). The data are counted and cut once into
- * {@code numWorkers} partitions of equal minibatches (see {@link MinibatchPartitioner}) and cached; then each
- * epoch is one Spark barrier job with one long-lived task per worker. A task binds its device, reuses its
- * executor's replica and connects to the driver's {@link AveragingServer}. Each round the driver sends every
+ * has a GPU task slot of its own (see docs/gpu.md). The data are converted once into compact example records,
+ * cached by Spark in memory and on disk, and counted ({@link EpochShuffle}); the memory preflight checks that each
+ * executor holds its workers' replicas and prefetch buffers ({@link MemoryBudget#requireExecutorFits}). Each epoch
+ * is one shuffle that deals the examples, in the epoch's seeded order ({@code reshuffle}), into {@code numWorkers}
+ * streams of equal minibatches, and one Spark barrier job over them with one long-lived task per worker. A task
+ * binds its device, reuses its executor's replica, reads its stream with a bounded prefetch and connects to the
+ * driver's {@link io.dparallel.core.exchange.AveragingServer}. Each round the driver sends every
  * worker the averaged state; the worker fits {@code averagingFrequency} minibatches and sends its state back;
  * the driver folds the results into an example-weighted average in worker order, checks the round (every
  * worker worked, no two workers on one exclusive device, finite loss), records it and starts the next round.
  * A lost worker voids the round: Spark restarts the barrier tasks and the driver runs the round again from
  * its start state. The report ends with the devices used out of the devices the run was given, naming
- * granted GPUs that trained nothing. The cached minibatches are released at the end, also on failure.
+ * granted GPUs that trained nothing, and each worker's peak off-heap bytes. The cached records and shuffle files are
+ * released at the end, also on failure.
  *
  * <pre>{@code
  * TrainingConfig config = TrainingConfig.builder().numWorkers(2).batchSizePerWorker(32).epochs(5).build();
@@ -175,7 +183,7 @@ public final class SparkTrainer {
      *
      * @param network an initialized {@code MultiLayerNetwork} or {@code ComputationGraph}
      * @param data    training examples: single examples or minibatches of any size, in any partitioning;
-     *                cache it if computing it is expensive or not deterministic (it is read twice)
+     *                read once into example records (see {@link #fitExamples}), so it need not be cached
      * @throws io.dparallel.core.device.DeviceAssignmentException before any Spark job, when the GPU configuration
      *                                  cannot give every worker a GPU of its own (fractional GPUs per task, more
      *                                  workers than GPU slots); the message names the setting and the fix
@@ -184,6 +192,15 @@ public final class SparkTrainer {
      *                                  checks (idle worker, shared device, divergence), or the job fails
      */
     public <M extends Model> TrainingResult<M> fit(M network, JavaRDD<DataSet> data) {
+        return fitExamples(network, ExampleRecords.fromDataSets(data));
+    }
+
+    /**
+     * Trains {@code network} on example records ({@link io.dparallel.core.data.ExampleCodec}, e.g. from
+     * {@link ExampleRecords#fromRows}) as {@link #fit} does. The records are read once and cached by Spark
+     * ({@code MEMORY_AND_DISK_SER}); their source must give the same records when Spark recomputes a lost block.
+     */
+    public <M extends Model> TrainingResult<M> fitExamples(M network, JavaRDD<byte[]> examples) {
         NetworkReplica driverReplica = NetworkReplica.of(network);
         NetworkSpec spec = NetworkSpec.of(network);
         String runId = UUID.randomUUID().toString();
@@ -192,11 +209,15 @@ public final class SparkTrainer {
         TrainingCheckpoints checkpoints = TrainingCheckpoints.open(checkpointDirectory, checkpointEveryRounds,
                 checkpointsToKeep, resume, sc.hadoopConfiguration());
 
-        sc.setJobDescription("dparallel: count and cut the training data into minibatches");
-        MinibatchPartitioner.Minibatches cut = MinibatchPartitioner.cut(data, config);
-        TrainingPlan plan = cut.plan();
+        sc.setJobDescription("dparallel: convert, cache and count the training examples");
+        EpochShuffle epochs = EpochShuffle.prepare(examples, config, config.reshuffle());
+        TrainingPlan plan = epochs.plan();
         RunReport report = new RunReport(config, plan);
         try {
+            ModelState initial = driverReplica.captureState(config.averageUpdaterState());
+            long parameterBytes = 4L * initial.parameters().length;
+            MemoryBudget.requireExecutorFits(ExecutorMemorySettings.of(sc.sc()), parameterBytes,
+                    initial.payloadBytes() - parameterBytes, epochs.minibatchBytes(), MinibatchPrefetcher.DEFAULT_DEPTH);
             devices.warnings().forEach(warning -> warn(report, warning));
             Position position = checkpoints.start(driverReplica, spec, report, warning -> warn(report, warning));
             if (position.epoch() == 0 && position.round() == 0 && plan.droppedExamples() > 0) {
@@ -206,13 +227,13 @@ public final class SparkTrainer {
             LOG.info("Training {} examples: {} workers x {} minibatches of {} per epoch, {} rounds per epoch, {} epochs",
                     plan.numExamples(), config.numWorkers(), plan.minibatchesPerWorker(), config.batchSizePerWorker(),
                     plan.roundsPerEpoch(), config.epochs());
-            new TrainingRun(sc, runId, driverReplica, spec, cut, report, checkpoints, listeners, stopRequested::get)
+            new TrainingRun(sc, runId, driverReplica, spec, epochs, report, checkpoints, listeners, stopRequested::get)
                     .train(position, new RoundLoop.Settings(devices.exclusiveDevices(), failOnIdleWorker,
                             workerWaitMillis, roundDeadlineMillis));
             devices.finish(report).forEach(warning -> warn(report, warning));
             return new TrainingResult<>(network, report);
         } finally {
-            cut.minibatches().unpersist(false);
+            epochs.close();
             ExecutorReplicas.release(runId);
             sc.clearJobGroup();
             sc.setJobDescription(null);

@@ -18,7 +18,9 @@ import io.dparallel.core.report.ProgressListener;
 import io.dparallel.core.report.RoundSummary;
 import io.dparallel.core.report.RunReport;
 import io.dparallel.spark.TrainingCheckpoints.Position;
+import io.dparallel.core.data.MinibatchPrefetcher;
 import org.apache.spark.api.java.JavaFutureAction;
+import org.apache.spark.api.java.JavaPairRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import scala.Tuple2;
 import scala.reflect.ClassTag$;
@@ -48,7 +50,7 @@ final class TrainingRun {
     private final String id;
     private final NetworkReplica driverReplica;
     private final NetworkSpec spec;
-    private final MinibatchPartitioner.Minibatches cut;
+    private final EpochShuffle epochs;
     private final TrainingPlan plan;
     private final TrainingConfig config;
     private final RunReport report;
@@ -60,18 +62,18 @@ final class TrainingRun {
      * @param id            the run's id: job group and key of the executors' cached replicas (public: no secret)
      * @param driverReplica the network being trained; it receives the averaged state
      * @param spec          its architecture, which the workers build their replicas from
-     * @param cut           the minibatches, one partition per worker
+     * @param epochs        the cached examples, dealt to the workers per epoch
      * @param stopRequested whether the run is to end before its next epoch
      */
     TrainingRun(JavaSparkContext sc, String id, NetworkReplica driverReplica, NetworkSpec spec,
-                MinibatchPartitioner.Minibatches cut, RunReport report, TrainingCheckpoints checkpoints,
+                EpochShuffle epochs, RunReport report, TrainingCheckpoints checkpoints,
                 List<ProgressListener> listeners, BooleanSupplier stopRequested) {
         this.sc = sc;
         this.id = id;
         this.driverReplica = driverReplica;
         this.spec = spec;
-        this.cut = cut;
-        this.plan = cut.plan();
+        this.epochs = epochs;
+        this.plan = epochs.plan();
         this.config = plan.config();
         this.report = report;
         this.checkpoints = checkpoints;
@@ -100,7 +102,9 @@ final class TrainingRun {
             int epoch = from.epoch();
             for (; epoch < config.epochs() && !stopRequested.getAsBoolean(); epoch++) {
                 int firstRound = epoch == from.epoch() ? from.round() : 0;
-                JavaFutureAction<?> job = startEpoch(server, exchange, state, epoch, firstRound);
+                JavaPairRDD<Long, byte[]> epochData = epochs.epoch(epoch);
+                JavaFutureAction<List<Tuple2<Integer, Long>>> job = startEpoch(server, exchange, state, epoch,
+                        firstRound, epochData);
                 EpochSummary summary = null;
                 try {
                     loop.startEpoch(new BarrierJob(job, watch));
@@ -124,10 +128,12 @@ final class TrainingRun {
                         }
                     }
                     loop.endEpoch();
+                    job.get().forEach(peak -> report.recordPeakOffHeap(peak._1(), peak._2()));
                 } finally {
                     if (!job.isDone()) {
                         job.cancel(true);
                     }
+                    epochs.release(epochData);
                 }
                 // Listeners may evaluate the network: give it the epoch's averaged state.
                 updateNetwork(state, iteration, baseEpochCount + epoch + 1);
@@ -148,6 +154,9 @@ final class TrainingRun {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("Interrupted while training", e);
         } catch (ExecutionException e) {
+            if (DiskSpace.diskFull(e.getCause())) {
+                throw DiskSpace.explain(e.getCause(), "The training job after " + report.rounds().size() + " rounds");
+            }
             throw new IllegalStateException("The training job failed after " + report.rounds().size() + " of "
                     + plan.totalRounds() + " rounds: " + e.getCause().getMessage() + " (Spark retries an epoch's stage "
                     + "after lost executors up to spark.stage.maxConsecutiveAttempts="
@@ -172,21 +181,24 @@ final class TrainingRun {
     }
 
     /**
-     * Starts the epoch's barrier job: one long-lived {@link EpochTask} per worker, which connects to
-     * {@code server} and trains the rounds the driver sends.
+     * Starts the epoch's barrier job over the epoch's shuffled examples: one long-lived {@link EpochTask} per
+     * worker, which connects to {@code server}, trains the rounds the driver sends and returns its peak off-heap
+     * bytes.
      */
-    private JavaFutureAction<?> startEpoch(AveragingServer server, ExchangeSettings exchange, ModelState state,
-                                           int epoch, int firstRound) {
+    private JavaFutureAction<List<Tuple2<Integer, Long>>> startEpoch(AveragingServer server,
+                                                                    ExchangeSettings exchange, ModelState state,
+                                                                    int epoch, int firstRound,
+                                                                    JavaPairRDD<Long, byte[]> epochData) {
         sc.setJobGroup(id, "dparallel epoch " + (epoch + 1) + "/" + config.epochs() + ": rounds "
                 + (firstRound + 1) + "-" + plan.roundsPerEpoch() + " of " + config.numWorkers() + " workers", true);
         String driverHost = sc.getConf().get("spark.driver.host");
         // The shuffle after the barrier stage makes it a shuffle-map stage: Spark retries those as a whole
         // when a task fails, but gives up on a failed barrier result stage.
-        return cut.minibatches().rdd().barrier()
+        return epochData.rdd().barrier()
                 .mapPartitions(new EpochTask(id, spec, plan, new EpochTask.Exchange(driverHost, server.port(),
-                                exchange.taskSecret, exchange.timeouts), state), false,
-                        ClassTag$.MODULE$.apply(Integer.class))
-                .toJavaRDD().mapToPair(rounds -> new Tuple2<>(0, rounds)).reduceByKey(Integer::sum, 1)
+                                exchange.taskSecret, exchange.timeouts), state, MinibatchPrefetcher.DEFAULT_DEPTH),
+                        false, ClassTag$.MODULE$.apply(Tuple2.class))
+                .toJavaRDD().mapToPair(peak -> (Tuple2<Integer, Long>) peak).reduceByKey(Math::max, 1)
                 .collectAsync();
     }
 

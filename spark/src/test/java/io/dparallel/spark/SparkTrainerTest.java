@@ -42,16 +42,17 @@ class SparkTrainerTest {
 
     /**
      * With averaging after every minibatch and plain SGD, a round is one synchronous SGD step on the
-     * union of the workers' minibatches, which is the next W x B input examples.
+     * union of the workers' minibatches, which is the next W x B examples of the epoch's order: the input order
+     * without reshuffling, the seeded permutation with it (the local network is fed the same permutation).
      */
     @ParameterizedTest
-    @ValueSource(ints = {2, 4})
-    void averagingEveryStepEqualsOneNetworkOnTheConcatenatedMinibatches(int workers) {
+    @org.junit.jupiter.params.provider.CsvSource({"2, false", "4, false", "2, true", "4, true"})
+    void averagingEveryStepEqualsOneNetworkOnTheConcatenatedMinibatches(int workers, boolean reshuffle) {
         int batch = 8;
         int rounds = 6;
         List<DataSet> examples = TestNetworks.examples(workers * batch * rounds, 11);
         TrainingConfig config = TrainingConfig.builder().numWorkers(workers).batchSizePerWorker(batch)
-                .averagingFrequency(1).epochs(1).build();
+                .averagingFrequency(1).epochs(1).reshuffle(reshuffle).build();
 
         MultiLayerNetwork distributed = TestNetworks.mlp(new Sgd(0.5), 3);
         MultiLayerNetwork local = TestNetworks.mlp(new Sgd(0.5), 3);
@@ -59,7 +60,11 @@ class SparkTrainerTest {
         assertSameFloats("initial parameters", local.params(), initial);
 
         new SparkTrainer(sc, config).fit(distributed, sc.parallelize(examples, 3));
-        for (DataSet step : TestNetworks.batches(examples, workers * batch)) {
+        List<DataSet> order = TestNetworks.inTrainingOrder(examples, config.seed(), 0, reshuffle);
+        if (reshuffle) {
+            assertThat(order).isNotEqualTo(examples);
+        }
+        for (DataSet step : TestNetworks.batches(order, workers * batch)) {
             local.fit(step);
         }
 
@@ -67,7 +72,10 @@ class SparkTrainerTest {
         assertThat(maxAbsDifference(distributed.params(), local.params())).isLessThanOrEqualTo(1e-5);
     }
 
-    /** One worker: averaging is the identity, so the run is plain fit on the same sequence, Adam state included. */
+    /**
+     * One worker: averaging is the identity, so the run is plain fit on the same sequence, Adam state included; each
+     * epoch in its own seeded order.
+     */
     @Test
     void oneWorkerEqualsPlainFitWithAdam() {
         int batch = 10;
@@ -81,7 +89,8 @@ class SparkTrainerTest {
 
         new SparkTrainer(sc, config).fit(distributed, sc.parallelize(examples, 2));
         for (int epoch = 0; epoch < 2; epoch++) {
-            for (DataSet minibatch : TestNetworks.batches(examples, batch)) {
+            for (DataSet minibatch : TestNetworks.batches(TestNetworks.inTrainingOrder(examples, config.seed(), epoch,
+                    true), batch)) {
                 local.fit(minibatch);
             }
         }

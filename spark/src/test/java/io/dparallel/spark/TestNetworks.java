@@ -6,6 +6,7 @@ import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.learning.config.IUpdater;
 
+import java.util.ArrayList;
 import java.util.List;
 
 /** The trainer tests' network and data: core's tiny networks on 6 features and 3 classes. */
@@ -34,5 +35,14 @@ final class TestNetworks {
     /** Consecutive examples merged into minibatches of {@code size}, in order (a trailing partial one dropped). */
     static List<DataSet> batches(List<DataSet> examples, int size) {
         return TinyData.batches(examples, size);
+    }
+
+    /** {@code examples} in the order epoch {@code epoch} trains them (see EpochPermutation): what a local network must see. */
+    static List<DataSet> inTrainingOrder(List<DataSet> examples, long seed, int epoch, boolean reshuffle) {
+        List<DataSet> out = new ArrayList<>(examples.size());
+        for (long index : io.dparallel.core.data.EpochPermutation.trainingOrder(examples.size(), seed, epoch, reshuffle)) {
+            out.add(examples.get((int) index));
+        }
+        return out;
     }
 }

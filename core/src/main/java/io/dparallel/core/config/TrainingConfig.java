@@ -28,9 +28,13 @@ import java.util.Set;
  *                             Default true.
  * @param threadsPerWorker     ND4J/OpenMP threads each worker uses; 0 means "take {@code spark.task.cpus}".
  *                             Default 0.
+ * @param reshuffle            whether each epoch trains on a new seeded permutation of the examples (from
+ *                             {@code seed} and the epoch number; see {@code io.dparallel.core.data.EpochPermutation}),
+ *                             reshuffled across workers; false keeps the input order in every epoch. Default true.
  */
 public record TrainingConfig(int numWorkers, int batchSizePerWorker, int averagingFrequency, int epochs,
-                             long seed, boolean averageUpdaterState, int threadsPerWorker) implements Serializable {
+                             long seed, boolean averageUpdaterState, int threadsPerWorker, boolean reshuffle)
+        implements Serializable {
 
     /** Default for {@link #seed()}, also the default seed of the jobs that split or generate data. */
     public static final long DEFAULT_SEED = (Long) TrainingOption.SEED.defaultValue();
@@ -41,7 +45,7 @@ public record TrainingConfig(int numWorkers, int batchSizePerWorker, int averagi
         TrainingOption.AVERAGING_FREQUENCY.check(averagingFrequency);
         TrainingOption.EPOCHS.check(epochs);
         TrainingOption.THREADS_PER_WORKER.check(threadsPerWorker);
-        // seed and averageUpdaterState take any value of their type.
+        // seed, averageUpdaterState and reshuffle take any value of their type.
     }
 
     /** A builder holding the defaults of {@link TrainingOption}. */
@@ -132,12 +136,17 @@ public record TrainingConfig(int numWorkers, int batchSizePerWorker, int averagi
             return set(TrainingOption.THREADS_PER_WORKER, value);
         }
 
+        public Builder reshuffle(boolean value) {
+            return set(TrainingOption.RESHUFFLE, value);
+        }
+
         public TrainingConfig build() {
             return new TrainingConfig((Integer) values.get(TrainingOption.NUM_WORKERS),
                     (Integer) values.get(TrainingOption.BATCH_SIZE_PER_WORKER),
                     (Integer) values.get(TrainingOption.AVERAGING_FREQUENCY), (Integer) values.get(TrainingOption.EPOCHS),
                     (Long) values.get(TrainingOption.SEED), (Boolean) values.get(TrainingOption.AVERAGE_UPDATER_STATE),
-                    (Integer) values.get(TrainingOption.THREADS_PER_WORKER));
+                    (Integer) values.get(TrainingOption.THREADS_PER_WORKER),
+                    (Boolean) values.get(TrainingOption.RESHUFFLE));
         }
     }
 }

@@ -33,7 +33,10 @@ public enum TrainingOption {
             "average the updater state (momentum, Adam moments) with the parameters; "
                     + "if false each replica keeps its own", TrainingConfig::averageUpdaterState),
     THREADS_PER_WORKER("threadsPerWorker", "threads-per-worker", Type.INT, 0, 0L,
-            "ND4J/OpenMP threads per worker; 0 takes the value of spark.task.cpus", TrainingConfig::threadsPerWorker);
+            "ND4J/OpenMP threads per worker; 0 takes the value of spark.task.cpus", TrainingConfig::threadsPerWorker),
+    RESHUFFLE("reshuffle", "shuffle", Type.BOOLEAN, true, null,
+            "train each epoch on a new seeded permutation of the examples, across workers; "
+                    + "if false every epoch follows the input order", TrainingConfig::reshuffle);
 
     /** The value types an option can have, with how each is parsed from text. */
     public enum Type {

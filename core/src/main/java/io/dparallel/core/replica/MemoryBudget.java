@@ -12,6 +12,13 @@ import java.util.Locale;
  * chunk by chunk as they arrive). Each replica keeps its parameters, their gradients and the updater state in ND4J's off-heap
  * memory, which JavaCPP caps at {@code org.bytedeco.javacpp.maxbytes} (by default the JVM's maximum heap).
  * Activations come on top and depend on the batch size, so the replica check is a lower bound.
+ *
+ * <p>Per executor ({@link #requireExecutorFits}), the streaming data path adds: on the Java heap, each worker's
+ * prefetched minibatches ({@code depth} ready, one being assembled, one being turned into arrays); off the heap,
+ * each worker's current minibatch arrays (the one being fitted and the next). The cached example records are
+ * Spark blocks in Spark's storage memory ({@code (heap - 300 MB) x spark.memory.fraction}, shared with execution),
+ * which Spark accounts for and spills to {@code spark.local.dir}, so they need disk rather than memory; the
+ * prefetch buffers live in the rest of the heap beside Spark's own objects.
  */
 public final class MemoryBudget {
 
@@ -65,6 +72,82 @@ public final class MemoryBudget {
                             + "spark.executor.extraJavaOptions=-Dorg.bytedeco.javacpp.maxbytes=<size> (and "
                             + "spark.executor.memoryOverhead to match), or spark.executor.memory, which sets the default limit",
                     needed / MB, Math.max(0, free) / MB, maxOffHeap / MB));
+        }
+    }
+
+    /**
+     * What one executor offers the training.
+     *
+     * @param heapBytes          the executor's maximum Java heap ({@code spark.executor.memory})
+     * @param offHeapLimitBytes  JavaCPP's off-heap limit ({@code -Dorg.bytedeco.javacpp.maxbytes}; the heap by default)
+     * @param memoryFraction     {@code spark.memory.fraction} (0.6 by default)
+     * @param workersPerExecutor workers that may run on one executor at once ({@code executor cores / task cpus})
+     */
+    public record ExecutorMemory(long heapBytes, long offHeapLimitBytes, double memoryFraction, int workersPerExecutor) {
+        public ExecutorMemory {
+            if (workersPerExecutor < 1) {
+                throw new IllegalArgumentException("workersPerExecutor is " + workersPerExecutor + " but must be >= 1");
+            }
+            if (!(memoryFraction > 0 && memoryFraction < 1)) {
+                throw new IllegalArgumentException("spark.memory.fraction is " + memoryFraction + " but must be in (0, 1)");
+            }
+        }
+
+        /** Heap Spark sets aside for itself (its reserved 300 MB). */
+        public static final long SPARK_RESERVED_BYTES = 300 * MB;
+
+        /** Heap outside Spark's unified memory: where the prefetch buffers and the code's own objects live. */
+        public long userHeapBytes() {
+            return Math.max(0, (long) ((heapBytes - SPARK_RESERVED_BYTES) * (1 - memoryFraction)));
+        }
+
+        /** Spark's unified storage and execution memory, which caches (and spills) the example records. */
+        public long blockCacheBytes() {
+            return Math.max(0, (long) ((heapBytes - SPARK_RESERVED_BYTES) * memoryFraction));
+        }
+    }
+
+    /** Heap bytes the data path of one worker holds at most: {@code depth + 2} minibatches of buffers. */
+    public static long prefetchHeapNeeded(long minibatchBytes, int prefetchDepth) {
+        return (prefetchDepth + 2L) * minibatchBytes;
+    }
+
+    /** Off-heap bytes one worker needs at least: its replica plus two minibatches of arrays. */
+    public static long workerOffHeapNeeded(long parameterBytes, long updaterBytes, long minibatchBytes) {
+        return replicaOffHeapNeeded(parameterBytes, updaterBytes) + 2 * minibatchBytes;
+    }
+
+    /**
+     * Refuses, before any training, an executor that cannot hold its workers' replicas and prefetch buffers.
+     * The data size does not enter: records beyond the block cache spill to disk.
+     *
+     * @param minibatchBytes float32 bytes of one worker's minibatch (features, labels, masks)
+     * @throws IllegalStateException naming the setting to raise (or the batch size to lower)
+     */
+    public static void requireExecutorFits(ExecutorMemory executor, long parameterBytes, long updaterBytes,
+                                           long minibatchBytes, int prefetchDepth) {
+        int workers = executor.workersPerExecutor();
+        long offHeap = workers * workerOffHeapNeeded(parameterBytes, updaterBytes, minibatchBytes);
+        if (offHeap > executor.offHeapLimitBytes()) {
+            throw new IllegalStateException(String.format(Locale.ROOT,
+                    "%d worker(s) per executor need at least %d MB of ND4J off-heap memory (replica %d MB and two "
+                            + "minibatches of %.1f MB each, per worker) but the executors' limit is %d MB: raise "
+                            + "spark.executor.extraJavaOptions=-Dorg.bytedeco.javacpp.maxbytes=<size> (and "
+                            + "spark.executor.memoryOverhead to match) or spark.executor.memory, which sets the default "
+                            + "limit; or lower batchSizePerWorker",
+                    workers, offHeap / MB, replicaOffHeapNeeded(parameterBytes, updaterBytes) / MB,
+                    minibatchBytes / (double) MB, executor.offHeapLimitBytes() / MB));
+        }
+        long heap = workers * prefetchHeapNeeded(minibatchBytes, prefetchDepth);
+        // The prefetch may take at most half of the user heap: Spark's and DL4J's own objects need the rest.
+        if (2 * heap > executor.userHeapBytes()) {
+            throw new IllegalStateException(String.format(Locale.ROOT,
+                    "%d worker(s) per executor prefetch %d minibatches of %.1f MB each (%d MB of heap) but an executor "
+                            + "heap of %d MB leaves %d MB outside Spark's memory (spark.memory.fraction=%.2f, 300 MB "
+                            + "reserved), and the prefetch may use half of it: raise spark.executor.memory, or lower "
+                            + "batchSizePerWorker",
+                    workers, prefetchDepth + 2, minibatchBytes / (double) MB, heap / MB, executor.heapBytes() / MB,
+                    executor.userHeapBytes() / MB, executor.memoryFraction()));
         }
     }
 

@@ -36,6 +36,7 @@ public final class RunReport {
     private final List<RoundSummary> rounds = new ArrayList<>();
     private final List<EpochSummary> epochs = new ArrayList<>();
     private final List<String> warnings = new ArrayList<>();
+    private final Map<Integer, Long> peakOffHeapBytes = new TreeMap<>();
     private int devicesAssigned;
 
     /**
@@ -61,6 +62,19 @@ public final class RunReport {
     /** Records a warning to keep with the report. */
     public void addWarning(String warning) {
         warnings.add(warning);
+    }
+
+    /**
+     * Records the ND4J off-heap bytes ({@code Pointer.totalBytes()} of its executor JVM) a worker saw at most during
+     * an epoch; the report keeps each worker's maximum over the epochs.
+     */
+    public void recordPeakOffHeap(int worker, long bytes) {
+        peakOffHeapBytes.merge(worker, bytes, Math::max);
+    }
+
+    /** Each worker's peak off-heap bytes, by worker index. */
+    public Map<Integer, Long> peakOffHeapBytes() {
+        return Map.copyOf(peakOffHeapBytes);
     }
 
     /** Sets how many distinct devices the run was given (by default one per worker). */
@@ -243,6 +257,12 @@ public final class RunReport {
                     u.key(), u.executors(), u.device(), u.examples(), 100 * u.share(), u.busyMillis(), u.rounds()));
         }
         out.append(String.format(Locale.ROOT, "devices used / devices assigned: %d / %d%n", devicesUsed(), devicesAssigned));
+        if (!peakOffHeapBytes.isEmpty()) {
+            StringBuilder peaks = new StringBuilder();
+            peakOffHeapBytes.forEach((worker, bytes) -> peaks.append(peaks.length() == 0 ? "" : ", ")
+                    .append(String.format(Locale.ROOT, "worker %d %.1f MB", worker, bytes / 1048576.0)));
+            out.append("peak off-heap: ").append(peaks).append(String.format(Locale.ROOT, "%n"));
+        }
         out.append(String.format(Locale.ROOT, "%d examples in %d rounds, %.1f s, %.0f examples/s%n",
                 totalExamples(), rounds.size(), trainSeconds(), examplesPerSecond()));
         out.append(String.format(Locale.ROOT, "driver traffic: %.1f MB per round (%d hosts)%n",
@@ -275,6 +295,7 @@ public final class RunReport {
         tree.put("devicesUsed", devicesUsed());
         tree.put("devicesAssigned", devicesAssigned);
         tree.put("workers", workerUsage());
+        tree.put("peakOffHeapBytes", peakOffHeapBytes);
         tree.put("devices", deviceUsage());
         tree.put("epochs", epochs);
         tree.put("rounds", rounds);

@@ -35,7 +35,7 @@ class TrainingConfigTest {
         assertThat(config.seed()).isEqualTo(42L);
         assertThat(config.averageUpdaterState()).isTrue();
         assertThat(config.threadsPerWorker()).isZero();
-        assertThat(config).isEqualTo(new TrainingConfig(2, 32, 10, 15, 42L, true, 0));
+        assertThat(config).isEqualTo(new TrainingConfig(2, 32, 10, 15, 42L, true, 0, true));
     }
 
     @Test
@@ -74,14 +74,14 @@ class TrainingConfigTest {
 
     @Test
     void canonicalConstructorValidatesToo() {
-        assertThatThrownBy(() -> new TrainingConfig(1, 0, 1, 1, 0L, false, 0))
+        assertThatThrownBy(() -> new TrainingConfig(1, 0, 1, 1, 0L, false, 0, true))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessage("batchSizePerWorker is 0 but must be >= 1");
     }
 
     @Test
     void boundaryValuesAreAccepted() {
-        TrainingConfig config = new TrainingConfig(1, 1, 1, 1, -7L, false, 0);
+        TrainingConfig config = new TrainingConfig(1, 1, 1, 1, -7L, false, 0, true);
         assertThat(config.numWorkers()).isEqualTo(1);
         assertThat(config.seed()).isEqualTo(-7L);
         assertThat(config.globalBatchSize()).isEqualTo(1L);
@@ -99,14 +99,14 @@ class TrainingConfigTest {
         options.put("threadsPerWorker", "2");
 
         assertThat(TrainingConfig.fromOptions(options))
-                .isEqualTo(new TrainingConfig(4, 64, 3, 7, -9_000_000_000L, false, 2));
+                .isEqualTo(new TrainingConfig(4, 64, 3, 7, -9_000_000_000L, false, 2, true));
     }
 
     @Test
     void fromOptionsKeepsDefaultsForMissingKeysAndTrimsAndIgnoresBooleanCase() {
-        assertThat(TrainingConfig.fromOptions(Map.of())).isEqualTo(new TrainingConfig(2, 32, 10, 15, 42L, true, 0));
+        assertThat(TrainingConfig.fromOptions(Map.of())).isEqualTo(new TrainingConfig(2, 32, 10, 15, 42L, true, 0, true));
         assertThat(TrainingConfig.fromOptions(Map.of("epochs", " 3 ", "averageUpdaterState", "FALSE")))
-                .isEqualTo(new TrainingConfig(2, 32, 10, 3, 42L, false, 0));
+                .isEqualTo(new TrainingConfig(2, 32, 10, 3, 42L, false, 0, true));
         assertThat(TrainingConfig.fromOptions(Map.of("averageUpdaterState", "True")).averageUpdaterState()).isTrue();
     }
 
@@ -115,7 +115,7 @@ class TrainingConfigTest {
         assertThatThrownBy(() -> TrainingConfig.fromOptions(Map.of("numWorker", "2")))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessage("Unknown training option 'numWorker'; known options: [averageUpdaterState, "
-                        + "averagingFrequency, batchSizePerWorker, epochs, numWorkers, seed, threadsPerWorker]");
+                        + "averagingFrequency, batchSizePerWorker, epochs, numWorkers, reshuffle, seed, threadsPerWorker]");
     }
 
     @Test
@@ -162,24 +162,24 @@ class TrainingConfigTest {
         assertThat(TrainingConfig.optionKeys()).isEqualTo(components);
         // And every one of them is accepted by fromOptions.
         Map<String, String> values = Map.of("numWorkers", "1", "batchSizePerWorker", "1", "averagingFrequency", "1",
-                "epochs", "1", "seed", "1", "averageUpdaterState", "true", "threadsPerWorker", "1");
+                "epochs", "1", "seed", "1", "averageUpdaterState", "true", "threadsPerWorker", "1", "reshuffle", "false");
         assertThat(values.keySet()).isEqualTo(components);
-        assertThat(TrainingConfig.fromOptions(values)).isEqualTo(new TrainingConfig(1, 1, 1, 1, 1L, true, 1));
+        assertThat(TrainingConfig.fromOptions(values)).isEqualTo(new TrainingConfig(1, 1, 1, 1, 1L, true, 1, false));
     }
 
     @Test
     void toBuilderRoundTrips() {
-        TrainingConfig config = new TrainingConfig(5, 17, 9, 4, 123456789L, false, 3);
+        TrainingConfig config = new TrainingConfig(5, 17, 9, 4, 123456789L, false, 3, true);
 
         assertThat(config.toBuilder().build()).isEqualTo(config);
-        assertThat(config.toBuilder().epochs(8).build()).isEqualTo(new TrainingConfig(5, 17, 9, 8, 123456789L, false, 3));
+        assertThat(config.toBuilder().epochs(8).build()).isEqualTo(new TrainingConfig(5, 17, 9, 8, 123456789L, false, 3, true));
         // The original is immutable.
         assertThat(config.epochs()).isEqualTo(4);
     }
 
     @Test
     void survivesJavaSerialization() throws Exception {
-        TrainingConfig config = new TrainingConfig(3, 8, 2, 2, 99L, false, 1);
+        TrainingConfig config = new TrainingConfig(3, 8, 2, 2, 99L, false, 1, true);
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         try (ObjectOutputStream out = new ObjectOutputStream(bytes)) {
             out.writeObject(config);

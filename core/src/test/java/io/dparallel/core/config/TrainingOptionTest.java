@@ -30,9 +30,10 @@ class TrainingOptionTest {
 
     @Test
     void theDefaultsAreTheTrainCommandsAndTheBuildersAndFromOptions() {
-        // The train command's historical values: the default run keeps its accuracy for the same seed.
+        // The train command's historical values (and the per-epoch reshuffle, which train's one-time row shuffle
+        // became): the default run keeps its accuracy for the same seed.
         assertThat(Arrays.stream(TrainingOption.values()).map(TrainingOption::defaultValue))
-                .containsExactly(2, 32, 10, 15, 42L, true, 0);
+                .containsExactly(2, 32, 10, 15, 42L, true, 0, true);
         TrainingConfig defaults = TrainingConfig.builder().build();
         for (TrainingOption option : TrainingOption.values()) {
             assertThat(option.valueIn(defaults)).as(option.key()).isEqualTo(option.defaultValue());
@@ -96,7 +97,7 @@ class TrainingOptionTest {
         assertThatThrownBy(() -> TrainingOption.forKey("workers"))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessage("Unknown training option 'workers'; known options: [averageUpdaterState, averagingFrequency, "
-                        + "batchSizePerWorker, epochs, numWorkers, seed, threadsPerWorker]");
+                        + "batchSizePerWorker, epochs, numWorkers, reshuffle, seed, threadsPerWorker]");
         assertThat(TrainingOption.forKey("epochs")).isEqualTo(TrainingOption.EPOCHS);
     }
 

@@ -82,13 +82,14 @@ public final class RunProgress {
         }
     }
 
-    /** Writes the history, the exact state and {@code partialMetrics} (marked {@code "partial": true}). */
+    /** Writes the history, {@code partialMetrics} (marked {@code "partial": true}) and then the exact state. */
     public void write(TrainingHistory history, Map<String, Object> partialMetrics) {
         try {
-            replace(STATE, JSON.writeValueAsBytes(new Saved(history.epochs(), history.keptEpoch())));
             replace(HISTORY, history.toCsv().getBytes(StandardCharsets.UTF_8));
             partialMetrics.put("partial", true);
             replace(METRICS, JSON.writeValueAsBytes(partialMetrics));
+            // Last: a reader that sees an epoch in the state also finds it in the history and the metrics.
+            replace(STATE, JSON.writeValueAsBytes(new Saved(history.epochs(), history.keptEpoch())));
         } catch (IOException e) {
             throw new UncheckedIOException("Could not write the run's progress to " + location() + ": " + e.getMessage(), e);
         }

@@ -15,8 +15,8 @@ import org.apache.spark.ml.param.Params;
  * MLP with {@link #hiddenLayers()}) and the training params of {@link TrainingConfig}. The columns
  * ({@code featuresCol}, {@code labelCol}, {@code predictionCol}, ...) are Spark's own, from {@code Predictor}.
  *
- * <p>{@code fit} reads the features vector and the numeric label, shuffles the rows once (seeded by
- * {@link #seed()}: minibatch SGD needs a random order, whatever order the DataFrame has), trains the
+ * <p>{@code fit} reads the features vector and the numeric label, trains on a new permutation of the rows every
+ * epoch (seeded by {@link #seed()}: minibatch SGD needs a random order, whatever order the DataFrame has), trains the
  * network data-parallel with {@code SparkTrainer} ({@link #numWorkers()} Spark tasks, parameters averaged
  * every {@link #averagingFrequency()} minibatches, {@link #epochs()} epochs per {@code fit}) and returns a model
  * holding the trained network and the run's report.
@@ -24,7 +24,8 @@ import org.apache.spark.ml.param.Params;
  * <p>The training params are the rows of {@link TrainingOption}, one param per row with the row's key as its
  * name and the row's doc, bound and default ({@link #trainingConfig()} reads them back): {@code numWorkers},
  * {@code batchSizePerWorker}, {@code averagingFrequency}, {@code epochs}, {@code seed},
- * {@code averageUpdaterState} and {@code threadsPerWorker}, with the same defaults as the {@code train} command.
+ * {@code averageUpdaterState}, {@code threadsPerWorker} and {@code reshuffle}, with the same defaults as the
+ * {@code train} command.
  *
  * <p>Every param {@code x} has the {@code Param} object {@code x()} (its {@code doc()} gives meaning, bounds
  * and default), {@code getX()}, and {@code setX(value)}, which validates and returns the estimator. They are
@@ -86,6 +87,10 @@ public interface DParallelEstimator<E extends DParallelEstimator<E, M>, M extend
         return trainingParams().threadsPerWorker;
     }
 
+    default BooleanParam reshuffle() {
+        return trainingParams().reshuffle;
+    }
+
     default String getNetworkJson() {
         return getOrDefault(networkJson());
     }
@@ -124,6 +129,10 @@ public interface DParallelEstimator<E extends DParallelEstimator<E, M>, M extend
 
     default int getThreadsPerWorker() {
         return (Integer) getOrDefault(threadsPerWorker());
+    }
+
+    default boolean getReshuffle() {
+        return (Boolean) getOrDefault(reshuffle());
     }
 
     default Param<String> validationIndicatorCol() {
@@ -214,6 +223,11 @@ public interface DParallelEstimator<E extends DParallelEstimator<E, M>, M extend
     /** Whether the updater state (momentum, Adam moments) is averaged with the parameters. */
     default E setAverageUpdaterState(boolean value) {
         return setParam(averageUpdaterState(), value);
+    }
+
+    /** Whether each epoch trains on a new seeded permutation of the rows (default) or in the input order. */
+    default E setReshuffle(boolean value) {
+        return setParam(reshuffle(), value);
     }
 
     /** ND4J/OpenMP threads per worker; 0 takes {@code spark.task.cpus}. */

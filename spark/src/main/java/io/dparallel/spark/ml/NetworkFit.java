@@ -28,7 +28,7 @@ import java.util.function.IntUnaryOperator;
 
 /**
  * The training both estimators run in {@code train}: builds the network (preset or {@code networkJson}),
- * validates the data as the jobs do, shuffles and trains data-parallel with {@link SparkTrainer}.
+ * validates the data as the jobs do and trains data-parallel with {@link SparkTrainer}.
  *
  * @param bundle the trained network with what it was trained on (class names from the label's metadata)
  * @param report the run's report
@@ -94,7 +94,7 @@ record NetworkFit(ModelBundle bundle, RunReport report) {
                     EarlyStopping.Metric.parse("earlyStoppingMetric", estimator.getEarlyStoppingMetric())), trainer);
             trainer.addListener(earlyStopping);
         }
-        RunReport report = data.fit(trainer, network, null, true).report();
+        RunReport report = data.fit(trainer, network, null).report();
         if (earlyStopping != null) {
             earlyStopping.restoreBest();
         }

@@ -35,6 +35,7 @@ public final class TrainingParams {
     final LongParam seed;
     final BooleanParam averageUpdaterState;
     final IntParam threadsPerWorker;
+    final BooleanParam reshuffle;
     final Param<String> validationIndicatorCol;
     final IntParam earlyStoppingPatience;
     final Param<String> earlyStoppingMetric;
@@ -58,6 +59,7 @@ public final class TrainingParams {
         seed = option(ParamChecks.longParam(owner, TrainingOption.SEED));
         averageUpdaterState = option(ParamChecks.booleanParam(owner, TrainingOption.AVERAGE_UPDATER_STATE));
         threadsPerWorker = option(ParamChecks.intParam(owner, TrainingOption.THREADS_PER_WORKER));
+        reshuffle = option(ParamChecks.booleanParam(owner, TrainingOption.RESHUFFLE));
         validationIndicatorCol = new Param<>(owner, "validationIndicatorCol", "boolean column: rows where it is true "
                 + "are validation data, scored after each epoch and not trained on; empty (default): none",
                 ParamChecks.columnNameOrEmpty("validationIndicatorCol"));

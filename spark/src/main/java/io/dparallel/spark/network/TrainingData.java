@@ -1,18 +1,16 @@
 package io.dparallel.spark.network;
 
-import io.dparallel.core.config.TrainingConfig;
 import io.dparallel.spark.SparkTrainer;
 import io.dparallel.spark.TrainingResult;
 import io.dparallel.spark.data.DataColumns;
-import io.dparallel.spark.data.DataFrameDataSets;
 import io.dparallel.spark.data.DataProfile;
 import io.dparallel.spark.data.DataValidation;
+import io.dparallel.spark.data.ExampleRecords;
 import io.dparallel.spark.data.Standardization;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.functions;
-import org.apache.spark.storage.StorageLevel;
 import org.deeplearning4j.nn.api.Model;
 
 import java.util.ArrayList;
@@ -21,15 +19,15 @@ import java.util.List;
 /**
  * The DataFrame-to-training pipeline of every front door ({@code train}, the Spark ML estimators): the rows are
  * validated first ({@link #validate}: one Spark job, errors name the column and the row in the input's order),
- * then {@link #fit} shuffles them once (seeded), persists them, converts them into minibatches, trains with
- * {@link SparkTrainer} and releases the persisted rows, also when training fails.
+ * then {@link #fit} converts them into example records, which {@link SparkTrainer} caches (spilling to disk),
+ * reshuffles every epoch when its configuration says so, and releases at the end, also when training fails.
  *
  * <pre>{@code
  * TrainingData data = TrainingData.validate(df, DataColumns.of("features", "label"),
  *         DataValidation.Requirements.training(2, 32));
  * Model network = NetworkSources.build(Presets.mlp(data.profile().featureSize(), data.profile().labelSize(),
  *         Presets.MLP_LEARNING_RATE, 42, true));
- * TrainingResult<Model> result = data.fit(new SparkTrainer(sc, config), network, null, true);
+ * TrainingResult<Model> result = data.fit(new SparkTrainer(sc, config), network, null);
  * }</pre>
  *
  * @param rows    the rows, in the input's order
@@ -51,30 +49,15 @@ public record TrainingData(Dataset<Row> rows, DataProfile profile) {
     }
 
     /**
-     * Trains {@code network} on the rows: shuffled once with the trainer's seed when {@code shuffle} (minibatches
-     * follow the row order, and data sorted by class would give minibatches of one class), cut into DataSets of
-     * the trainer's {@code batchSizePerWorker} rows, standardized as they are written.
-     *
-     * <p>The shuffled rows are persisted (memory, then disk) for the run, since the trainer reads its input twice
-     * (count, then cut) and a random order must not change in between; unshuffled rows are read twice.
+     * Trains {@code network} on the rows, written straight into example records (standardized as they are
+     * written) that the trainer reads once, caches and, with its configuration's {@code reshuffle}, deals out in a
+     * new seeded order every epoch (see {@link SparkTrainer#fitExamples}).
      *
      * @param scaling the standardization applied to features, or {@code null}
      * @return the network trained in place, and the run's report
      */
-    public <M extends Model> TrainingResult<M> fit(SparkTrainer trainer, M network, Standardization scaling,
-                                                   boolean shuffle) {
-        TrainingConfig config = trainer.config();
-        Dataset<Row> selected = selectColumns();
-        Dataset<Row> ordered = shuffle
-                ? selected.orderBy(functions.rand(config.seed())).persist(StorageLevel.MEMORY_AND_DISK()) : selected;
-        try {
-            return trainer.fit(network,
-                    DataFrameDataSets.toDataSets(ordered, profile, scaling, config.batchSizePerWorker()));
-        } finally {
-            if (shuffle) {
-                ordered.unpersist(false);
-            }
-        }
+    public <M extends Model> TrainingResult<M> fit(SparkTrainer trainer, M network, Standardization scaling) {
+        return trainer.fitExamples(network, ExampleRecords.fromRows(selectColumns(), profile, scaling));
     }
 
     // Only the columns training reads go through the shuffle and the cache.

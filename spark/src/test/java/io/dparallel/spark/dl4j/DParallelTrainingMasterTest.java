@@ -83,7 +83,7 @@ class DParallelTrainingMasterTest {
     void sparkDl4jMultiLayerTrainsWithTheEngineAndEvaluatesWithDl4jSpark() {
         // epochs(1): one epoch per fit, as DL4J's own masters and this test's local loop train.
         DParallelTrainingMaster tm = new DParallelTrainingMaster(TrainingConfig.builder().numWorkers(WORKERS)
-                .batchSizePerWorker(BATCH).averagingFrequency(1).epochs(1).build());
+                .batchSizePerWorker(BATCH).averagingFrequency(1).epochs(1).reshuffle(false).build());
         SparkDl4jMultiLayer sparkNet = new SparkDl4jMultiLayer(sc, mlp(), tm);
         MultiLayerNetwork local = new MultiLayerNetwork(mlp());
         local.init();
@@ -123,7 +123,7 @@ class DParallelTrainingMasterTest {
     @Test
     void sparkComputationGraphTrainsOnDataSetsAndMultiDataSets() {
         DParallelTrainingMaster tm = new DParallelTrainingMaster(TrainingConfig.builder().numWorkers(WORKERS)
-                .batchSizePerWorker(BATCH).averagingFrequency(1).epochs(2).build());
+                .batchSizePerWorker(BATCH).averagingFrequency(1).epochs(2).reshuffle(false).build());
         SparkComputationGraph sparkGraph = new SparkComputationGraph(sc, graph(), tm);
         ComputationGraph local = new ComputationGraph(graph());
         local.init();
@@ -194,7 +194,7 @@ class DParallelTrainingMasterTest {
         assertThat(DParallelTrainingMaster.fromJson(new DParallelTrainingMaster(config).toJson()).config()).isEqualTo(config);
         // One field per row of the option table, in table order, with the JSON type of the row's type.
         assertThat(new DParallelTrainingMaster(config).toJson()).isEqualTo("{\"numWorkers\":3,\"batchSizePerWorker\":17,"
-                + "\"averagingFrequency\":4,\"epochs\":2,\"seed\":-5,\"averageUpdaterState\":false,\"threadsPerWorker\":2}");
+                + "\"averagingFrequency\":4,\"epochs\":2,\"seed\":-5,\"averageUpdaterState\":false,\"threadsPerWorker\":2,\"reshuffle\":true}");
         // Missing keys take the table's defaults, those of every other front door.
         TrainingConfig defaults = DParallelTrainingMaster.fromJson("{}").config();
         for (TrainingOption option : TrainingOption.values()) {

@@ -70,7 +70,7 @@ class DParallelParamsTest {
         for (Param<?> param : new DParallelClassifier().params()) {
             params.add(param.name());
         }
-        // seed takes any long and averageUpdaterState any boolean: they have no invalid value.
+        // seed takes any long, averageUpdaterState and reshuffle any boolean: they have no invalid value.
         params.remove("seed");
         params.remove("averageUpdaterState");
         // Any column name; whether it is a boolean column of the dataset is checked when fitting.
@@ -78,6 +78,7 @@ class DParallelParamsTest {
         // Spark's own params of a ProbabilisticClassifier, checked by Spark.
         params.removeAll(java.util.List.of("featuresCol", "labelCol", "predictionCol", "rawPredictionCol",
                 "probabilityCol", "thresholds"));
+        params.remove("reshuffle");
         assertThat(covered).containsExactlyInAnyOrderElementsOf(params);
     }
 

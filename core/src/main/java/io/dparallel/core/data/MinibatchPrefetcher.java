@@ -1,0 +1,156 @@
+package io.dparallel.core.data;
+
+import org.bytedeco.javacpp.Pointer;
+import org.nd4j.linalg.dataset.DataSet;
+
+import java.util.NoSuchElementException;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+
+/**
+ * A worker's minibatches read ahead by a background thread: it assembles at most {@code depth} minibatches on the
+ * heap ahead of the trainer ({@link MinibatchAssembler}), while the trainer's thread turns each into ND4J arrays
+ * when it takes it ({@link #next()}), on its own bound device. So the data path holds at most
+ * {@code depth + 1} minibatches of heap buffers and one minibatch of device arrays at a time, whatever the data
+ * size.
+ *
+ * <p>Lifecycle: {@link #start} the reader, take minibatches in order ({@link #next}, {@link #skipTo}), then
+ * {@link #close()} (also on failure): it stops the reader and lets it end. A failure of the reader (a corrupt
+ * record, a lost shuffle block) is rethrown by the next {@link #next()} on the trainer's thread. Not thread-safe:
+ * one consumer.
+ */
+public final class MinibatchPrefetcher implements AutoCloseable {
+
+    /** Minibatches the reader keeps ready by default. */
+    public static final int DEFAULT_DEPTH = 2;
+
+    private static final Object END = new Object();
+
+    private final MinibatchAssembler assembler;
+    private final BlockingQueue<Object> ready;
+    private final Thread reader;
+    private final int minibatches;
+    private int taken;
+    private long peakOffHeapBytes;
+    private volatile int skipUntil;
+
+    /**
+     * @param assembler   the worker's stream of minibatches
+     * @param minibatches minibatches the stream holds (as the assembler was told)
+     * @param depth       minibatches assembled ahead at most, >= 1
+     * @param readerSetup run first on the reader thread (e.g. to give it the task's context)
+     * @param name        the reader thread's name
+     */
+    public MinibatchPrefetcher(MinibatchAssembler assembler, int minibatches, int depth, Runnable readerSetup,
+                               String name) {
+        if (depth < 1) {
+            throw new IllegalArgumentException("prefetch depth is " + depth + " but must be >= 1");
+        }
+        this.assembler = assembler;
+        this.minibatches = minibatches;
+        this.ready = new ArrayBlockingQueue<>(depth);
+        this.reader = new Thread(() -> read(readerSetup), name);
+        this.reader.setDaemon(true);
+    }
+
+    /** Starts the reader, reading from minibatch {@code first} on (the earlier ones are read past, not built). */
+    public MinibatchPrefetcher start(int first) {
+        if (first < 0 || first > minibatches) {
+            throw new IllegalArgumentException("first minibatch is " + first + " but must be in [0, " + minibatches + "]");
+        }
+        skipUntil = first;
+        taken = first;
+        reader.start();
+        return this;
+    }
+
+    /** Index of the minibatch the next {@link #next()} returns. */
+    public int position() {
+        return taken;
+    }
+
+    /** Whether a minibatch is left. */
+    public boolean hasNext() {
+        return taken < minibatches;
+    }
+
+    /**
+     * Discards minibatches until {@link #position()} is {@code minibatch}.
+     *
+     * @throws IllegalStateException when {@code minibatch} was already passed: the stream only goes forward
+     */
+    public void skipTo(int minibatch) throws InterruptedException {
+        if (minibatch < taken) {
+            throw new IllegalStateException("Minibatch " + minibatch + " was asked for but the stream is at " + taken
+                    + " and reads forward only");
+        }
+        while (taken < minibatch) {
+            take();
+        }
+    }
+
+    /** The next minibatch as ND4J arrays, created on the calling thread. */
+    public DataSet next() throws InterruptedException {
+        DataSet minibatch = take().toDataSet();
+        peakOffHeapBytes = Math.max(peakOffHeapBytes, Pointer.totalBytes());
+        return minibatch;
+    }
+
+    /**
+     * The most ND4J off-heap memory of this JVM ({@code Pointer.totalBytes()}, all workers of the executor
+     * together) seen when a minibatch was created: the model, its updater and the minibatches then alive.
+     */
+    public long peakOffHeapBytes() {
+        return peakOffHeapBytes;
+    }
+
+    private HostMinibatch take() throws InterruptedException {
+        if (!hasNext()) {
+            throw new NoSuchElementException("All " + minibatches + " minibatches were taken");
+        }
+        Object item = ready.take();
+        if (item instanceof Throwable failure) {
+            ready.put(failure);
+            throw failure instanceof RuntimeException e ? e : new IllegalStateException(
+                    "Reading the worker's examples failed: " + failure, failure);
+        }
+        if (item == END) {
+            ready.put(END);
+            throw new IllegalStateException("The example stream ended after " + taken + " of " + minibatches
+                    + " minibatches");
+        }
+        taken++;
+        return (HostMinibatch) item;
+    }
+
+    private void read(Runnable setup) {
+        try {
+            setup.run();
+            for (int m = 0; m < minibatches; m++) {
+                if (m < skipUntil) {
+                    assembler.skip();
+                    continue;
+                }
+                ready.put(assembler.next());
+            }
+            ready.put(END);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (Throwable failure) {
+            ready.clear();
+            ready.offer(failure);
+        }
+    }
+
+    /** Stops the reader (it may be blocked on a full queue or a read) and waits briefly for it to end. */
+    @Override
+    public void close() {
+        reader.interrupt();
+        ready.clear();
+        try {
+            reader.join(10_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

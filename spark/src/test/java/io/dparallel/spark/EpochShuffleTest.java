@@ -1,0 +1,133 @@
+package io.dparallel.spark;
+
+import io.dparallel.spark.testing.LocalSpark;
+
+import io.dparallel.core.config.TrainingConfig;
+import io.dparallel.core.config.TrainingPlan;
+import io.dparallel.core.data.EpochPermutation;
+import io.dparallel.core.data.MinibatchPrefetcher;
+import io.dparallel.spark.data.ExampleRecords;
+import org.apache.spark.api.java.JavaPairRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.nd4j.linalg.dataset.DataSet;
+import org.nd4j.linalg.factory.Nd4j;
+import scala.Tuple2;
+import scala.reflect.ClassTag$;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The per-epoch shuffle on local Spark: each worker streams exactly the examples its slots say, in order. */
+class EpochShuffleTest {
+
+    private static JavaSparkContext sc;
+
+    @BeforeAll
+    static void startSpark() {
+        sc = LocalSpark.context(2, "EpochShuffleTest");
+    }
+
+    @AfterAll
+    static void stopSpark() {
+        sc.stop();
+    }
+
+    /** 103 examples whose single feature is their input index, in DataSets of uneven sizes over 3 partitions. */
+    private static List<DataSet> indexedExamples(int n) {
+        List<DataSet> sets = new ArrayList<>();
+        int[] sizes = {1, 7, 3, 12};
+        int next = 0;
+        for (int s = 0; next < n; s++) {
+            int size = Math.min(sizes[s % sizes.length], n - next);
+            float[] features = new float[size];
+            for (int i = 0; i < size; i++) {
+                features[i] = next + i;
+            }
+            sets.add(new DataSet(Nd4j.create(features, new long[] {size, 1}, 'c'),
+                    Nd4j.create(features, new long[] {size, 1}, 'c').neg()));
+            next += size;
+        }
+        return sets;
+    }
+
+    @ParameterizedTest
+    @ValueSource(booleans = {true, false})
+    void everyWorkerStreamsTheExamplesAtItsSlotsInOrder(boolean reshuffle) {
+        int n = 103;
+        TrainingConfig config = TrainingConfig.builder().numWorkers(2).batchSizePerWorker(5).seed(9).build();
+        try (EpochShuffle shuffle = EpochShuffle.prepare(
+                ExampleRecords.fromDataSets(sc.parallelize(indexedExamples(n), 3)), config, reshuffle)) {
+            TrainingPlan plan = shuffle.plan();
+            assertThat(plan.numExamples()).isEqualTo(n);
+            assertThat(plan.minibatchesPerWorker()).isEqualTo(10);
+            assertThat(shuffle.exampleBytes()).isEqualTo(8);
+            List<long[]> orders = new ArrayList<>();
+            for (int epoch = 0; epoch < 2; epoch++) {
+                JavaPairRDD<Long, byte[]> data = shuffle.epoch(epoch);
+                List<List<Float>> streamed = streamInBarrierTasks(data, plan);
+                long[] order = EpochPermutation.trainingOrder(n, 9, epoch, reshuffle);
+                orders.add(order);
+                for (int worker = 0; worker < 2; worker++) {
+                    List<Float> expected = new ArrayList<>();
+                    for (int m = 0; m < 10; m++) {
+                        for (int offset = 0; offset < 5; offset++) {
+                            expected.add((float) order[(m * 2 + worker) * 5 + offset]);
+                        }
+                    }
+                    assertThat(streamed.get(worker)).as("worker %d, epoch %d", worker, epoch).isEqualTo(expected);
+                }
+                shuffle.release(data);
+            }
+            if (reshuffle) {
+                assertThat(orders.get(1)).isNotEqualTo(orders.get(0));
+            } else {
+                assertThat(shuffle.epoch(1)).isSameAs(shuffle.epoch(0));
+            }
+        }
+    }
+
+    /** Each worker's features as its barrier task streams them through the prefetcher, by worker. */
+    private static List<List<Float>> streamInBarrierTasks(JavaPairRDD<Long, byte[]> data, TrainingPlan plan) {
+        List<Tuple2<Integer, List<Float>>> byWorker = data.rdd().barrier().mapPartitions(
+                new StreamFeatures(plan), false, ClassTag$.MODULE$.apply(Tuple2.class)).toJavaRDD()
+                .map(tuple -> (Tuple2<Integer, List<Float>>) tuple).collect();
+        List<List<Float>> out = new ArrayList<>(List.of(List.of(), List.of()));
+        byWorker.forEach(tuple -> out.set(tuple._1(), tuple._2()));
+        return out;
+    }
+
+    private static final class StreamFeatures extends scala.runtime.AbstractFunction1<
+            scala.collection.Iterator<Tuple2<Long, byte[]>>, scala.collection.Iterator<Tuple2<Integer, List<Float>>>>
+            implements java.io.Serializable {
+        private final TrainingPlan plan;
+
+        StreamFeatures(TrainingPlan plan) {
+            this.plan = plan;
+        }
+
+        @Override
+        public scala.collection.Iterator<Tuple2<Integer, List<Float>>> apply(
+                scala.collection.Iterator<Tuple2<Long, byte[]>> partition) {
+            int worker = org.apache.spark.BarrierTaskContext.get().partitionId();
+            List<Float> features = new ArrayList<>();
+            try (MinibatchPrefetcher stream = WorkerStream.open(scala.collection.JavaConverters.asJavaIterator(partition),
+                    plan, 0, 2, worker)) {
+                while (stream.hasNext()) {
+                    DataSet minibatch = stream.next();
+                    for (float value : minibatch.getFeatures().data().asFloat()) {
+                        features.add(value);
+                    }
+                }
+            } catch (InterruptedException e) {
+                throw new IllegalStateException(e);
+            }
+            return scala.collection.JavaConverters.asScalaIterator(List.of(new Tuple2<>(worker, features)).iterator());
+        }
+    }
+}
