@@ -48,8 +48,16 @@ import static io.dparallel.core.exchange.WorkerConnection.closeQuietly;
  * round ({@link WorkerLostException#silent()}) when one sends nothing for {@code silenceMillis} or makes no
  * progress for the round deadline.
  *
+ * <p>Host combining ({@link #formGroups}, by {@link Combining}): the workers on one host form a group whose leader
+ * (its lowest worker) relays the round to the others and returns one partial sum with every worker's report
+ * ({@link HostLeader}); rounds then go to and come from the leaders only, in the order of their leaders, and each
+ * partial is checked against the plan (the host's workers, the total weight) before it is added. The bytes every
+ * connection moves are counted on its socket ({@link #traffic}), and the time from the last result read to the
+ * next round's first byte is measured ({@link #turnaroundMillis}).
+ *
  * <p>Not thread-safe: one driver thread drives the rounds; internal threads accept connections and send.
- * (Over 300 lines: sending, collecting and the liveness checks share the per-connection round state.)
+ * (Over 300 lines: sending, collecting, host groups and the liveness checks share the per-connection round
+ * state.)
  */
 public final class AveragingServer implements Closeable {
 
