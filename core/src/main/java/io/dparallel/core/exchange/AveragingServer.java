@@ -416,6 +416,22 @@ public final class AveragingServer implements Closeable {
         return traffic;
     }
 
+    /**
+     * The workers whose states cross {@code worker}'s connection in the current grouping: the worker alone when
+     * averaging flat, its whole host when it leads one. When a leader goes silent the stuck worker may be any of
+     * them (the leader's heartbeats carry its whole host's progress).
+     */
+    public List<Integer> workersBehind(int worker) {
+        if (groups != null) {
+            for (List<Integer> group : groups.members()) {
+                if (group.get(0) == worker) {
+                    return group;
+                }
+            }
+        }
+        return List.of(worker);
+    }
+
     /** The worker of a connection, or its index when it is gone. */
     private static int workerOf(WorkerConnection connection, int index) {
         return connection == null ? index : connection.worker;

@@ -53,6 +53,11 @@ class RoundLoopTest {
     private static final RoundLoop.Settings SETTINGS = new RoundLoop.Settings(true, true, 10_000, 0);
 
     private final ExecutorService pool = Executors.newCachedThreadPool();
+    /** The loop's settings for the next run. */
+    private RoundLoop.Settings settings = SETTINGS;
+    /** The workers whose executors the loop asked the job to remove; removing one releases a stuck worker. */
+    private final List<Integer> removed = Collections.synchronizedList(new ArrayList<>());
+    private final java.util.concurrent.CountDownLatch executorRemoved = new java.util.concurrent.CountDownLatch(1);
 
     @AfterEach
     void stopWorkers() throws InterruptedException {
@@ -142,7 +147,7 @@ class RoundLoopTest {
         ModelState state = new ModelState(START.parameters().clone(), START.updaterState().clone());
         try (AveragingServer server = new AveragingServer(InetAddress.getLoopbackAddress(), PortRange.ANY, WORKERS, SECRET,
                 ExchangeTimeouts.DEFAULTS, combining)) {
-            RoundLoop loop = new RoundLoop(server, PLAN, SETTINGS, warnings::add);
+            RoundLoop loop = new RoundLoop(server, PLAN, settings, warnings::add);
             int iteration = 0;
             for (int epoch = 0; epoch < PLAN.config().epochs(); epoch++) {
                 loop.startEpoch(new FakeJob(server.port(), work, hosts));
@@ -278,6 +283,31 @@ class RoundLoopTest {
         ModelState expected = expectedRun(TWO_HOST_GROUPS);
         assertThat(result.parameters()).containsExactly(expected.parameters());
         assertThat(warnings).singleElement().asString().startsWith("Epoch 1, round 3 was void: Lost worker 0");
+    }
+
+    /**
+     * A member whose training thread is stuck while its heartbeats go on: its leader waits, the leader's heartbeats
+     * (the host's progress) stop growing, and the driver voids the round at the deadline. Any worker behind the
+     * leader may be the stuck one, so every executor of that host is removed; the replay equals a clean run.
+     */
+    @Test
+    void aStuckMemberVoidsTheRoundAndEveryExecutorOfItsHostIsRemoved() throws Exception {
+        settings = new RoundLoop.Settings(true, true, 10_000, 1_500);
+        List<String> warnings = new ArrayList<>();
+        ModelState result = assertTimeoutPreemptively(Duration.ofSeconds(60), () -> run((worker, attempt, assignment,
+                start) -> {
+            if (worker == 2 && attempt == 0 && assignment.epoch() == 0 && assignment.round() == 1) {
+                executorRemoved.await();
+                throw new IllegalStateException("its executor was removed");
+            }
+            return fit(worker, assignment, start);
+        }, warnings, new ArrayList<>(), Combining.AUTO, TWO_HOSTS));
+
+        assertThat(result.parameters()).containsExactly(expectedRun(TWO_HOST_GROUPS).parameters());
+        assertThat(removed).containsExactly(0, 2);
+        assertThat(warnings).singleElement().asString()
+                .startsWith("Epoch 1, round 2 was void: Worker 0 made no progress")
+                .contains("; removed executor of worker 0, executor of worker 2;");
     }
 
     /** A leader's round: type and assignment (29), group size (4), a weight per worker (8 each), lengths and state. */
@@ -470,7 +500,9 @@ class RoundLoopTest {
 
         @Override
         public String removeWorker(int worker, String reason) {
-            return "nothing";
+            removed.add(worker);
+            executorRemoved.countDown();
+            return "executor of worker " + worker;
         }
 
         @Override
