@@ -186,6 +186,11 @@ public final class AveragingClient {
             }, 100, 100, TimeUnit.MILLISECONDS);
         }
 
+        /** Stops the heartbeats for good: the driver will take this worker for silent. */
+        void silence() {
+            training = false;
+        }
+
         void roundStarted() {
             progress.set(0);
             training = true;

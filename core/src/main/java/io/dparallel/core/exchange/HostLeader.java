@@ -10,6 +10,7 @@ import java.io.DataInputStream;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.Socket;
+import java.net.SocketTimeoutException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutionException;
@@ -31,8 +32,9 @@ import static io.dparallel.core.exchange.WorkerConnection.closeQuietly;
  * plan's examples the driver sent, in worker order, and sends the driver one partial sum with every worker's
  * own report. While the host trains, its heartbeats to the driver carry the whole host's progress.
  *
- * <p>A member that breaks its connection, sends something else than its result, or stays silent past
- * {@code silenceMillis} fails the leader, whose broken connection voids the round on the driver.
+ * <p>A member that breaks its connection or sends something else than its result fails the leader, whose broken
+ * connection voids the round on the driver. A member silent past {@code silenceMillis} makes the leader go silent
+ * too, so that the driver voids the round as for a silent worker and removes every executor of the host.
  */
 final class HostLeader {
 
@@ -155,8 +157,12 @@ final class HostLeader {
             partial.clear();
             partial.add(own.state(), weights[0]);
             for (int i = 0; i < members.length; i++) {
-                reports.add(collect(members[i], i, assignment, partial, weights[i + 1], parameters, updater,
-                        memberProgress, timeouts, scratch, chunk));
+                try {
+                    reports.add(collect(members[i], i, assignment, partial, weights[i + 1], parameters, updater,
+                            memberProgress, timeouts, scratch, chunk));
+                } catch (SocketTimeoutException e) {
+                    throw goSilent(driverSocket, in, heartbeat, members[i], timeouts, e);
+                }
             }
             long total = 0;
             for (long weight : weights) {
@@ -208,6 +214,29 @@ final class HostLeader {
                 throw new IOException("Interrupted while passing the round to the host's workers", e);
             }
         }
+    }
+
+    /**
+     * A member sent nothing for {@code silenceMillis} (its executor is frozen or cut off). The leader tells the driver
+     * the way a silent worker does, by going silent itself: the driver then voids the round and has Spark remove
+     * every executor of this host, the frozen one among them. Failing at once instead would only show the driver a
+     * broken connection, and the frozen executor would hold its task slot until Spark's own timeout.
+     *
+     * @return the exception to fail the task with, once the driver dropped the connection
+     */
+    private static IOException goSilent(Socket driverSocket, DataInputStream in, AveragingClient.Heartbeat heartbeat,
+                                        WorkerConnection member, ExchangeTimeouts timeouts, SocketTimeoutException e) {
+        heartbeat.silence();
+        try {
+            driverSocket.setSoTimeout((int) timeouts.driverSilenceMillis());
+            while (in.read() >= 0) {
+                // Nothing the driver sends matters any more; it ends by closing the connection.
+            }
+        } catch (IOException closed) {
+            // The driver dropped the connection: done.
+        }
+        return new IOException("Worker " + member.worker + " sent its host's leader nothing for "
+                + timeouts.silenceMillis() / 1000 + " s: its executor is frozen or cut off", e);
     }
 
     /** Reads a member's heartbeats until its result, checks it answers the round and adds its state weighted. */

@@ -161,7 +161,7 @@ public final class RoundLoop {
                 if (job.isDone()) {
                     job.await();
                 }
-                String removed = e.silent() ? "; removed " + removeAll(behind, e.getMessage()) : "";
+                String removed = e.silent() ? removeAll(behind, e.getMessage()) : "";
                 lastVoid = where(assignment) + " was void: " + e.getMessage() + removed;
                 warnings.accept(lastVoid + "; waiting for Spark to restart the workers and running the round again");
             } catch (WorkerMessageException e) {
@@ -224,11 +224,11 @@ public final class RoundLoop {
      * slot, and behind a silent host leader any worker of its host may be the stuck one.
      */
     private String removeAll(List<Integer> workers, String reason) {
-        List<String> removed = new ArrayList<>(workers.size());
+        StringBuilder removed = new StringBuilder();
         for (int worker : workers) {
-            removed.add(job.removeWorker(worker, reason));
+            removed.append("; removed ").append(job.removeWorker(worker, reason));
         }
-        return String.join(", ", removed);
+        return removed.toString();
     }
 
     /** Each worker's host as the scheduler reports it (null: unknown). */

@@ -300,4 +300,43 @@ class AveragingExchangeTest {
             assertThat(sum.examples()).isZero();
         }
     }
+
+    /**
+     * A member that goes silent (a frozen executor) makes its leader go silent too: the driver then voids the round
+     * as for a silent worker, naming the leader, whose whole host it has removed.
+     */
+    @Test
+    void aSilentMemberSilencesItsLeaderSoTheDriverSeesASilentHost() throws Exception {
+        ModelState start = new ModelState(new float[]{1f, 2f}, new float[]{3f});
+        try (AveragingServer server = new AveragingServer(InetAddress.getLoopbackAddress(), PortRange.ANY, 2,
+                Exchanges.SECRET, Exchanges.FAST, Combining.HOST);
+             Exchanges.Raw member = Exchanges.handshake(server, Exchanges.SECRET, 1, new TaskAttempt(Exchanges.STAGE, 0))) {
+            Future<Integer> leader = worker(server, Exchanges.SECRET, 0, 0, (a, s, d) -> shift(0, a, s));
+            server.awaitWorkers(Exchanges.running(0), () -> null, 10_000);
+            Future<Boolean> grouping = pool.submit(() -> server.formGroups(List.of("h", "h")));
+            assertThat(member.in().readByte()).isEqualTo(WireFormat.JOIN);
+            int port = member.in().readInt();
+            assertThat(grouping.get(10, TimeUnit.SECONDS)).isTrue();
+            // The member joins its leader, takes the round and then says nothing, as a frozen executor would.
+            Socket toLeader = new Socket(InetAddress.getLoopbackAddress(), port);
+            toLeader.setSoTimeout(10_000);
+            Handshake.Hello hello = Handshake.offer(WireFormat.input(toLeader.getInputStream()),
+                    WireFormat.output(toLeader.getOutputStream()), Exchanges.SECRET, 1, new TaskAttempt(Exchanges.STAGE, 0));
+            server.sendRound(new RoundAssignment(0, 0, 0, 1L, 0, 1), start, new long[]{10, 20});
+            assertThat(hello.in().readByte()).isEqualTo(WireFormat.ROUND);
+
+            long started = System.nanoTime();
+            assertThatThrownBy(() -> server.collectInto(new WeightedAverage(), () -> null, 60_000))
+                    .isInstanceOf(WorkerLostException.class)
+                    .satisfies(e -> assertThat(((WorkerLostException) e).silent()).isTrue())
+                    .satisfies(e -> assertThat(((WorkerLostException) e).worker()).isZero());
+            // The leader waits silenceMillis for its member, then the driver silenceMillis for the leader.
+            assertThat((System.nanoTime() - started) / 1e6).isGreaterThanOrEqualTo(2 * Exchanges.FAST.silenceMillis() - 500);
+            assertThat(server.workersBehind(0)).containsExactly(0, 1);
+            server.dropConnections();
+            assertThatThrownBy(() -> leader.get(10, TimeUnit.SECONDS)).hasMessageContaining("Worker 1 sent its host's"
+                    + " leader nothing for 2 s");
+            toLeader.close();
+        }
+    }
 }

@@ -307,7 +307,7 @@ class RoundLoopTest {
         assertThat(removed).containsExactly(0, 2);
         assertThat(warnings).singleElement().asString()
                 .startsWith("Epoch 1, round 2 was void: Worker 0 made no progress")
-                .contains("; removed executor of worker 0, executor of worker 2;");
+                .contains("; removed executor of worker 0; removed executor of worker 2;");
     }
 
     /** A leader's round: type and assignment (29), group size (4), a weight per worker (8 each), lengths and state. */
