@@ -66,7 +66,8 @@ import java.util.TreeMap;
  *   <li>{@code model.zip}: the network in DL4J's format, with the feature standardization as a DL4J normalizer
  *       and the input description ({@link ModelBundle});</li>
  *   <li>{@code metrics.json}: the configuration, the final validation metrics ({@code accuracy} for
- *       classification), {@code trainSeconds} and {@code examplesPerSecond} of the training loop alone, and the
+ *       classification), {@code trainSeconds} and {@code examplesPerSecond} of the training loop alone,
+ *       {@code driverBytesPerRound} (mean bytes the driver sent plus received per round), and the
  *       {@code devices} that trained ({@code host}, {@code device}, {@code examples});</li>
  *   <li>{@code history.csv}: per epoch, training loss, examples/s and the validation metrics;</li>
  *   <li>{@code loss.png} and, for classification with validation data, {@code accuracy.png};</li>
@@ -393,6 +394,8 @@ public final class TrainJob {
         tree.put("trainSeconds", report.trainSeconds());
         tree.put("examplesPerSecond", report.examplesPerSecond());
         tree.put("examplesTrained", report.totalExamples());
+        // Mean bytes the driver sent plus received per round: what its network carries (see docs/benchmarks.md).
+        tree.put("driverBytesPerRound", report.driverBytesPerRound());
         tree.put("devices", devices(report));
         tree.put("warnings", report.warnings());
         return tree;

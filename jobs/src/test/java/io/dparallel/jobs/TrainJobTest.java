@@ -123,6 +123,8 @@ class TrainJobTest {
         assertThat(onDevices).isEqualTo(trained);
         assertThat(metrics.get("examplesPerSecond").asDouble())
                 .isCloseTo(trained / metrics.get("trainSeconds").asDouble(), within(1e-6));
+        assertThat(metrics.get("driverBytesPerRound").asDouble()).isPositive()
+                .isEqualTo(outcome.report().driverBytesPerRound());
         String printed = console.toString(StandardCharsets.UTF_8);
         assertThat(printed).contains("epoch 1/2  round 1/").contains("ETA").contains("epoch 2/2 done")
                 .contains("epoch 2/2 validation: loss")

@@ -1,5 +1,6 @@
 package io.dparallel.spark;
 
+import io.dparallel.core.exchange.Combining;
 import io.dparallel.core.exchange.ExchangeSecret;
 import io.dparallel.core.exchange.ExchangeTimeouts;
 import io.dparallel.core.exchange.PortRange;
@@ -19,6 +20,9 @@ import java.nio.charset.StandardCharsets;
  *   <li>{@value #ROUND_DEADLINE}: longest a worker may train without progress; default the larger of 2 minutes
  *       and 20 times the median round.
  *   <li>{@value #SILENCE}: longest a training worker may send nothing, not even a heartbeat (default 30 s).
+ *   <li>{@value #COMBINE}: {@code auto} (default), {@code flat} or {@code host}: whether the workers on one host
+ *       combine their results there (a leader per host talks to the driver), see {@link Combining}; auto combines
+ *       when some host runs more than one worker.
  * </ul>
  *
  * The secret: with {@code spark.authenticate} on it is derived from Spark's own secret and the run's id on both
@@ -31,16 +35,19 @@ final class ExchangeSettings {
     static final String ENCRYPT = "spark.dparallel.exchange.encrypt";
     static final String ROUND_DEADLINE = "spark.dparallel.exchange.roundDeadline";
     static final String SILENCE = "spark.dparallel.exchange.heartbeatTimeout";
+    static final String COMBINE = "spark.dparallel.exchange.combine";
 
     final PortRange ports;
     final ExchangeTimeouts timeouts;
     final long roundDeadlineMillis;
+    final Combining combining;
     final ExchangeSecret driverSecret;
     final TaskSecret taskSecret;
 
-    private ExchangeSettings(PortRange ports, ExchangeTimeouts timeouts, long roundDeadlineMillis,
+    private ExchangeSettings(PortRange ports, ExchangeTimeouts timeouts, long roundDeadlineMillis, Combining combining,
                              ExchangeSecret driverSecret, TaskSecret taskSecret) {
         this.ports = ports;
+        this.combining = combining;
         this.timeouts = timeouts;
         this.roundDeadlineMillis = roundDeadlineMillis;
         this.driverSecret = driverSecret;
@@ -67,7 +74,8 @@ final class ExchangeSettings {
             driverSecret = ExchangeSecret.random(encrypt);
             taskSecret = new TaskSecret(driverSecret, runId, encrypt);
         }
-        return new ExchangeSettings(ports, timeouts, roundDeadline, driverSecret, taskSecret);
+        Combining combining = Combining.parse(COMBINE, conf.get(COMBINE, "auto"));
+        return new ExchangeSettings(ports, timeouts, roundDeadline, combining, driverSecret, taskSecret);
     }
 
     /** Spark's authentication secret in this JVM (driver or executor), null when there is none. */

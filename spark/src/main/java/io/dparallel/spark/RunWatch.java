@@ -95,6 +95,12 @@ final class RunWatch extends SparkListener implements AutoCloseable {
         return task == null ? null : task.attempt();
     }
 
+    /** The host of the executor running {@code worker}'s task as Spark last reported it, null when none was. */
+    String hostOf(int worker) {
+        Task task = tasks.get(worker);
+        return task == null ? null : task.host();
+    }
+
     /** A failure of a running worker's task or executor, or null. */
     String failure() {
         for (int w = 0; w < workers; w++) {

@@ -93,7 +93,7 @@ final class TrainingRun {
                     settings.workerWaitMillis(), exchange.roundDeadlineMillis);
         }
         try (AveragingServer server = new AveragingServer(bindAddress(), exchange.ports, config.numWorkers(),
-                exchange.driverSecret, exchange.timeouts);
+                exchange.driverSecret, exchange.timeouts, exchange.combining);
              RunWatch watch = new RunWatch(sc.sc(), id, config.numWorkers())) {
             ModelState state = driverReplica.captureState(config.averageUpdaterState());
             MemoryBudget.requireDriverHeap(state.payloadBytes(), Runtime.getRuntime().maxMemory());
@@ -212,6 +212,11 @@ final class TrainingRun {
         @Override
         public TaskAttempt runningAttempt(int worker) {
             return watch.runningAttempt(worker);
+        }
+
+        @Override
+        public String hostOf(int worker) {
+            return watch.hostOf(worker);
         }
 
         @Override

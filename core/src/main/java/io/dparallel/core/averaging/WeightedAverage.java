@@ -98,6 +98,41 @@ public final class WeightedAverage implements Serializable {
         return this;
     }
 
+    /**
+     * Adds a partial sum that arrives as a stream (another party's {@code sum_i n_i * state_i}, parameters then
+     * updater state) as it is, without weighting it again, and counts its {@code examples} and
+     * {@code contributions}. Same shape checks and failure rule as {@link #addStreamed}.
+     *
+     * @param examples      the partial's total weight, {@code sum_i n_i}
+     * @param contributions how many states it sums
+     */
+    public WeightedAverage addSumStreamed(long examples, int contributions, int parameterLength, int updaterLength,
+                                          FloatSource source, float[] chunk) throws java.io.IOException {
+        if (examples < 0 || contributions < 0) {
+            throw new IllegalArgumentException("examples (" + examples + ") and contributions (" + contributions
+                    + ") must be >= 0");
+        }
+        addStreamed(examples > 0 ? 1 : 0, parameterLength, updaterLength, source, chunk);
+        if (examples > 0) {
+            // addStreamed counted one example and one contribution: replace them with the partial's.
+            this.examples += examples - 1;
+            this.contributions += contributions - 1;
+        }
+        return this;
+    }
+
+    /**
+     * The raw sums {@code sum_i n_i * state_i} (not divided), backed by this object's arrays: a partial to send
+     * on. Zeros of the given shape when nothing was added.
+     */
+    public ModelState sums(int parameterLength, int updaterLength) {
+        if (contributions == 0) {
+            return new ModelState(new float[parameterLength], updaterLength < 0 ? null : new float[updaterLength]);
+        }
+        requireShape(parameterLength, updaterLength);
+        return new ModelState(parameterSum, updaterSum);
+    }
+
     private static void streamInto(float[] sum, int length, float weight, FloatSource source, float[] chunk)
             throws java.io.IOException {
         for (int offset = 0; offset < length; offset += chunk.length) {

@@ -9,6 +9,7 @@ import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.Serializable;
 import java.net.ConnectException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.util.concurrent.Executors;
@@ -16,6 +17,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
+import java.util.function.IntSupplier;
 
 /**
  * A worker's end of the parameter exchange: connects to the driver's {@link AveragingServer}, authenticates,
@@ -68,44 +70,64 @@ public final class AveragingClient {
                             RoundWork work) throws Exception {
         ExchangeTimeouts timeouts = driver.timeouts();
         try (Socket socket = connect(driver.host(), driver.port(), timeouts)) {
-            socket.setTcpNoDelay(true);
-            socket.setSoTimeout((int) Math.min(Integer.MAX_VALUE, timeouts.handshakeMillis()));
-            Handshake.Hello hello = Handshake.offer(WireFormat.input(socket.getInputStream()),
-                    WireFormat.output(socket.getOutputStream()), driver.secret(), worker, attempt);
-            DataInputStream in = hello.in();
-            Heartbeat heartbeat = new Heartbeat(socket, hello.out(), timeouts, cancelled);
-            try {
-                byte[] scratch = WireFormat.scratch();
-                ModelState buffer = new ModelState(new float[0], null);
-                int rounds = 0;
-                while (true) {
-                    socket.setSoTimeout((int) timeouts.driverSilenceMillis());
-                    byte type = in.readByte();
-                    socket.setSoTimeout((int) timeouts.ioMillis());
-                    if (type == WireFormat.END) {
-                        return rounds;
-                    }
-                    if (type != WireFormat.ROUND) {
-                        throw new IOException("Unexpected message type " + type + " from the driver");
-                    }
-                    RoundAssignment assignment = WireFormat.readAssignment(in);
-                    buffer = WireFormat.readState(in, buffer, maxFloats, scratch);
-                    heartbeat.roundStarted();
-                    WorkerRoundResult result = work.train(assignment, buffer, heartbeat.progress::incrementAndGet);
-                    ModelState state = result.state();
-                    heartbeat.sendResult(out -> {
-                        WireFormat.writeReport(out, result.report());
-                        WireFormat.writeState(out, state, scratch);
-                    });
-                    rounds++;
-                }
-            } finally {
-                heartbeat.stop();
-            }
+            return serveRounds(socket, driver, worker, attempt, maxFloats, cancelled, work);
         }
     }
 
-    private static Socket connect(String host, int port, ExchangeTimeouts timeouts)
+    /**
+     * Authenticates on {@code socket} (to the driver, or to the host's leader), then trains the rounds that arrive
+     * on it until the epoch ends. A driver that groups the workers by host tells a worker instead to lead its host
+     * ({@link HostLeader}) or to join its host's leader, whose rounds it then serves.
+     */
+    private static int serveRounds(Socket socket, Driver driver, int worker, TaskAttempt attempt, long maxFloats,
+                                   BooleanSupplier cancelled, RoundWork work) throws Exception {
+        ExchangeTimeouts timeouts = driver.timeouts();
+        socket.setTcpNoDelay(true);
+        socket.setSoTimeout((int) Math.min(Integer.MAX_VALUE, timeouts.handshakeMillis()));
+        Handshake.Hello hello = Handshake.offer(WireFormat.input(socket.getInputStream()),
+                WireFormat.output(socket.getOutputStream()), driver.secret(), worker, attempt);
+        DataInputStream in = hello.in();
+        Heartbeat heartbeat = new Heartbeat(socket, hello.out(), timeouts, cancelled);
+        try {
+            byte[] scratch = WireFormat.scratch();
+            ModelState buffer = new ModelState(new float[0], null);
+            int rounds = 0;
+            while (true) {
+                socket.setSoTimeout((int) timeouts.driverSilenceMillis());
+                byte type = in.readByte();
+                socket.setSoTimeout((int) timeouts.ioMillis());
+                if (type == WireFormat.END) {
+                    return rounds;
+                }
+                if (type == WireFormat.LEAD && rounds == 0) {
+                    return HostLeader.lead(socket, in, heartbeat, driver, worker, maxFloats, cancelled, work);
+                }
+                if (type == WireFormat.JOIN && rounds == 0) {
+                    int port = in.readInt();
+                    try (Socket leader = connect(InetAddress.getLoopbackAddress().getHostAddress(), port, timeouts)) {
+                        return serveRounds(leader, driver, worker, attempt, maxFloats, cancelled, work);
+                    }
+                }
+                if (type != WireFormat.ROUND) {
+                    throw new IOException("Unexpected message type " + type + " from the driver");
+                }
+                RoundAssignment assignment = WireFormat.readAssignment(in);
+                buffer = WireFormat.readState(in, buffer, maxFloats, scratch);
+                heartbeat.roundStarted();
+                WorkerRoundResult result = work.train(assignment, buffer, heartbeat.progress::incrementAndGet);
+                ModelState state = result.state();
+                heartbeat.sendResult(out -> {
+                    WireFormat.writeReport(out, result.report());
+                    WireFormat.writeState(out, state, scratch);
+                });
+                rounds++;
+            }
+        } finally {
+            heartbeat.stop();
+        }
+    }
+
+    static Socket connect(String host, int port, ExchangeTimeouts timeouts)
             throws IOException, InterruptedException {
         IOException last = null;
         // The driver listens before it submits the job, so a refusal is rare and brief (e.g. a slow DNS).
@@ -128,13 +150,15 @@ public final class AveragingClient {
      * takes longer than the I/O deadline and that the task was not cancelled, and closes the socket otherwise
      * (nothing else releases a blocked socket write). Every write goes through {@link #send}, one at a time.
      */
-    private static final class Heartbeat {
+    static final class Heartbeat {
         @FunctionalInterface
         interface Message {
             void write(DataOutputStream out) throws IOException;
         }
 
         final AtomicInteger progress = new AtomicInteger();
+        /** Progress beside this worker's own that the heartbeats add (a leader's: its members'). */
+        volatile IntSupplier otherProgress = () -> 0;
         private final Socket socket;
         private final DataOutputStream out;
         private final ExchangeTimeouts timeouts;
@@ -162,6 +186,11 @@ public final class AveragingClient {
             }, 100, 100, TimeUnit.MILLISECONDS);
         }
 
+        /** Stops the heartbeats for good: the driver will take this worker for silent. */
+        void silence() {
+            training = false;
+        }
+
         void roundStarted() {
             progress.set(0);
             training = true;
@@ -174,7 +203,7 @@ public final class AveragingClient {
             try {
                 send(stream -> {
                     if (training) {
-                        WireFormat.writeHeartbeat(stream, progress.get());
+                        WireFormat.writeHeartbeat(stream, progress.get() + otherProgress.getAsInt());
                     }
                 });
             } catch (IOException e) {
@@ -190,7 +219,7 @@ public final class AveragingClient {
         }
 
         /** Writes a message, one writer at a time, under the watch of the I/O deadline. */
-        private synchronized void send(Message message) throws IOException {
+        synchronized void send(Message message) throws IOException {
             writingSince = System.nanoTime();
             try {
                 message.write(out);

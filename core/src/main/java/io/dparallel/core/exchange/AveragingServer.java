@@ -3,11 +3,13 @@ package io.dparallel.core.exchange;
 import io.dparallel.core.averaging.ModelState;
 import io.dparallel.core.averaging.WeightedAverage;
 import io.dparallel.core.config.RoundAssignment;
+import io.dparallel.core.report.ConnectionTraffic;
 import io.dparallel.core.report.WorkerRoundReport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.Closeable;
+import java.io.DataOutputStream;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.SocketTimeoutException;
@@ -46,8 +48,16 @@ import static io.dparallel.core.exchange.WorkerConnection.closeQuietly;
  * round ({@link WorkerLostException#silent()}) when one sends nothing for {@code silenceMillis} or makes no
  * progress for the round deadline.
  *
+ * <p>Host combining ({@link #formGroups}, by {@link Combining}): the workers on one host form a group whose leader
+ * (its lowest worker) relays the round to the others and returns one partial sum with every worker's report
+ * ({@link HostLeader}); rounds then go to and come from the leaders only, in the order of their leaders, and each
+ * partial is checked against the plan (the host's workers, the total weight) before it is added. The bytes every
+ * connection moves are counted on its socket ({@link #traffic}), and the time from the last result read to the
+ * next round's first byte is measured ({@link #turnaroundMillis}).
+ *
  * <p>Not thread-safe: one driver thread drives the rounds; internal threads accept connections and send.
- * (Over 300 lines: sending, collecting and the liveness checks share the per-connection round state.)
+ * (Over 300 lines: sending, collecting, host groups and the liveness checks share the per-connection round
+ * state.)
  */
 public final class AveragingServer implements Closeable {
 
@@ -63,11 +73,21 @@ public final class AveragingServer implements Closeable {
     private final byte[] scratch = WireFormat.scratch();
     private final float[] chunk = WireFormat.chunk();
     private final ExecutorService senders;
+    private final Combining combining;
+    /** The host groups of the active connections under host combining; null while averaging flat. */
+    private HostGroups groups;
+    /** The connections a round is sent to and read from, in summing order: every worker, or each host's leader. */
+    private WorkerConnection[] receivers;
     /** The round last sent, which every result must answer, and each worker's weight in it from the plan. */
     private RoundAssignment sentAssignment;
     private long[] sentWeights;
     private int sentParameterLength;
     private int sentUpdaterLength;
+    /** When the last round's last result was read, 0 when the connections changed since ({@link System#nanoTime}). */
+    private long lastResultNanos;
+    /** When the first byte of the last round sent left, 0 before it did. */
+    private final java.util.concurrent.atomic.AtomicLong firstByteNanos = new java.util.concurrent.atomic.AtomicLong();
+    private double turnaroundMillis = Double.NaN;
 
     /**
      * Starts listening on the first free port of {@code ports} on {@code bindAddress}.
@@ -80,6 +100,17 @@ public final class AveragingServer implements Closeable {
      */
     public AveragingServer(InetAddress bindAddress, PortRange ports, int workers, ExchangeSecret secret,
                            ExchangeTimeouts timeouts) throws IOException {
+        this(bindAddress, ports, workers, secret, timeouts, Combining.AUTO);
+    }
+
+    /**
+     * As above, choosing how rounds are combined ({@link #formGroups}).
+     *
+     * @param combining flat, on the hosts, or on the hosts when some host runs more than one worker
+     */
+    public AveragingServer(InetAddress bindAddress, PortRange ports, int workers, ExchangeSecret secret,
+                           ExchangeTimeouts timeouts, Combining combining) throws IOException {
+        this.combining = combining;
         this.acceptor = new WorkerAcceptor(bindAddress, ports, workers, secret, timeouts);
         this.workers = workers;
         this.timeouts = timeouts;
@@ -117,6 +148,63 @@ public final class AveragingServer implements Closeable {
             closeQuietly(active[w]);
             active[w] = connected[w];
         }
+        groups = null;
+        receivers = active.clone();
+        lastResultNanos = 0;
+    }
+
+    /**
+     * Groups the active workers by host when this server's {@link Combining} says so: tells each host's leader
+     * (its lowest worker) which workers, as which task attempts, will join it, learns the loopback port it listens
+     * on, and tells the members to join it there. From then on each round goes to the leaders only and comes back
+     * as one partial sum per host, until the connections are dropped. Call after {@link #awaitWorkers}.
+     *
+     * @param hostOfWorker each worker's host as the scheduler placed its task (null: unknown, a host of its own)
+     * @return whether rounds are now combined on the hosts
+     * @throws WorkerLostException when a worker's connection broke or its leader did not answer in time
+     */
+    public boolean formGroups(List<String> hostOfWorker) throws WorkerLostException {
+        HostGroups candidate = HostGroups.byHost(hostOfWorker);
+        if (!combining.combinesOn(candidate)) {
+            return false;
+        }
+        WorkerConnection[] leaders = new WorkerConnection[candidate.size()];
+        int current = -1;
+        try {
+            for (int g = 0; g < candidate.size(); g++) {
+                List<Integer> members = candidate.members().get(g);
+                current = candidate.leader(g);
+                leaders[g] = active[current];
+                DataOutputStream out = leaders[g].out;
+                out.writeByte(WireFormat.LEAD);
+                out.writeInt(members.size() - 1);
+                for (int member : members.subList(1, members.size())) {
+                    out.writeInt(member);
+                    out.writeInt(active[member].attempt.stage());
+                    out.writeInt(active[member].attempt.attempt());
+                }
+                out.flush();
+            }
+            for (int g = 0; g < candidate.size(); g++) {
+                current = candidate.leader(g);
+                if (leaders[g].in.readByte() != WireFormat.PORT) {
+                    throw new IOException("it did not answer the host group with its port");
+                }
+                int port = leaders[g].in.readInt();
+                for (int member : candidate.members().get(g).subList(1, candidate.members().get(g).size())) {
+                    current = member;
+                    active[member].out.writeByte(WireFormat.JOIN);
+                    active[member].out.writeInt(port);
+                    active[member].out.flush();
+                }
+            }
+        } catch (IOException e) {
+            throw new WorkerLostException(current, "forming the host groups", e);
+        }
+        groups = candidate;
+        receivers = leaders;
+        LOG.info("Combining rounds on {} hosts: {}", candidate.size(), candidate.members());
+        return true;
     }
 
     /** The task attempt of a worker's active connection, null when it has none. */
@@ -140,37 +228,55 @@ public final class AveragingServer implements Closeable {
         sentWeights = weights.clone();
         sentParameterLength = start.parameters().length;
         sentUpdaterLength = start.hasUpdaterState() ? start.updaterState().length : -1;
-        List<Future<?>> sends = new ArrayList<>(workers);
-        for (int w = 0; w < workers; w++) {
-            WorkerConnection connection = active[w];
+        List<Future<?>> sends = new ArrayList<>(receivers.length);
+        firstByteNanos.set(0);
+        for (int r = 0; r < receivers.length; r++) {
+            WorkerConnection connection = receivers[r];
+            long[] groupWeights = groups == null ? null
+                    : groups.members().get(r).stream().mapToLong(w -> weights[w]).toArray();
             connection.roundSent();
             sends.add(senders.submit(() -> {
-                WireFormat.writeAssignment(connection.out, assignment);
-                WireFormat.writeState(connection.out, start, connection.scratch);
+                firstByteNanos.compareAndSet(0, System.nanoTime());
+                if (groupWeights == null) {
+                    WireFormat.writeAssignment(connection.out, assignment);
+                    WireFormat.writeState(connection.out, start, connection.scratch);
+                } else {
+                    WireFormat.writeCombineRound(connection.out, assignment, groupWeights, start, connection.scratch);
+                }
                 connection.out.flush();
                 return null;
             }));
         }
-        awaitWrites(sends, "sending round " + assignment.round());
+        awaitWrites(sends, receivers, "sending round " + assignment.round());
+        turnaroundMillis = lastResultNanos == 0 ? Double.NaN : (firstByteNanos.get() - lastResultNanos) / 1e6;
+        lastResultNanos = 0;
+    }
+
+    /**
+     * The driver's time from the previous round's last result being read to the first byte of the round last
+     * sent leaving: while it lasts, every worker waits. NaN when no round preceded it on these connections.
+     */
+    public double turnaroundMillis() {
+        return turnaroundMillis;
     }
 
     /** Waits for writes running on the sender threads, closing a connection whose write passes the deadline. */
-    private void awaitWrites(List<Future<?>> writes, String what) throws WorkerLostException {
+    private void awaitWrites(List<Future<?>> writes, WorkerConnection[] to, String what) throws WorkerLostException {
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeouts.ioMillis());
         WorkerLostException lost = null;
         for (int w = 0; w < writes.size(); w++) {
             try {
                 writes.get(w).get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
             } catch (ExecutionException e) {
-                lost = lost != null ? lost : new WorkerLostException(w, what, e.getCause());
+                lost = lost != null ? lost : new WorkerLostException(workerOf(to[w], w), what, e.getCause());
             } catch (TimeoutException e) {
                 // Closing the socket releases the blocked write: nothing else can.
-                closeQuietly(active[w]);
-                lost = lost != null ? lost : WorkerLostException.silent(w, "took no data for "
+                closeQuietly(to[w]);
+                lost = lost != null ? lost : WorkerLostException.silent(workerOf(to[w], w), "took no data for "
                         + timeouts.ioMillis() / 1000 + " s while " + what);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                throw new WorkerLostException(w, what + " (interrupted)", e);
+                throw new WorkerLostException(workerOf(to[w], w), what + " (interrupted)", e);
             }
         }
         if (lost != null) {
@@ -199,26 +305,75 @@ public final class AveragingServer implements Closeable {
             throw new IllegalStateException("collectInto called before any sendRound: there is no round to answer");
         }
         List<WorkerRoundReport> reports = new ArrayList<>(workers);
-        for (int w = 0; w < workers; w++) {
-            WorkerConnection connection = active[w];
-            int worker = w;
+        for (int r = 0; r < receivers.length; r++) {
+            WorkerConnection connection = receivers[r];
+            int worker = connection.worker;
             try {
-                awaitResult(w, abort, roundDeadline);
+                awaitResult(r, abort, roundDeadline);
                 byte type = connection.in.readByte();
-                if (type != WireFormat.RESULT) {
-                    throw new WorkerMessageException(w, "expected a result (message type " + WireFormat.RESULT
-                            + ") but got message type " + type);
+                if (groups == null) {
+                    if (type != WireFormat.RESULT) {
+                        throw new WorkerMessageException(worker, "expected a result (message type " + WireFormat.RESULT
+                                + ") but got message type " + type);
+                    }
+                    WorkerRoundReport report = planWeighted(worker, WireFormat.readReport(connection.in));
+                    WireFormat.addState(connection.in, sum, sentWeights[worker], sentParameterLength, sentUpdaterLength,
+                            problem -> new WorkerMessageException(worker, problem), scratch, chunk);
+                    reports.add(report);
+                } else {
+                    reports.addAll(addPartial(connection, type, groups.members().get(r), sum));
                 }
-                WorkerRoundReport report = planWeighted(w, WireFormat.readReport(connection.in));
-                WireFormat.addState(connection.in, sum, sentWeights[w], sentParameterLength, sentUpdaterLength,
-                        problem -> new WorkerMessageException(worker, problem), scratch, chunk);
-                reports.add(report);
             } catch (WorkerMessageException | WorkerLostException e) {
                 throw e;
             } catch (IOException e) {
-                throw new WorkerLostException(w, "collecting its result", e);
+                throw new WorkerLostException(worker, "collecting its result", e);
             }
         }
+        lastResultNanos = System.nanoTime();
+        reports.sort(java.util.Comparator.comparingInt(WorkerRoundReport::worker));
+        return reports;
+    }
+
+    /**
+     * Reads a host leader's partial sum after checking it against what the driver assigned: one report per
+     * worker of the host, in order, each answering the round sent, and a total weight equal to the plan's weights
+     * of those workers. Then adds the sums as they arrive.
+     */
+    private List<WorkerRoundReport> addPartial(WorkerConnection leader, byte type, List<Integer> members,
+                                               WeightedAverage sum) throws IOException {
+        int worker = leader.worker;
+        if (type != WireFormat.PARTIAL) {
+            throw new WorkerMessageException(worker, "expected a host's partial sum (message type " + WireFormat.PARTIAL
+                    + ") but got message type " + type);
+        }
+        int size = leader.in.readInt();
+        if (size != members.size()) {
+            throw new WorkerMessageException(worker, "its partial sum covers " + size + " workers but its host has "
+                    + members.size() + " " + members);
+        }
+        List<WorkerRoundReport> reports = new ArrayList<>(size);
+        long planned = 0;
+        for (int member : members) {
+            if (leader.in.readByte() != WireFormat.RESULT) {
+                throw new WorkerMessageException(worker, "its partial sum lacks worker " + member + "'s report");
+            }
+            reports.add(planWeighted(member, WireFormat.readReport(leader.in)));
+            planned += sentWeights[member];
+        }
+        long total = leader.in.readLong();
+        if (total != planned) {
+            throw new WorkerMessageException(worker, "its partial sum weighs " + total + " examples but the plan gives"
+                    + " its host's workers " + members + " " + planned);
+        }
+        int parameters = leader.in.readInt();
+        int updater = leader.in.readInt();
+        if (parameters != sentParameterLength || updater != sentUpdaterLength) {
+            throw new WorkerMessageException(worker, "its partial sum has " + parameters + " parameters and " + updater
+                    + " updater-state values (-1: none) but the state sent had " + sentParameterLength + " and "
+                    + sentUpdaterLength);
+        }
+        sum.addSumStreamed(total, size, parameters, updater, (into, count) -> WireFormat.readFloats(leader.in, into,
+                count, scratch), chunk);
         return reports;
     }
 
@@ -245,6 +400,43 @@ public final class AveragingServer implements Closeable {
                 report.replicaReused());
     }
 
+    /**
+     * The bytes each connection moved since the last {@link #sendRound} (the round's state out, heartbeats and
+     * result in), with the host its worker reported in {@code reports} (the round's reports, by worker).
+     */
+    public List<ConnectionTraffic> traffic(List<WorkerRoundReport> reports) {
+        List<ConnectionTraffic> traffic = new ArrayList<>(receivers.length);
+        for (int r = 0; r < receivers.length; r++) {
+            WorkerConnection connection = receivers[r];
+            List<Integer> covered = groups == null ? List.of(connection.worker) : groups.members().get(r);
+            traffic.add(new ConnectionTraffic(connection.worker, covered, reports.get(connection.worker).device().host(),
+                    connection.bytes.sent() - connection.sentAtRound,
+                    connection.bytes.received() - connection.receivedAtRound));
+        }
+        return traffic;
+    }
+
+    /**
+     * The workers whose states cross {@code worker}'s connection in the current grouping: the worker alone when
+     * averaging flat, its whole host when it leads one. When a leader goes silent the stuck worker may be any of
+     * them (the leader's heartbeats carry its whole host's progress).
+     */
+    public List<Integer> workersBehind(int worker) {
+        if (groups != null) {
+            for (List<Integer> group : groups.members()) {
+                if (group.get(0) == worker) {
+                    return group;
+                }
+            }
+        }
+        return List.of(worker);
+    }
+
+    /** The worker of a connection, or its index when it is gone. */
+    private static int workerOf(WorkerConnection connection, int index) {
+        return connection == null ? index : connection.worker;
+    }
+
     /** Tells every active worker that the epoch is over and closes the connections. */
     public void endEpoch() {
         List<Future<?>> ends = new ArrayList<>(workers);
@@ -258,7 +450,7 @@ public final class AveragingServer implements Closeable {
                     }));
         }
         try {
-            awaitWrites(ends, "ending the epoch");
+            awaitWrites(ends, active, "ending the epoch");
         } catch (WorkerLostException e) {
             LOG.debug("A worker left before the end of the epoch", e);
         }
@@ -271,6 +463,9 @@ public final class AveragingServer implements Closeable {
             closeQuietly(active[w]);
             active[w] = null;
         }
+        groups = null;
+        receivers = null;
+        lastResultNanos = 0;
     }
 
     @Override
@@ -286,7 +481,7 @@ public final class AveragingServer implements Closeable {
      * deadlines.
      */
     private void awaitResult(int w, Supplier<String> abort, long roundDeadline) throws IOException {
-        WorkerConnection connection = active[w];
+        WorkerConnection connection = receivers[w];
         connection.socket.setSoTimeout(POLL_MILLIS);
         long nextCheck = System.nanoTime() + POLL_MILLIS * 1_000_000L;
         try {
@@ -313,11 +508,11 @@ public final class AveragingServer implements Closeable {
                     if (reason != null) {
                         throw WorkerLostException.abandoned(reason);
                     }
-                    for (int later = w + 1; later < workers; later++) {
-                        readHeartbeats(active[later]);
+                    for (int later = w + 1; later < receivers.length; later++) {
+                        readHeartbeats(receivers[later]);
                     }
-                    for (int waiting = w; waiting < workers; waiting++) {
-                        checkAlive(active[waiting], roundDeadline);
+                    for (int waiting = w; waiting < receivers.length; waiting++) {
+                        checkAlive(receivers[waiting], roundDeadline);
                     }
                     nextCheck = System.nanoTime() + POLL_MILLIS * 1_000_000L;
                 }

@@ -25,6 +25,16 @@ import java.nio.FloatBuffer;
  * worker -> driver  HEARTBEAT  'H', minibatches fitted so far in the round (every few seconds while training)
  * worker -> driver  RESULT     'S', report, parameters, updater state
  * driver -> worker  END        'E'  (the epoch is over: the task returns)
+ *
+ * host combining (see {@link HostLeader}), once per set of connections:
+ * driver -> leader  LEAD       'G', member count, per member: worker, stage, attempt
+ * leader -> driver  PORT       'L', the loopback port the leader listens on for its members
+ * driver -> member  JOIN       'J', that port (the member connects there and authenticates as to the driver)
+ * then per round:
+ * driver -> leader  COMBINE    'C', assignment, group size, each group worker's weight, parameters, updater state
+ * leader -> member  ROUND, HEARTBEAT, RESULT, END as between driver and worker
+ * leader -> driver  HEARTBEAT  the group's minibatches so far
+ * leader -> driver  PARTIAL    'P', group size, each worker's RESULT report, total weight, weighted sums
  * </pre>
  *
  * Every length is checked against the state the reader expects before anything is allocated.
@@ -37,6 +47,11 @@ final class WireFormat {
     static final byte HEARTBEAT = 'H';
     static final byte END = 'E';
     static final byte RESULT = 'S';
+    static final byte LEAD = 'G';
+    static final byte PORT = 'L';
+    static final byte JOIN = 'J';
+    static final byte COMBINE = 'C';
+    static final byte PARTIAL = 'P';
     /** Floats per chunk when streaming arrays: 256 KiB, big enough to amortize, small enough to stream. */
     static final int CHUNK_FLOATS = 64 * 1024;
 
@@ -59,6 +74,24 @@ final class WireFormat {
         out.writeInt(a.minibatches());
     }
 
+    /** A round for a host's leader: the assignment, the plan's weight of each worker of the group, the state. */
+    static void writeCombineRound(DataOutputStream out, RoundAssignment a, long[] groupWeights, ModelState state,
+                                  byte[] scratch) throws IOException {
+        out.writeByte(COMBINE);
+        out.writeInt(a.epoch());
+        out.writeInt(a.round());
+        out.writeInt(a.iteration());
+        out.writeLong(a.roundSeed());
+        out.writeInt(a.firstMinibatch());
+        out.writeInt(a.minibatches());
+        out.writeInt(groupWeights.length);
+        for (long weight : groupWeights) {
+            out.writeLong(weight);
+        }
+        writeState(out, state, scratch);
+    }
+
+    /** Reads an assignment whose leading type byte was already consumed. */
     static RoundAssignment readAssignment(DataInputStream in) throws IOException {
         return new RoundAssignment(in.readInt(), in.readInt(), in.readInt(), in.readLong(), in.readInt(), in.readInt());
     }
@@ -176,7 +209,7 @@ final class WireFormat {
     }
 
     /** Reads {@code count} floats into {@code into[0..count)}, in chunks through one scratch buffer. */
-    private static void readFloats(DataInputStream in, float[] into, int count, byte[] scratch) throws IOException {
+    static void readFloats(DataInputStream in, float[] into, int count, byte[] scratch) throws IOException {
         FloatBuffer view = ByteBuffer.wrap(scratch).order(ByteOrder.BIG_ENDIAN).asFloatBuffer();
         for (int from = 0; from < count; from += CHUNK_FLOATS) {
             int n = Math.min(CHUNK_FLOATS, count - from);

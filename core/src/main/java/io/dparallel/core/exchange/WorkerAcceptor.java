@@ -98,24 +98,36 @@ final class WorkerAcceptor implements Closeable {
      */
     WorkerConnection[] awaitAll(IntFunction<TaskAttempt> expected, Supplier<String> abort, long timeoutMillis)
             throws InterruptedException {
+        return awaitSome(java.util.stream.IntStream.range(0, workers).toArray(), expected, abort, timeoutMillis,
+                "the driver");
+    }
+
+    /**
+     * As {@link #awaitAll}, for the given workers only (a host's leader waits for its members).
+     *
+     * @param listener who waits, for the message ("the driver")
+     * @return the connections in the order of {@code wanted}
+     */
+    WorkerConnection[] awaitSome(int[] wanted, IntFunction<TaskAttempt> expected, Supplier<String> abort,
+                                 long timeoutMillis, String listener) throws InterruptedException {
         long deadline = System.currentTimeMillis() + timeoutMillis;
         synchronized (pending) {
             while (true) {
-                WorkerConnection[] chosen = new WorkerConnection[workers];
+                WorkerConnection[] chosen = new WorkerConnection[wanted.length];
                 int ready = 0;
-                for (int w = 0; w < workers; w++) {
-                    TaskAttempt attempt = expected.apply(w);
-                    for (WorkerConnection connection : pending.getOrDefault(w, List.of())) {
+                for (int i = 0; i < wanted.length; i++) {
+                    TaskAttempt attempt = expected.apply(wanted[i]);
+                    for (WorkerConnection connection : pending.getOrDefault(wanted[i], List.of())) {
                         if (connection.attempt.equals(attempt)) {
-                            chosen[w] = connection;
+                            chosen[i] = connection;
                             ready++;
                         }
                     }
                 }
-                if (ready == workers) {
-                    for (int w = 0; w < workers; w++) {
-                        for (WorkerConnection connection : pending.remove(w)) {
-                            if (connection != chosen[w]) {
+                if (ready == wanted.length) {
+                    for (int i = 0; i < wanted.length; i++) {
+                        for (WorkerConnection connection : pending.remove(wanted[i])) {
+                            if (connection != chosen[i]) {
                                 closeQuietly(connection);
                             }
                         }
@@ -124,15 +136,15 @@ final class WorkerAcceptor implements Closeable {
                 }
                 String reason = abort.get();
                 if (reason != null) {
-                    throw new IllegalStateException(reason + " while " + ready + " of " + workers
+                    throw new IllegalStateException(reason + " while " + ready + " of " + wanted.length
                             + " workers had connected" + describePending(expected));
                 }
                 long left = deadline - System.currentTimeMillis();
                 if (left <= 0) {
-                    throw new IllegalStateException("Only " + ready + " of " + workers + " workers connected"
-                            + " to the driver within " + timeoutMillis / 1000 + " s" + describePending(expected)
-                            + ": are there " + workers + " free task slots, and can executors reach the driver at "
-                            + server.getInetAddress() + ":" + port() + "?");
+                    throw new IllegalStateException("Only " + ready + " of " + wanted.length + " workers connected"
+                            + " to " + listener + " within " + timeoutMillis / 1000 + " s" + describePending(expected)
+                            + ": are there " + wanted.length + " free task slots, and can executors reach "
+                            + listener + " at " + server.getInetAddress() + ":" + port() + "?");
                 }
                 pending.wait(Math.min(left, POLL_MILLIS));
             }
@@ -203,13 +215,14 @@ final class WorkerAcceptor implements Closeable {
         try {
             socket.setTcpNoDelay(true);
             socket.setSoTimeout((int) Math.min(Integer.MAX_VALUE, timeouts.handshakeMillis()));
-            Handshake.Hello hello = Handshake.accept(WireFormat.input(socket.getInputStream()),
-                    WireFormat.output(socket.getOutputStream()), secret, workers);
+            ByteCounter bytes = new ByteCounter();
+            Handshake.Hello hello = Handshake.accept(WireFormat.input(bytes.input(socket.getInputStream())),
+                    WireFormat.output(bytes.output(socket.getOutputStream())), secret, workers);
             if (!expiry.cancel(false)) {
                 throw new IOException("the handshake took longer than " + timeouts.handshakeMillis() + " ms");
             }
             socket.setSoTimeout((int) timeouts.ioMillis());
-            keep(new WorkerConnection(socket, hello));
+            keep(new WorkerConnection(socket, hello, bytes));
         } catch (Handshake.Refused e) {
             LOG.warn("Refused a connection from {}: {}", socket.getRemoteSocketAddress(), e.getMessage());
             closeQuietly(socket);

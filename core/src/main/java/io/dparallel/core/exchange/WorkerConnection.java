@@ -20,6 +20,11 @@ final class WorkerConnection implements Closeable {
     final int worker;
     /** The task attempt the worker proved (by the handshake MAC) it runs as. */
     final TaskAttempt attempt;
+    /** The bytes this connection moved on the socket, handshake included. */
+    final ByteCounter bytes;
+    /** The counts when the current round was sent, so that a round's traffic is the difference. */
+    long sentAtRound;
+    long receivedAtRound;
     /** Each connection sends from its own thread, so each has its own scratch buffer. */
     final byte[] scratch = WireFormat.scratch();
     /** Minibatches the worker said it fitted in the current round. */
@@ -30,8 +35,9 @@ final class WorkerConnection implements Closeable {
     long lastHeardNanos;
     long lastProgressNanos;
 
-    WorkerConnection(Socket socket, Handshake.Hello hello) {
+    WorkerConnection(Socket socket, Handshake.Hello hello, ByteCounter bytes) {
         this.socket = socket;
+        this.bytes = bytes;
         this.in = hello.in();
         this.out = hello.out();
         this.worker = hello.worker();
@@ -40,6 +46,8 @@ final class WorkerConnection implements Closeable {
 
     /** A new round starts: the worker has made no progress yet and is heard from now. */
     void roundSent() {
+        sentAtRound = bytes.sent();
+        receivedAtRound = bytes.received();
         progress = 0;
         answered = false;
         lastHeardNanos = System.nanoTime();

@@ -29,11 +29,16 @@ import java.util.function.Supplier;
  *
  * <p>A lost worker voids the round: a broken connection, a worker silent past the exchange's heartbeat limit or
  * without progress past the round deadline, or a task failure the scheduler reports ({@link WorkerJob#failure}).
- * The loop then drops every connection, asks the job to remove a silent worker's executor (its task would
- * never end and free its slot), waits until the restarted workers (all of them, as a Spark barrier stage
+ * The loop then drops every connection, asks the job to remove a silent worker's executor (its task would never
+ * end and free its slot; under host combining every executor of a silent leader's host, as any of them may be
+ * the stuck one), waits until the restarted workers (all of them, as a Spark barrier stage
  * restarts them) have connected, and runs the round again from its start state, so the result is the same as
  * without the failure. Each worker is weighted by the examples the plan gives it. A result that breaks the
  * protocol is refused with a {@link RoundRejectedException}, as is a round that fails its checks.
+ *
+ * <p>Host combining: after the workers connect, the loop hands the server the host of each worker as the job's
+ * scheduler reports it ({@link WorkerJob#hostOf}); when the server combines on hosts, each host's leader sums
+ * its host's results and the loop finishes the average from one partial per host (see {@link AveragingServer}).
  *
  * <p>Lifecycle: per epoch {@link #startEpoch}, {@link #runRound} for each round, {@link #endEpoch}. The
  * driver holds two state-sized buffers, the state being trained and the sum, whatever the number of
@@ -78,6 +83,8 @@ public final class RoundLoop {
     private final List<Long> roundMillis = new ArrayList<>();
     private WorkerJob job;
     private boolean connected;
+    /** Whether the connected workers were told their host groups (formed anew after every reconnection). */
+    private boolean grouped;
     /** Why the last round was void, for the message should the workers not come back. */
     private String lastVoid;
 
@@ -98,6 +105,7 @@ public final class RoundLoop {
     public void startEpoch(WorkerJob job) {
         this.job = Objects.requireNonNull(job, "job");
         this.connected = false;
+        this.grouped = false;
     }
 
     /**
@@ -125,6 +133,10 @@ public final class RoundLoop {
             }
             sum.clear();
             try {
+                if (!grouped) {
+                    server.formGroups(hosts());
+                    grouped = true;
+                }
                 long sending = System.nanoTime();
                 server.sendRound(assignment, state, weights(assignment));
                 long sent = System.nanoTime();
@@ -137,17 +149,19 @@ public final class RoundLoop {
                 accept(assignment, workers, state);
                 long ended = System.nanoTime();
                 RoundPhases phases = new RoundPhases(startMillis, (sent - sending) / 1e6, (collected - sent) / 1e6,
-                        (ended - collected) / 1e6);
+                        (ended - collected) / 1e6, server.turnaroundMillis());
                 double lossSum = workers.stream().mapToDouble(WorkerRoundReport::lossSum).sum();
                 return new RoundSummary(assignment.epoch(), assignment.round(), Math.round((ended - started) / 1e6),
-                        sum.examples(), lossSum / sum.examples(), workers, phases);
+                        sum.examples(), lossSum / sum.examples(), workers, phases, server.traffic(workers));
             } catch (WorkerLostException e) {
+                List<Integer> behind = server.workersBehind(e.worker());
                 server.dropConnections();
                 connected = false;
+                grouped = false;
                 if (job.isDone()) {
                     job.await();
                 }
-                String removed = e.silent() ? "; removed " + job.removeWorker(e.worker(), e.getMessage()) : "";
+                String removed = e.silent() ? removeAll(behind, e.getMessage()) : "";
                 lastVoid = where(assignment) + " was void: " + e.getMessage() + removed;
                 warnings.accept(lastVoid + "; waiting for Spark to restart the workers and running the round again");
             } catch (WorkerMessageException e) {
@@ -203,6 +217,27 @@ public final class RoundLoop {
             throw lastVoid == null ? e : new IllegalStateException(e.getMessage() + " " + lastVoid, e);
         }
         connected = true;
+    }
+
+    /**
+     * Asks the job to remove what runs each of {@code workers}: a silent worker's task would never end and free its
+     * slot, and behind a silent host leader any worker of its host may be the stuck one.
+     */
+    private String removeAll(List<Integer> workers, String reason) {
+        StringBuilder removed = new StringBuilder();
+        for (int worker : workers) {
+            removed.append("; removed ").append(job.removeWorker(worker, reason));
+        }
+        return removed.toString();
+    }
+
+    /** Each worker's host as the scheduler reports it (null: unknown). */
+    private List<String> hosts() {
+        List<String> hosts = new ArrayList<>(server.workers());
+        for (int w = 0; w < server.workers(); w++) {
+            hosts.add(job.hostOf(w));
+        }
+        return hosts;
     }
 
     /** Every worker's weight in the round: the examples the plan gives it (full minibatches of the batch size). */

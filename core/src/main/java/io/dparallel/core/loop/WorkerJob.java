@@ -21,6 +21,16 @@ public interface WorkerJob {
     TaskAttempt runningAttempt(int worker);
 
     /**
+     * The host the scheduler runs {@code worker}'s task on (on Spark: its executor's host), null while unknown.
+     * Workers on one host may combine their results there before the driver finishes the average; the driver
+     * takes the host from the scheduler, never from the worker. By default unknown: every worker counts as a host
+     * of its own.
+     */
+    default String hostOf(int worker) {
+        return null;
+    }
+
+    /**
      * Why the running workers cannot finish the round, as the scheduler reported it (a task failed, an
      * executor running one was removed), or null. The loop voids the round at once instead of waiting for a
      * deadline.

@@ -12,7 +12,16 @@ import java.io.Serializable;
  * @param collectMillis from the state sent until every worker's result is read and summed: the workers'
  *                      loading, fitting and capturing, plus the transfer of their results
  * @param averageMillis checking the round and dividing the sum into the next start state
+ * @param turnaroundMillis from the previous round's last result (under host combining: last partial) being read
+ *                      to this round's first byte leaving the driver: averaging, checks, the report, listeners and
+ *                      any checkpoint between rounds, while every worker waits; NaN for a round without a previous
+ *                      one on the same connections (an epoch's first round, a round run again)
  */
-public record RoundPhases(double startMillis, double sendMillis, double collectMillis, double averageMillis)
-        implements Serializable {
+public record RoundPhases(double startMillis, double sendMillis, double collectMillis, double averageMillis,
+                          double turnaroundMillis) implements Serializable {
+
+    /** Phases without a measured turnaround. */
+    public RoundPhases(double startMillis, double sendMillis, double collectMillis, double averageMillis) {
+        this(startMillis, sendMillis, collectMillis, averageMillis, Double.NaN);
+    }
 }

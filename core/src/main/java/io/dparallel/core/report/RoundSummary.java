@@ -12,12 +12,31 @@ import java.util.List;
  * @param meanLoss   example-weighted mean loss of the round's minibatches
  * @param workers    the workers' reports, by worker index
  * @param phases     where the driver's time went
+ * @param traffic    the bytes each of the driver's connections moved in the round (of its last attempt, when a
+ *                   lost worker made the driver run it again), by worker
  */
 public record RoundSummary(int epoch, int round, long wallMillis, long examples, double meanLoss,
-                           List<WorkerRoundReport> workers, RoundPhases phases) {
+                           List<WorkerRoundReport> workers, RoundPhases phases, List<ConnectionTraffic> traffic) {
 
     public RoundSummary {
         workers = List.copyOf(workers);
         java.util.Objects.requireNonNull(phases, "phases");
+        traffic = List.copyOf(traffic);
+    }
+
+    /** A round whose traffic was not measured (e.g. a report rebuilt from elsewhere). */
+    public RoundSummary(int epoch, int round, long wallMillis, long examples, double meanLoss,
+                        List<WorkerRoundReport> workers, RoundPhases phases) {
+        this(epoch, round, wallMillis, examples, meanLoss, workers, phases, List.of());
+    }
+
+    /** Bytes the driver wrote to the workers in the round. */
+    public long driverSentBytes() {
+        return traffic.stream().mapToLong(ConnectionTraffic::sentBytes).sum();
+    }
+
+    /** Bytes the driver read from the workers in the round. */
+    public long driverReceivedBytes() {
+        return traffic.stream().mapToLong(ConnectionTraffic::receivedBytes).sum();
     }
 }

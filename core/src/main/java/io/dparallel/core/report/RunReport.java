@@ -119,6 +119,43 @@ public final class RunReport {
         return seconds == 0 ? 0 : totalExamples() / seconds;
     }
 
+    /** Bytes the driver wrote to the workers over the run (the rounds' last attempts). */
+    public long driverBytesSent() {
+        return rounds.stream().mapToLong(RoundSummary::driverSentBytes).sum();
+    }
+
+    /** Bytes the driver read from the workers over the run (the rounds' last attempts). */
+    public long driverBytesReceived() {
+        return rounds.stream().mapToLong(RoundSummary::driverReceivedBytes).sum();
+    }
+
+    /** Mean bytes sent plus received by the driver per round, 0 before any round. */
+    public double driverBytesPerRound() {
+        return rounds.isEmpty() ? 0 : (double) (driverBytesSent() + driverBytesReceived()) / rounds.size();
+    }
+
+    /**
+     * The mean of the rounds' {@link RoundPhases#turnaroundMillis() turnaround}: how long all workers wait per round
+     * between the driver reading the last result and sending the next state. NaN when no round measured one.
+     */
+    public double meanTurnaroundMillis() {
+        return rounds.stream().mapToDouble(r -> r.phases().turnaroundMillis()).filter(t -> !Double.isNaN(t))
+                .average().orElse(Double.NaN);
+    }
+
+    /** Bytes the driver sent to and received from each host over the run, by host name. */
+    public Map<String, long[]> driverBytesByHost() {
+        Map<String, long[]> hosts = new TreeMap<>();
+        for (RoundSummary round : rounds) {
+            for (ConnectionTraffic connection : round.traffic()) {
+                long[] bytes = hosts.computeIfAbsent(connection.host(), h -> new long[2]);
+                bytes[0] += connection.sentBytes();
+                bytes[1] += connection.receivedBytes();
+            }
+        }
+        return hosts;
+    }
+
     /** Totals per worker, by worker index. */
     public List<DeviceUsage> workerUsage() {
         return usage(r -> Integer.toString(r.worker()), Map.Entry.comparingByKey(
@@ -229,6 +266,8 @@ public final class RunReport {
         }
         out.append(String.format(Locale.ROOT, "%d examples in %d rounds, %.1f s, %.0f examples/s%n",
                 totalExamples(), rounds.size(), trainSeconds(), examplesPerSecond()));
+        out.append(String.format(Locale.ROOT, "driver traffic: %.1f MB per round (%d hosts)%n",
+                driverBytesPerRound() / 1e6, driverBytesByHost().size()));
         return out.toString();
     }
 
@@ -246,6 +285,14 @@ public final class RunReport {
         tree.put("totalExamples", totalExamples());
         tree.put("trainSeconds", trainSeconds());
         tree.put("examplesPerSecond", examplesPerSecond());
+        tree.put("driverBytesPerRound", driverBytesPerRound());
+        tree.put("driverBytesSent", driverBytesSent());
+        tree.put("driverBytesReceived", driverBytesReceived());
+        Map<String, Object> byHost = new TreeMap<>();
+        driverBytesByHost().forEach((host, bytes) -> byHost.put(host, Map.of("sentBytes", bytes[0],
+                "receivedBytes", bytes[1])));
+        tree.put("driverBytesByHost", byHost);
+        tree.put("meanTurnaroundMillis", meanTurnaroundMillis());
         tree.put("devicesUsed", devicesUsed());
         tree.put("devicesAssigned", devicesAssigned);
         tree.put("workers", workerUsage());

@@ -5,6 +5,7 @@ import io.dparallel.core.averaging.WeightedAverage;
 import io.dparallel.core.config.RoundAssignment;
 import io.dparallel.core.device.DeviceIdentity;
 import io.dparallel.core.replica.WorkerRoundResult;
+import io.dparallel.core.report.ConnectionTraffic;
 import io.dparallel.core.report.WorkerRoundReport;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -211,6 +212,131 @@ class AveragingExchangeTest {
                     .hasMessage("Worker 0 sent an invalid result: its state has 1073741824 parameters and -1"
                             + " updater-state values (-1: none) but the state sent had 2 and -1");
             assertThat(sum.examples()).isZero();
+        }
+    }
+
+    /**
+     * Over an encrypted exchange the driver's bytes per round are the state both ways per worker plus the
+     * framing: the round and result headers, and per sealed frame a 4-byte length and a 16-byte tag.
+     */
+    @Test
+    void theDriversTrafficIsTheStateBothWaysPerWorkerPlusABoundedFramingOverhead() throws Exception {
+        int floats = 300_000; // 1.2 MB: several frames of at most SealedStreams.MAX_PLAIN bytes
+        ModelState start = new ModelState(new float[floats], new float[floats / 2]);
+        long stateBytes = 4L * (floats + floats / 2);
+        ExchangeSecret secret = ExchangeSecret.random(true);
+        try (AveragingServer server = Exchanges.server(2, secret)) {
+            for (int w = 0; w < 2; w++) {
+                int worker = w;
+                pool.submit(() -> AveragingClient.serve(Exchanges.driver(server, secret), worker,
+                        new TaskAttempt(Exchanges.STAGE, 0), 1_000_000, () -> false, (a, s, d) -> shift(worker, a, s)));
+            }
+            server.awaitWorkers(Exchanges.running(0), () -> null, 10_000);
+            server.sendRound(new RoundAssignment(0, 0, 0, 1L, 0, 1), start, new long[]{10, 20});
+            List<WorkerRoundReport> reports = server.collectInto(new WeightedAverage(), () -> null, 60_000);
+            List<ConnectionTraffic> traffic = server.traffic(reports);
+            server.endEpoch();
+
+            // Round: type and assignment (29) and the state's lengths (8); result: the report (72 bytes with host
+            // "h", executor "eW", backend "cpu") and the lengths (8). Each is sealed in frames of at most MAX_PLAIN
+            // bytes, one more frame per flush at most.
+            long sentPlain = 29 + 8 + stateBytes;
+            long receivedPlain = 69 + 8 + stateBytes;
+            long frames = (stateBytes + SealedStreams.MAX_PLAIN - 1) / SealedStreams.MAX_PLAIN;
+            assertThat(traffic).extracting(ConnectionTraffic::host).containsExactly("h", "h");
+            for (ConnectionTraffic connection : traffic) {
+                assertThat(connection.sentBytes()).isBetween(sentPlain + 20 * frames, sentPlain + 20 * (frames + 2));
+                assertThat(connection.receivedBytes())
+                        .isBetween(receivedPlain + 20 * frames, receivedPlain + 20 * (frames + 2) + 25 * 5);
+            }
+            long total = traffic.stream().mapToLong(ConnectionTraffic::totalBytes).sum();
+            assertThat((double) total / (2 * 2 * stateBytes)).isBetween(1.0, 1.001);
+        }
+    }
+
+    /**
+     * A host leader's partial sum is checked against what the driver assigned: a report for every worker of the
+     * host, and the plan's total weight; a leader claiming more examples is refused before anything is added.
+     */
+    @Test
+    void aHostLeadersPartialIsCheckedAgainstThePlan() throws Exception {
+        ModelState start = new ModelState(new float[]{1f, 2f}, null);
+        RoundAssignment assignment = new RoundAssignment(0, 0, 0, 1L, 0, 1);
+        try (AveragingServer server = new AveragingServer(InetAddress.getLoopbackAddress(), PortRange.ANY, 2,
+                Exchanges.SECRET, Exchanges.FAST, Combining.AUTO);
+             Exchanges.Raw leader = Exchanges.handshake(server, Exchanges.SECRET, 0, new TaskAttempt(Exchanges.STAGE, 0));
+             Exchanges.Raw member = Exchanges.handshake(server, Exchanges.SECRET, 1, new TaskAttempt(Exchanges.STAGE, 0))) {
+            server.awaitWorkers(Exchanges.running(0), () -> null, 10_000);
+            Future<Boolean> grouping = pool.submit(() -> server.formGroups(List.of("h", "h")));
+            // The leader is told its member and the member's attempt, answers with its port; the member gets the port.
+            assertThat(leader.in().readByte()).isEqualTo(WireFormat.LEAD);
+            assertThat(new int[]{leader.in().readInt(), leader.in().readInt(), leader.in().readInt(),
+                    leader.in().readInt()}).containsExactly(1, 1, Exchanges.STAGE, 0);
+            leader.out().writeByte(WireFormat.PORT);
+            leader.out().writeInt(4242);
+            leader.out().flush();
+            assertThat(grouping.get(10, TimeUnit.SECONDS)).isTrue();
+            assertThat(member.in().readByte()).isEqualTo(WireFormat.JOIN);
+            assertThat(member.in().readInt()).isEqualTo(4242);
+
+            server.sendRound(assignment, start, new long[]{10, 20});
+            assertThat(leader.in().readByte()).isEqualTo(WireFormat.COMBINE);
+            assertThat(WireFormat.readAssignment(leader.in())).isEqualTo(assignment);
+            assertThat(new long[]{leader.in().readInt(), leader.in().readLong(), leader.in().readLong()})
+                    .containsExactly(2, 10, 20);
+            leader.out().writeByte(WireFormat.PARTIAL);
+            leader.out().writeInt(2);
+            ModelState withUpdater = new ModelState(start.parameters(), new float[0]);
+            WireFormat.writeReport(leader.out(), shift(0, assignment, withUpdater).report());
+            WireFormat.writeReport(leader.out(), shift(1, assignment, withUpdater).report());
+            leader.out().writeLong(300);
+            WireFormat.writeState(leader.out(), start, WireFormat.scratch());
+            leader.out().flush();
+            WeightedAverage sum = new WeightedAverage();
+            assertThatThrownBy(() -> server.collectInto(sum, () -> null, 60_000))
+                    .isInstanceOf(WorkerMessageException.class)
+                    .hasMessage("Worker 0 sent an invalid result: its partial sum weighs 300 examples but the plan"
+                            + " gives its host's workers [0, 1] 30");
+            assertThat(sum.examples()).isZero();
+        }
+    }
+
+    /**
+     * A member that goes silent (a frozen executor) makes its leader go silent too: the driver then voids the round
+     * as for a silent worker, naming the leader, whose whole host it has removed.
+     */
+    @Test
+    void aSilentMemberSilencesItsLeaderSoTheDriverSeesASilentHost() throws Exception {
+        ModelState start = new ModelState(new float[]{1f, 2f}, new float[]{3f});
+        try (AveragingServer server = new AveragingServer(InetAddress.getLoopbackAddress(), PortRange.ANY, 2,
+                Exchanges.SECRET, Exchanges.FAST, Combining.HOST);
+             Exchanges.Raw member = Exchanges.handshake(server, Exchanges.SECRET, 1, new TaskAttempt(Exchanges.STAGE, 0))) {
+            Future<Integer> leader = worker(server, Exchanges.SECRET, 0, 0, (a, s, d) -> shift(0, a, s));
+            server.awaitWorkers(Exchanges.running(0), () -> null, 10_000);
+            Future<Boolean> grouping = pool.submit(() -> server.formGroups(List.of("h", "h")));
+            assertThat(member.in().readByte()).isEqualTo(WireFormat.JOIN);
+            int port = member.in().readInt();
+            assertThat(grouping.get(10, TimeUnit.SECONDS)).isTrue();
+            // The member joins its leader, takes the round and then says nothing, as a frozen executor would.
+            Socket toLeader = new Socket(InetAddress.getLoopbackAddress(), port);
+            toLeader.setSoTimeout(10_000);
+            Handshake.Hello hello = Handshake.offer(WireFormat.input(toLeader.getInputStream()),
+                    WireFormat.output(toLeader.getOutputStream()), Exchanges.SECRET, 1, new TaskAttempt(Exchanges.STAGE, 0));
+            server.sendRound(new RoundAssignment(0, 0, 0, 1L, 0, 1), start, new long[]{10, 20});
+            assertThat(hello.in().readByte()).isEqualTo(WireFormat.ROUND);
+
+            long started = System.nanoTime();
+            assertThatThrownBy(() -> server.collectInto(new WeightedAverage(), () -> null, 60_000))
+                    .isInstanceOf(WorkerLostException.class)
+                    .satisfies(e -> assertThat(((WorkerLostException) e).silent()).isTrue())
+                    .satisfies(e -> assertThat(((WorkerLostException) e).worker()).isZero());
+            // The leader waits silenceMillis for its member, then the driver silenceMillis for the leader.
+            assertThat((System.nanoTime() - started) / 1e6).isGreaterThanOrEqualTo(2 * Exchanges.FAST.silenceMillis() - 500);
+            assertThat(server.workersBehind(0)).containsExactly(0, 1);
+            server.dropConnections();
+            assertThatThrownBy(() -> leader.get(10, TimeUnit.SECONDS)).hasMessageContaining("Worker 1 sent its host's"
+                    + " leader nothing for 2 s");
+            toLeader.close();
         }
     }
 }

@@ -7,11 +7,13 @@ import io.dparallel.core.config.TrainingPlan;
 import io.dparallel.core.device.DeviceIdentity;
 import io.dparallel.core.exchange.AveragingClient;
 import io.dparallel.core.exchange.AveragingServer;
+import io.dparallel.core.exchange.Combining;
 import io.dparallel.core.exchange.ExchangeSecret;
 import io.dparallel.core.exchange.ExchangeTimeouts;
 import io.dparallel.core.exchange.PortRange;
 import io.dparallel.core.exchange.TaskAttempt;
 import io.dparallel.core.replica.WorkerRoundResult;
+import io.dparallel.core.report.ConnectionTraffic;
 import io.dparallel.core.report.RoundSummary;
 import io.dparallel.core.report.WorkerRoundReport;
 import org.junit.jupiter.api.AfterEach;
@@ -28,6 +30,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.function.IntFunction;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -50,6 +53,11 @@ class RoundLoopTest {
     private static final RoundLoop.Settings SETTINGS = new RoundLoop.Settings(true, true, 10_000, 0);
 
     private final ExecutorService pool = Executors.newCachedThreadPool();
+    /** The loop's settings for the next run. */
+    private RoundLoop.Settings settings = SETTINGS;
+    /** The workers whose executors the loop asked the job to remove; removing one releases a stuck worker. */
+    private final List<Integer> removed = Collections.synchronizedList(new ArrayList<>());
+    private final java.util.concurrent.CountDownLatch executorRemoved = new java.util.concurrent.CountDownLatch(1);
 
     @AfterEach
     void stopWorkers() throws InterruptedException {
@@ -84,6 +92,14 @@ class RoundLoopTest {
 
     /** The weighted mean computed here, without sockets: sum of n_w * state_w in worker order, divided by sum n_w. */
     private static ModelState expectedRun() {
+        return expectedRun(List.of(List.of(0), List.of(1), List.of(2)));
+    }
+
+    /**
+     * The same with host combining, without sockets: per group (in the given order) the partial sum of n_w * state_w
+     * in worker order, then the partials added in group order, divided by sum n_w.
+     */
+    private static ModelState expectedRun(List<List<Integer>> groups) {
         ModelState state = START;
         int iteration = 0;
         for (int epoch = 0; epoch < PLAN.config().epochs(); epoch++) {
@@ -92,14 +108,22 @@ class RoundLoopTest {
                 float[] parameters = new float[START.parameters().length];
                 float[] updater = new float[START.updaterState().length];
                 long examples = 0;
-                for (int w = 0; w < WORKERS; w++) {
-                    WorkerRoundResult result = fit(w, assignment, state);
-                    float weight = result.report().examples();
-                    for (int i = 0; i < parameters.length; i++) {
-                        parameters[i] += weight * result.state().parameters()[i];
-                        updater[i] += weight * result.state().updaterState()[i];
+                for (List<Integer> group : groups) {
+                    float[] partialParameters = new float[parameters.length];
+                    float[] partialUpdater = new float[updater.length];
+                    for (int w : group) {
+                        WorkerRoundResult result = fit(w, assignment, state);
+                        float weight = result.report().examples();
+                        for (int i = 0; i < parameters.length; i++) {
+                            partialParameters[i] += weight * result.state().parameters()[i];
+                            partialUpdater[i] += weight * result.state().updaterState()[i];
+                        }
+                        examples += result.report().examples();
                     }
-                    examples += result.report().examples();
+                    for (int i = 0; i < parameters.length; i++) {
+                        parameters[i] += partialParameters[i];
+                        updater[i] += partialUpdater[i];
+                    }
                 }
                 for (int i = 0; i < parameters.length; i++) {
                     parameters[i] /= (float) examples;
@@ -114,13 +138,19 @@ class RoundLoopTest {
 
     /** Runs every epoch and round of {@link #PLAN} through the loop; returns the final state. */
     private ModelState run(Work work, List<String> warnings, List<RoundSummary> summaries) throws Exception {
+        return run(work, warnings, summaries, Combining.AUTO, worker -> null);
+    }
+
+    /** As above, with the scheduler placing worker w on host {@code hosts(w)}. */
+    private ModelState run(Work work, List<String> warnings, List<RoundSummary> summaries, Combining combining,
+                           IntFunction<String> hosts) throws Exception {
         ModelState state = new ModelState(START.parameters().clone(), START.updaterState().clone());
         try (AveragingServer server = new AveragingServer(InetAddress.getLoopbackAddress(), PortRange.ANY, WORKERS, SECRET,
-                ExchangeTimeouts.DEFAULTS)) {
-            RoundLoop loop = new RoundLoop(server, PLAN, SETTINGS, warnings::add);
+                ExchangeTimeouts.DEFAULTS, combining)) {
+            RoundLoop loop = new RoundLoop(server, PLAN, settings, warnings::add);
             int iteration = 0;
             for (int epoch = 0; epoch < PLAN.config().epochs(); epoch++) {
-                loop.startEpoch(new FakeJob(server.port(), work));
+                loop.startEpoch(new FakeJob(server.port(), work, hosts));
                 for (int round = 0; round < PLAN.roundsPerEpoch(); round++) {
                     RoundAssignment assignment = PLAN.assignment(epoch, round, iteration);
                     summaries.add(loop.runRound(assignment, state));
@@ -152,7 +182,168 @@ class RoundLoopTest {
         // Loss sums 0.5 n_w (w + 1) with n_w = 4: (0.5 * 4 * 1 + 0.5 * 4 * 2 + 0.5 * 4 * 3) / 12.
         assertThat(summaries.get(0).meanLoss()).isEqualTo((2.0 + 4.0 + 6.0) / 12);
         assertThat(summaries.get(4).workers()).extracting(WorkerRoundReport::worker).containsExactly(0, 1, 2);
+        for (RoundSummary summary : summaries) {
+            assertThat(summary.traffic()).extracting(ConnectionTraffic::worker).containsExactly(0, 1, 2);
+            assertThat(summary.traffic()).extracting(ConnectionTraffic::sentBytes).containsOnly(SENT_PER_WORKER);
+            // At most a couple of heartbeats (5 bytes every 2 s) beside the result.
+            assertThat(summary.traffic()).extracting(ConnectionTraffic::receivedBytes)
+                    .allSatisfy(bytes -> assertThat(bytes).isBetween(RECEIVED_PER_WORKER, RECEIVED_PER_WORKER + 10));
+            assertThat(summary.driverSentBytes()).isEqualTo(WORKERS * SENT_PER_WORKER);
+            // From the last result read to the next round's first byte: measured from an epoch's second round on.
+            if (summary.round() == 0) {
+                assertThat(summary.phases().turnaroundMillis()).isNaN();
+            } else {
+                assertThat(summary.phases().turnaroundMillis()).isBetween(0.0, 5_000.0);
+            }
+        }
     }
+
+    /** Workers 0 and 2 on host A (led by 0), worker 1 alone on host B. */
+    private static final IntFunction<String> TWO_HOSTS = worker -> worker == 1 ? "hostB" : "hostA";
+    private static final List<List<Integer>> TWO_HOST_GROUPS = List.of(List.of(0, 2), List.of(1));
+
+    @Test
+    void hostCombiningSumsEachHostOnItsLeaderAndIsBitwiseReproducible() throws Exception {
+        List<RoundSummary> summaries = new ArrayList<>();
+        List<String> warnings = new ArrayList<>();
+        ModelState first = assertTimeoutPreemptively(Duration.ofSeconds(60), () -> run((worker, attempt, assignment,
+                start) -> fit(worker, assignment, start), warnings, summaries, Combining.AUTO, TWO_HOSTS));
+        ModelState second = assertTimeoutPreemptively(Duration.ofSeconds(60), () -> run((worker, attempt, assignment,
+                start) -> fit(worker, assignment, start), new ArrayList<>(), new ArrayList<>(), Combining.AUTO, TWO_HOSTS));
+
+        ModelState expected = expectedRun(TWO_HOST_GROUPS);
+        assertThat(first.parameters()).containsExactly(expected.parameters());
+        assertThat(first.updaterState()).containsExactly(expected.updaterState());
+        assertThat(second.parameters()).containsExactly(first.parameters());
+        assertThat(second.updaterState()).containsExactly(first.updaterState());
+        // Against flat averaging (another summation order) only float rounding differs.
+        ModelState flat = expectedRun();
+        assertThat(relativeDifference(first.parameters(), flat.parameters())).isLessThanOrEqualTo(1e-6);
+        assertThat(relativeDifference(first.updaterState(), flat.updaterState())).isLessThanOrEqualTo(1e-6);
+        assertThat(warnings).isEmpty();
+        // Every worker's own report is kept, in worker order.
+        assertThat(summaries).hasSize(6);
+        assertThat(summaries).extracting(RoundSummary::examples).containsOnly(12L);
+        assertThat(summaries.get(0).meanLoss()).isEqualTo((2.0 + 4.0 + 6.0) / 12);
+        for (RoundSummary summary : summaries) {
+            assertThat(summary.workers()).extracting(WorkerRoundReport::worker).containsExactly(0, 1, 2);
+            assertThat(summary.workers()).extracting(r -> r.device().executorId()).containsExactly("e0", "e1", "e2");
+            // One connection per host: the leader gets the round with its group's weights (8 bytes each) and sends
+            // one report per worker, the total weight and the sums.
+            assertThat(summary.traffic()).extracting(ConnectionTraffic::worker).containsExactly(0, 1);
+            assertThat(summary.traffic()).extracting(ConnectionTraffic::workers).containsExactly(List.of(0, 2), List.of(1));
+            assertThat(summary.traffic()).extracting(ConnectionTraffic::sentBytes)
+                    .containsExactly(combineRoundBytes(2), combineRoundBytes(1));
+            assertThat(summary.traffic().get(0).receivedBytes()).isBetween(partialBytes(2), partialBytes(2) + 10);
+            assertThat(summary.traffic().get(1).receivedBytes()).isBetween(partialBytes(1), partialBytes(1) + 10);
+        }
+    }
+
+    @Test
+    void flatCombiningIgnoresTheHosts() throws Exception {
+        List<RoundSummary> summaries = new ArrayList<>();
+        ModelState result = assertTimeoutPreemptively(Duration.ofSeconds(60), () -> run((worker, attempt, assignment,
+                start) -> fit(worker, assignment, start), new ArrayList<>(), summaries, Combining.FLAT, TWO_HOSTS));
+        assertThat(result.parameters()).containsExactly(expectedRun().parameters());
+        assertThat(summaries.get(0).traffic()).extracting(ConnectionTraffic::worker).containsExactly(0, 1, 2);
+    }
+
+    @Test
+    void aLostMemberVoidsTheRoundAndTheReplayEqualsACleanHostCombinedRun() throws Exception {
+        List<RoundSummary> summaries = new ArrayList<>();
+        List<String> warnings = new ArrayList<>();
+        ModelState result = assertTimeoutPreemptively(Duration.ofSeconds(60), () -> run((worker, attempt, assignment,
+                start) -> {
+            if (worker == 2 && attempt == 0 && assignment.epoch() == 1 && assignment.round() == 1) {
+                throw new IllegalStateException("injected: executor lost");
+            }
+            return fit(worker, assignment, start);
+        }, warnings, summaries, Combining.AUTO, TWO_HOSTS));
+
+        ModelState expected = expectedRun(TWO_HOST_GROUPS);
+        assertThat(result.parameters()).containsExactly(expected.parameters());
+        assertThat(result.updaterState()).containsExactly(expected.updaterState());
+        assertThat(summaries).hasSize(6);
+        // The leader of worker 2's host lost it, so the driver lost the leader.
+        assertThat(warnings).singleElement().asString()
+                .startsWith("Epoch 2, round 2 was void: Lost worker 0").endsWith("running the round again");
+    }
+
+    @Test
+    void aLostLeaderVoidsTheRoundAndTheReplayEqualsACleanHostCombinedRun() throws Exception {
+        List<String> warnings = new ArrayList<>();
+        ModelState result = assertTimeoutPreemptively(Duration.ofSeconds(60), () -> run((worker, attempt, assignment,
+                start) -> {
+            if (worker == 0 && attempt == 0 && assignment.epoch() == 0 && assignment.round() == 2) {
+                throw new IllegalStateException("injected: executor lost");
+            }
+            return fit(worker, assignment, start);
+        }, warnings, new ArrayList<>(), Combining.AUTO, TWO_HOSTS));
+
+        ModelState expected = expectedRun(TWO_HOST_GROUPS);
+        assertThat(result.parameters()).containsExactly(expected.parameters());
+        assertThat(warnings).singleElement().asString().startsWith("Epoch 1, round 3 was void: Lost worker 0");
+    }
+
+    /**
+     * A member whose training thread is stuck while its heartbeats go on: its leader waits, the leader's heartbeats
+     * (the host's progress) stop growing, and the driver voids the round at the deadline. Any worker behind the
+     * leader may be the stuck one, so every executor of that host is removed; the replay equals a clean run.
+     */
+    @Test
+    void aStuckMemberVoidsTheRoundAndEveryExecutorOfItsHostIsRemoved() throws Exception {
+        settings = new RoundLoop.Settings(true, true, 10_000, 1_500);
+        List<String> warnings = new ArrayList<>();
+        ModelState result = assertTimeoutPreemptively(Duration.ofSeconds(60), () -> run((worker, attempt, assignment,
+                start) -> {
+            if (worker == 2 && attempt == 0 && assignment.epoch() == 0 && assignment.round() == 1) {
+                executorRemoved.await();
+                throw new IllegalStateException("its executor was removed");
+            }
+            return fit(worker, assignment, start);
+        }, warnings, new ArrayList<>(), Combining.AUTO, TWO_HOSTS));
+
+        assertThat(result.parameters()).containsExactly(expectedRun(TWO_HOST_GROUPS).parameters());
+        assertThat(removed).containsExactly(0, 2);
+        assertThat(warnings).singleElement().asString()
+                .startsWith("Epoch 1, round 2 was void: Worker 0 made no progress")
+                .contains("; removed executor of worker 0; removed executor of worker 2;");
+    }
+
+    /** A leader's round: type and assignment (29), group size (4), a weight per worker (8 each), lengths and state. */
+    private static long combineRoundBytes(int groupSize) {
+        return 29 + 4 + 8L * groupSize + 8 + STATE_BYTES;
+    }
+
+    /** A leader's partial: type (1), group size (4), a 72-byte report per worker, total weight (8), lengths, sums. */
+    private static long partialBytes(int groupSize) {
+        return 1 + 4 + 72L * groupSize + 8 + 8 + STATE_BYTES;
+    }
+
+    /** |a - b| / |b| in the Euclidean norm. */
+    private static double relativeDifference(float[] a, float[] b) {
+        double difference = 0;
+        double norm = 0;
+        for (int i = 0; i < a.length; i++) {
+            difference += ((double) a[i] - b[i]) * ((double) a[i] - b[i]);
+            norm += (double) b[i] * b[i];
+        }
+        return Math.sqrt(difference / norm);
+    }
+
+    /** The start state's bytes: 4 parameters and 4 updater-state floats. */
+    private static final long STATE_BYTES = 4L * (4 + 4);
+    /**
+     * A round as WireFormat writes it: type byte and assignment (5 ints, 1 long: 29 bytes), the state's two
+     * lengths (8), the state.
+     */
+    private static final long SENT_PER_WORKER = 29 + 8 + STATE_BYTES;
+    /**
+     * A result: type byte, epoch, round, worker (13), host "host", executor "eW", backend "cpu" as UTF strings (2
+     * bytes of length each: 6 + 4 + 5), ordinal (4), no uuid (1), empty granted GPU (2), examples (8), minibatches
+     * (4), loss sum (8), busy and setup millis (16), reused (1): 72 bytes, then the lengths (8) and the state.
+     */
+    private static final long RECEIVED_PER_WORKER = 72 + 8 + STATE_BYTES;
 
     @Test
     void aWorkerLostMidRoundIsReplayedFromTheRoundsStartAndTheResultEqualsACleanRun() throws Exception {
@@ -248,9 +439,11 @@ class RoundLoopTest {
      */
     private final class FakeJob implements WorkerJob {
         private final CompletableFuture<Integer> outcome = new CompletableFuture<>();
+        private final IntFunction<String> hosts;
         private volatile int running;
 
-        FakeJob(int port, Work work) {
+        FakeJob(int port, Work work, IntFunction<String> hosts) {
+            this.hosts = hosts;
             pool.submit(() -> {
                 Throwable failure = null;
                 for (int attempt = 0; attempt < 3; attempt++) {
@@ -296,13 +489,20 @@ class RoundLoopTest {
         }
 
         @Override
+        public String hostOf(int worker) {
+            return hosts.apply(worker);
+        }
+
+        @Override
         public String failure() {
             return null;
         }
 
         @Override
         public String removeWorker(int worker, String reason) {
-            return "nothing";
+            removed.add(worker);
+            executorRemoved.countDown();
+            return "executor of worker " + worker;
         }
 
         @Override

@@ -231,6 +231,43 @@ class RunReportTest {
     }
 
     @Test
+    void driverTrafficIsTotalledPerRunPerRoundAndPerHost() throws Exception {
+        RunReport report = new RunReport(CONFIG, PLAN);
+        // Round 0: hostA's connection (workers 0, 2) 100 out / 90 in, hostB's 100 / 80; round 1: 50 / 40 and 50 / 20.
+        report.addRound(new RoundSummary(0, 0, 1000, 40, 0.5, List.of(worker(0, 0, A_EXEC1, 20, 10.0, 400),
+                worker(0, 1, B_EXEC2, 20, 10.0, 400)), NO_PHASES, List.of(
+                new ConnectionTraffic(0, List.of(0, 2), "hostA", 100, 90),
+                new ConnectionTraffic(1, List.of(1), "hostB", 100, 80))));
+        report.addRound(new RoundSummary(0, 1, 1000, 40, 0.5, List.of(worker(1, 0, A_EXEC1, 20, 10.0, 400),
+                worker(1, 1, B_EXEC2, 20, 10.0, 400)), NO_PHASES, List.of(
+                new ConnectionTraffic(0, List.of(0, 2), "hostA", 50, 40),
+                new ConnectionTraffic(1, List.of(1), "hostB", 50, 20))));
+
+        assertThat(report.driverBytesSent()).isEqualTo(300L);
+        assertThat(report.driverBytesReceived()).isEqualTo(230L);
+        assertThat(report.driverBytesPerRound()).isEqualTo(265.0);
+        assertThat(report.driverBytesByHost()).containsOnlyKeys("hostA", "hostB");
+        assertThat(report.driverBytesByHost().get("hostA")).containsExactly(150L, 130L);
+        assertThat(report.driverBytesByHost().get("hostB")).containsExactly(150L, 100L);
+        JsonNode json = new ObjectMapper().readTree(report.toJson());
+        assertThat(json.get("driverBytesPerRound").asDouble()).isEqualTo(265.0);
+        assertThat(json.at("/driverBytesByHost/hostB/receivedBytes").asLong()).isEqualTo(100L);
+        assertThat(json.at("/rounds/0/traffic/0/workers/1").asInt()).isEqualTo(2);
+        assertThat(report.toTable()).contains("driver traffic: 0.0 MB per round (2 hosts)");
+        assertThat(new RunReport(CONFIG, PLAN).driverBytesPerRound()).isZero();
+        assertThat(report.meanTurnaroundMillis()).isNaN();
+    }
+
+    @Test
+    void theMeanTurnaroundLeavesOutRoundsWithoutOne() {
+        RunReport report = new RunReport(CONFIG, PLAN);
+        for (double turnaround : new double[]{Double.NaN, 2.0, 4.0}) {
+            report.addRound(new RoundSummary(0, 0, 10, 40, 0.5, List.of(), new RoundPhases(0, 0, 0, 0, turnaround)));
+        }
+        assertThat(report.meanTurnaroundMillis()).isEqualTo(3.0);
+    }
+
+    @Test
     void writeJsonWritesTheFileAndLeavesNoTemporaryFile(@TempDir Path dir) throws Exception {
         RunReport report = twoRoundReport();
         Path file = dir.resolve("reports").resolve("run.json"); // parent does not exist yet

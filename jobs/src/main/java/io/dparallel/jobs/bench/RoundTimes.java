@@ -34,6 +34,9 @@ final class RoundTimes {
                 + "retries) + %.2f ms sending the state + %.1f ms until all results are in (slowest worker: %.1f ms "
                 + "fitting, %.1f ms loading/capturing state) + %.2f ms checking and averaging + %.2f ms other",
                 rounds, wall / rounds, start / rounds, send / rounds, collect / rounds, busy / rounds, setup / rounds,
-                average / rounds, (wall - start - send - collect - average) / rounds);
+                average / rounds, (wall - start - send - collect - average) / rounds)
+                + String.format(Locale.ROOT, "; the driver sent and received %.3f MB per round and took %.2f ms from"
+                + " the last result to the next round's first byte", report.driverBytesPerRound() / 1e6,
+                report.meanTurnaroundMillis());
     }
 }

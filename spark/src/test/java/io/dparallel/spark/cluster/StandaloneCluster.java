@@ -83,12 +83,22 @@ final class StandaloneCluster implements AutoCloseable {
      */
     static StandaloneCluster start(Path dir, List<List<String>> gpusPerWorker, int coresPerWorker,
                                    String memoryPerWorker, Duration timeout) throws IOException, InterruptedException {
+        return start(dir, gpusPerWorker, java.util.Collections.nCopies(gpusPerWorker.size(), LOOPBACK), coresPerWorker,
+                memoryPerWorker, timeout);
+    }
+
+    /**
+     * As above, with Worker {@code i} bound to {@code hosts.get(i)}: Linux routes all of 127.0.0.0/8 to loopback, so
+     * Workers on 127.0.0.2 and 127.0.0.3 are two hosts to Spark (their executors report those hosts).
+     */
+    static StandaloneCluster start(Path dir, List<List<String>> gpusPerWorker, List<String> hosts, int coresPerWorker,
+                                   String memoryPerWorker, Duration timeout) throws IOException, InterruptedException {
         StandaloneCluster cluster = new StandaloneCluster(dir);
         try {
             cluster.buildSparkHome();
             cluster.startMaster(timeout);
             for (int w = 0; w < gpusPerWorker.size(); w++) {
-                cluster.startWorker(w, gpusPerWorker.get(w), coresPerWorker, memoryPerWorker);
+                cluster.startWorker(w, gpusPerWorker.get(w), hosts.get(w), coresPerWorker, memoryPerWorker);
             }
             cluster.awaitAliveWorkers(gpusPerWorker.size(), timeout);
             cluster.sampler.scheduleWithFixedDelay(cluster::sampleExecutors, 0, 200, TimeUnit.MILLISECONDS);
@@ -267,7 +277,7 @@ final class StandaloneCluster implements AutoCloseable {
         }
     }
 
-    private void startWorker(int index, List<String> gpus, int cores, String memory) throws IOException {
+    private void startWorker(int index, List<String> gpus, String host, int cores, String memory) throws IOException {
         Path script = dir.resolve("gpus-worker-" + index + ".sh");
         String addresses = String.join(",", gpus.stream().map(gpu -> "\"" + gpu + "\"").toList());
         Files.writeString(script, "#!/bin/sh\necho '{\"name\":\"gpu\",\"addresses\":[" + addresses + "]}'\n");
@@ -276,9 +286,9 @@ final class StandaloneCluster implements AutoCloseable {
         workers.add(launch(List.of(java(), "-Xmx256m", "-cp", home.resolve("jars") + File.separator + "*",
                         "-Dspark.worker.resource.gpu.amount=" + gpus.size(),
                         "-Dspark.worker.resource.gpu.discoveryScript=" + script,
-                        "org.apache.spark.deploy.worker.Worker", "--host", LOOPBACK, "--cores", Integer.toString(cores),
+                        "org.apache.spark.deploy.worker.Worker", "--host", host, "--cores", Integer.toString(cores),
                         "--memory", memory, "--work-dir", workDir.toString(), "--webui-port", "0", masterUrl()),
-                dir.resolve("worker-" + index + ".log")));
+                dir.resolve("worker-" + index + ".log"), host));
     }
 
     private void awaitAliveWorkers(int expected, Duration timeout) throws InterruptedException {
@@ -325,12 +335,17 @@ final class StandaloneCluster implements AutoCloseable {
     }
 
     private Process launch(List<String> command, Path log) throws IOException {
+        return launch(command, log, LOOPBACK);
+    }
+
+    /** Starts a process of the cluster with {@code SPARK_LOCAL_IP} set to {@code localIp}. */
+    private Process launch(List<String> command, Path log, String localIp) throws IOException {
         ProcessBuilder builder = new ProcessBuilder(command).directory(dir.toFile())
                 .redirectErrorStream(true).redirectOutput(log.toFile());
         Map<String, String> env = builder.environment();
         env.put("SPARK_HOME", home.toString());
         env.put("SPARK_SCALA_VERSION", "2.12");
-        env.put("SPARK_LOCAL_IP", LOOPBACK);
+        env.put("SPARK_LOCAL_IP", localIp);
         env.put("OMP_NUM_THREADS", "1");
         Process process = builder.start();
         processes.add(process);

@@ -130,6 +130,9 @@ class StuckWorkerTest {
         conf.put("spark.plugins", "io.dparallel.spark.DeviceBindingPlugin");
         conf.put("spark.dparallel.exchange.roundDeadline", ROUND_DEADLINE_S + "s");
         conf.put("spark.dparallel.exchange.heartbeatTimeout", HEARTBEAT_TIMEOUT_S + "s");
+        // The Workers share one host; flat averaging keeps every worker's own heartbeats on the driver, which then
+        // names and removes the stuck one alone (host combining removes the whole host: core's tests cover it).
+        conf.put("spark.dparallel.exchange.combine", "flat");
         conf.put("spark.executor.extraJavaOptions", "-Ddparallel.test.faults=" + faults);
         return conf;
     }

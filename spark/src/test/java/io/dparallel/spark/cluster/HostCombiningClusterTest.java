@@ -1,0 +1,131 @@
+package io.dparallel.spark.cluster;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.deeplearning4j.util.ModelSerializer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import static io.dparallel.core.testing.ExactFloats.assertSameState;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+/**
+ * Host-level combining on two hosts: a standalone cluster whose two Workers are bound to 127.0.0.2 and 127.0.0.3
+ * (Spark sees two hosts), two one-core executors on each, four workers. The driver's traffic per round must be
+ * about half of flat averaging's (one connection per host instead of per worker), two runs must give the same
+ * parameters bit for bit when Spark placed the workers alike (within float rounding otherwise), and the accuracy
+ * must match flat averaging's.
+ */
+class HostCombiningClusterTest {
+
+    /** Each connection's workers in the report's first round, e.g. [[0,1],[2,3]]. */
+    private static String groups(JsonNode report) {
+        List<String> groups = new ArrayList<>();
+        report.at("/rounds/0/traffic").forEach(connection -> groups.add(connection.get("workers").toString()));
+        return groups.toString();
+    }
+
+    /** |a - b| / |b| in the Euclidean norm. */
+    private static double relativeDifference(float[] a, float[] b) {
+        double difference = 0;
+        double norm = 0;
+        for (int i = 0; i < a.length; i++) {
+            difference += ((double) a[i] - b[i]) * ((double) a[i] - b[i]);
+            norm += (double) b[i] * b[i];
+        }
+        return Math.sqrt(difference / norm);
+    }
+
+    private static final List<String> HOSTS = List.of("127.0.0.2", "127.0.0.3");
+
+    @Test
+    @Timeout(value = 12, unit = TimeUnit.MINUTES)
+    void twoHostsHalveTheDriversTrafficAndTrainAsFlatAveragingDoes(@TempDir Path dir) throws Exception {
+        Map<String, String> conf = new LinkedHashMap<>();
+        conf.put("spark.driver.host", "127.0.0.1");
+        conf.put("spark.driver.bindAddress", "127.0.0.1");
+        conf.put("spark.ui.enabled", "false");
+        conf.put("spark.executor.cores", "1");
+        conf.put("spark.cores.max", "4");
+        conf.put("spark.executor.memory", "1g");
+        Map<String, String> flatConf = new LinkedHashMap<>(conf);
+        flatConf.put("spark.dparallel.exchange.combine", "flat");
+
+        Path hostOut = dir.resolve("host");
+        Path flatOut = dir.resolve("flat");
+        StandaloneCluster.Submission host;
+        StandaloneCluster.Submission flat;
+        try (StandaloneCluster cluster = StandaloneCluster.start(dir.resolve("cluster"),
+                List.of(List.of("0", "1"), List.of("2", "3")), HOSTS, 2, "2g", Duration.ofSeconds(90))) {
+            host = cluster.submit(HostCombiningApp.class.getName(), conf, List.of(hostOut.toString(), "2"),
+                    Duration.ofMinutes(5));
+            assertThat(host.exitCode()).as("SparkSubmit exit code; log:\n%s", host.logTail()).isZero();
+            flat = cluster.submit(HostCombiningApp.class.getName(), flatConf, List.of(flatOut.toString(), "1"),
+                    Duration.ofMinutes(5));
+            assertThat(flat.exitCode()).as("SparkSubmit exit code; log:\n%s", flat.logTail()).isZero();
+        }
+
+        MultiLayerNetwork first = ModelSerializer.restoreMultiLayerNetwork(hostOut.resolve("model-0.zip").toFile(), true);
+        MultiLayerNetwork second = ModelSerializer.restoreMultiLayerNetwork(hostOut.resolve("model-1.zip").toFile(), true);
+        MultiLayerNetwork flatModel = ModelSerializer.restoreMultiLayerNetwork(flatOut.resolve("model-0.zip").toFile(), true);
+        // The state each worker gets and returns: parameters and Adam's two moments, 4 bytes each.
+        long stateBytes = 4L * (first.numParams() + first.getUpdater().getStateViewArray().length());
+        double flatBytes = 2.0 * 4 * stateBytes;
+
+        ObjectMapper json = new ObjectMapper();
+        List<JsonNode> reports = new ArrayList<>();
+        for (Path report : List.of(hostOut.resolve("report-0.json"), hostOut.resolve("report-1.json"))) {
+            reports.add(json.readTree(report.toFile()));
+        }
+        JsonNode flatReport = json.readTree(flatOut.resolve("report-0.json").toFile());
+        for (JsonNode report : reports) {
+            // Two connections per round, one per host, each carrying its host's two workers.
+            JsonNode traffic = report.at("/rounds/0/traffic");
+            assertThat(traffic).hasSize(2);
+            assertThat(List.of(traffic.get(0).get("host").asText(), traffic.get(1).get("host").asText()))
+                    .containsExactlyInAnyOrderElementsOf(HOSTS);
+            for (JsonNode connection : traffic) {
+                assertThat(connection.get("workers")).hasSize(2);
+            }
+            assertThat(report.get("driverBytesPerRound").asDouble()).isLessThanOrEqualTo(0.55 * flatBytes)
+                    .isGreaterThanOrEqualTo(0.5 * flatBytes);
+            assertThat(report.get("driverBytesByHost").size()).isEqualTo(2);
+        }
+        assertThat(flatReport.at("/rounds/0/traffic")).hasSize(4);
+        assertThat(flatReport.get("driverBytesPerRound").asDouble()).isGreaterThanOrEqualTo(flatBytes);
+
+        // The grouping, and with it the summation order, follows where Spark placed each worker's task; its scheduler
+        // shuffles its offers, so two runs may group differently. With the same grouping the runs are bitwise equal,
+        // else equal within float rounding (the averages are summed in another order).
+        String firstGroups = groups(reports.get(0));
+        String secondGroups = groups(reports.get(1));
+        System.out.printf("host groups: run 1 %s, run 2 %s%n", firstGroups, secondGroups);
+        if (firstGroups.equals(secondGroups)) {
+            assertSameState(second, first);
+        } else {
+            assertThat(relativeDifference(second.params().toFloatVector(), first.params().toFloatVector()))
+                    .isLessThanOrEqualTo(1e-6);
+        }
+        // Measured: 2.3e-7 after the 32 rounds, against flat averaging as between two groupings.
+        assertThat(relativeDifference(first.params().toFloatVector(), flatModel.params().toFloatVector()))
+                .isLessThanOrEqualTo(1e-6);
+        double hostAccuracy = GpuTrainingApp.accuracy(first);
+        double flatAccuracy = GpuTrainingApp.accuracy(flatModel);
+        System.out.printf("driver bytes per round: host %.0f, flat %.0f (state %d bytes); accuracy host %.4f, flat"
+                        + " %.4f; turnaround host %.3f ms%n", reports.get(0).get("driverBytesPerRound").asDouble(),
+                flatReport.get("driverBytesPerRound").asDouble(), stateBytes, hostAccuracy, flatAccuracy,
+                reports.get(0).get("meanTurnaroundMillis").asDouble());
+        assertThat(hostAccuracy).isCloseTo(flatAccuracy, within(0.01));
+    }
+}
