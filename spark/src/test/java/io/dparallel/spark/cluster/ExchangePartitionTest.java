@@ -247,6 +247,10 @@ class ExchangePartitionTest {
         conf.put("spark.task.resource.gpu.amount", "1");
         conf.put("spark.dparallel.gpu.allowCpuBackend", "true");
         conf.put("spark.dparallel.strictDeviceBinding", "true");
+        conf.put("spark.plugins", "io.dparallel.spark.DeviceBindingPlugin");
+        // The Workers share one host; flat averaging sends worker 1 through the proxy to the driver itself (with
+        // host combining it would reach its host's leader instead) and keeps its own heartbeats on the driver.
+        conf.put("spark.dparallel.exchange.combine", "flat");
         conf.put("spark.dparallel.exchange.port", Integer.toString(exchangePort));
         conf.put("spark.dparallel.exchange.roundDeadline", ROUND_DEADLINE_S + "s");
         conf.put("spark.dparallel.exchange.heartbeatTimeout", HEARTBEAT_TIMEOUT_S + "s");
