@@ -21,7 +21,8 @@ import java.nio.charset.StandardCharsets;
  *       and 20 times the median round.
  *   <li>{@value #SILENCE}: longest a training worker may send nothing, not even a heartbeat (default 30 s).
  *   <li>{@value #COMBINE}: {@code auto} (default), {@code flat} or {@code host}: whether the workers on one host
- *       combine their results there (a leader per host talks to the driver), see {@link Combining}; auto combines
+ *       combine their results there (a leader per host talks to the driver), see {@link Combining}; auto is flat in
+ *       local mode (every worker in the driver's JVM) and otherwise combines
  *       when some host runs more than one worker.
  * </ul>
  *
@@ -75,7 +76,18 @@ final class ExchangeSettings {
             taskSecret = new TaskSecret(driverSecret, runId, encrypt);
         }
         Combining combining = Combining.parse(COMBINE, conf.get(COMBINE, "auto"));
+        if (combining == Combining.AUTO && isLocalMode(conf)) {
+            // Every worker runs in the driver's own JVM: no byte crosses a network card, and a leader's relay would
+            // only add a hop to each round (measured: 0.83x the flat exchange's examples/s on letter, 2 workers).
+            combining = Combining.FLAT;
+        }
         return new ExchangeSettings(ports, timeouts, roundDeadline, combining, driverSecret, taskSecret);
+    }
+
+    /** Whether the master is {@code local} or {@code local[N]} (not {@code local-cluster}, whose executors are JVMs). */
+    private static boolean isLocalMode(SparkConf conf) {
+        String master = conf.get("spark.master", "");
+        return master.equals("local") || master.startsWith("local[");
     }
 
     /** Spark's authentication secret in this JVM (driver or executor), null when there is none. */
