@@ -1,5 +1,6 @@
 package io.dparallel.core.loop;
 
+import io.dparallel.core.testing.ExactFloats;
 import io.dparallel.core.averaging.ModelState;
 import io.dparallel.core.config.RoundAssignment;
 import io.dparallel.core.config.TrainingConfig;
@@ -218,8 +219,8 @@ class RoundLoopTest {
         assertThat(second.updaterState()).containsExactly(first.updaterState());
         // Against flat averaging (another summation order) only float rounding differs.
         ModelState flat = expectedRun();
-        assertThat(relativeDifference(first.parameters(), flat.parameters())).isLessThanOrEqualTo(1e-6);
-        assertThat(relativeDifference(first.updaterState(), flat.updaterState())).isLessThanOrEqualTo(1e-6);
+        assertThat(ExactFloats.relativeDifference(first.parameters(), flat.parameters())).isLessThanOrEqualTo(1e-6);
+        assertThat(ExactFloats.relativeDifference(first.updaterState(), flat.updaterState())).isLessThanOrEqualTo(1e-6);
         assertThat(warnings).isEmpty();
         // Every worker's own report is kept, in worker order.
         assertThat(summaries).hasSize(6);
@@ -320,16 +321,6 @@ class RoundLoopTest {
         return 1 + 4 + 72L * groupSize + 8 + 8 + STATE_BYTES;
     }
 
-    /** |a - b| / |b| in the Euclidean norm. */
-    private static double relativeDifference(float[] a, float[] b) {
-        double difference = 0;
-        double norm = 0;
-        for (int i = 0; i < a.length; i++) {
-            difference += ((double) a[i] - b[i]) * ((double) a[i] - b[i]);
-            norm += (double) b[i] * b[i];
-        }
-        return Math.sqrt(difference / norm);
-    }
 
     /** The start state's bytes: 4 parameters and 4 updater-state floats. */
     private static final long STATE_BYTES = 4L * (4 + 4);

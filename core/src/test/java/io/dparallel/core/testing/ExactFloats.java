@@ -50,4 +50,15 @@ public final class ExactFloats {
     public static void assertSameParameters(Model actual, Model expected) {
         assertSameFloats("parameters", actual.params(), expected.params());
     }
+
+    /** |a - b| / |b| in the Euclidean norm: how far {@code a} is from {@code b} where exact equality is not expected. */
+    public static double relativeDifference(float[] a, float[] b) {
+        double difference = 0;
+        double norm = 0;
+        for (int i = 0; i < a.length; i++) {
+            difference += ((double) a[i] - b[i]) * ((double) a[i] - b[i]);
+            norm += (double) b[i] * b[i];
+        }
+        return Math.sqrt(difference / norm);
+    }
 }

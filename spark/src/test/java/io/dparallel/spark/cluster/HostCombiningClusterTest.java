@@ -1,5 +1,6 @@
 package io.dparallel.spark.cluster;
 
+import io.dparallel.core.testing.ExactFloats;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
@@ -36,16 +37,6 @@ class HostCombiningClusterTest {
         return groups.toString();
     }
 
-    /** |a - b| / |b| in the Euclidean norm. */
-    private static double relativeDifference(float[] a, float[] b) {
-        double difference = 0;
-        double norm = 0;
-        for (int i = 0; i < a.length; i++) {
-            difference += ((double) a[i] - b[i]) * ((double) a[i] - b[i]);
-            norm += (double) b[i] * b[i];
-        }
-        return Math.sqrt(difference / norm);
-    }
 
     private static final List<String> HOSTS = List.of("127.0.0.2", "127.0.0.3");
 
@@ -114,11 +105,11 @@ class HostCombiningClusterTest {
         if (firstGroups.equals(secondGroups)) {
             assertSameState(second, first);
         } else {
-            assertThat(relativeDifference(second.params().toFloatVector(), first.params().toFloatVector()))
+            assertThat(ExactFloats.relativeDifference(second.params().toFloatVector(), first.params().toFloatVector()))
                     .isLessThanOrEqualTo(1e-6);
         }
         // Measured: 2.3e-7 after the 32 rounds, against flat averaging as between two groupings.
-        assertThat(relativeDifference(first.params().toFloatVector(), flatModel.params().toFloatVector()))
+        assertThat(ExactFloats.relativeDifference(first.params().toFloatVector(), flatModel.params().toFloatVector()))
                 .isLessThanOrEqualTo(1e-6);
         double hostAccuracy = GpuTrainingApp.accuracy(first);
         double flatAccuracy = GpuTrainingApp.accuracy(flatModel);
