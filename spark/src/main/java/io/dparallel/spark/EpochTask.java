@@ -101,7 +101,7 @@ final class EpochTask extends AbstractFunction1<Iterator<Tuple2<Long, byte[]>>, 
                             }
                             stream[0].skipTo(first);
                             var result = trainer.trainRound(start, assignment, self[0],
-                                    counted(take(stream[0], assignment.minibatches()), minibatchDone));
+                                    roundMinibatches(stream[0], assignment.minibatches(), minibatchDone));
                             self[0] = self[0].nextRound();
                             return result;
                         });
@@ -121,8 +121,11 @@ final class EpochTask extends AbstractFunction1<Iterator<Tuple2<Long, byte[]>>, 
         return JavaConverters.asScalaIterator(List.of(new Tuple2<>(worker, peak)).iterator());
     }
 
-    /** The next {@code count} minibatches of {@code stream}, each created when the trainer asks for it. */
-    private static java.util.Iterator<DataSet> take(MinibatchPrefetcher stream, int count) {
+    /**
+     * The round's {@code count} minibatches, the next ones of {@code stream}, each created when the trainer asks for
+     * it and reported to the heartbeat ({@code taken}) as it is handed over.
+     */
+    private static java.util.Iterator<DataSet> roundMinibatches(MinibatchPrefetcher stream, int count, Runnable taken) {
         return new java.util.Iterator<>() {
             private int left = count;
 
@@ -137,27 +140,13 @@ final class EpochTask extends AbstractFunction1<Iterator<Tuple2<Long, byte[]>>, 
                     throw new NoSuchElementException();
                 }
                 left--;
+                DataSet next;
                 try {
-                    return stream.next();
+                    next = stream.next();
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                     throw new IllegalStateException("Interrupted while waiting for the next minibatch", e);
                 }
-            }
-        };
-    }
-
-    /** The round's minibatches, telling the heartbeat each time the trainer takes the next one. */
-    private static java.util.Iterator<DataSet> counted(java.util.Iterator<DataSet> minibatches, Runnable taken) {
-        return new java.util.Iterator<>() {
-            @Override
-            public boolean hasNext() {
-                return minibatches.hasNext();
-            }
-
-            @Override
-            public DataSet next() {
-                DataSet next = minibatches.next();
                 taken.run();
                 return next;
             }
