@@ -30,11 +30,18 @@ import static org.assertj.core.api.Assertions.within;
  */
 class HostCombiningClusterTest {
 
-    /** Each connection's workers in the report's first round, e.g. [[0,1],[2,3]]. */
+    /**
+     * Each round's connections with their workers, e.g. [[[0,1],[2,3]], ...]: every epoch is a Spark job of its own,
+     * whose tasks Spark may place on other hosts than the epoch before, so the grouping can change between epochs.
+     */
     private static String groups(JsonNode report) {
-        List<String> groups = new ArrayList<>();
-        report.at("/rounds/0/traffic").forEach(connection -> groups.add(connection.get("workers").toString()));
-        return groups.toString();
+        List<String> rounds = new ArrayList<>();
+        report.get("rounds").forEach(round -> {
+            List<String> groups = new ArrayList<>();
+            round.get("traffic").forEach(connection -> groups.add(connection.get("workers").toString()));
+            rounds.add(groups.toString());
+        });
+        return rounds.toString();
     }
 
 
@@ -97,11 +104,11 @@ class HostCombiningClusterTest {
         assertThat(flatReport.get("driverBytesPerRound").asDouble()).isGreaterThanOrEqualTo(flatBytes);
 
         // The grouping, and with it the summation order, follows where Spark placed each worker's task; its scheduler
-        // shuffles its offers, so two runs may group differently. With the same grouping the runs are bitwise equal,
-        // else equal within float rounding (the averages are summed in another order).
+        // shuffles its offers, so two runs (or two epochs of one run) may group differently. With the same grouping
+        // in every round the runs are bitwise equal, else equal within float rounding (summed in another order).
         String firstGroups = groups(reports.get(0));
         String secondGroups = groups(reports.get(1));
-        System.out.printf("host groups: run 1 %s, run 2 %s%n", firstGroups, secondGroups);
+        System.out.printf("host groups by round: run 1 %s, run 2 %s%n", firstGroups, secondGroups);
         if (firstGroups.equals(secondGroups)) {
             assertSameState(second, first);
         } else {
