@@ -194,7 +194,7 @@ final class TrainingRun {
         String driverHost = sc.getConf().get("spark.driver.host");
         // The shuffle after the barrier stage makes it a shuffle-map stage: Spark retries those as a whole
         // when a task fails, but gives up on a failed barrier result stage.
-        return epochData.rdd().barrier()
+        return HostPlacedRDD.placed(sc.sc(), epochData.rdd(), epochData.classTag()).barrier()
                 .mapPartitions(new EpochTask(id, spec, plan, new EpochTask.Exchange(driverHost, server.port(),
                                 exchange.taskSecret, exchange.timeouts), state, MinibatchPrefetcher.DEFAULT_DEPTH),
                         false, ClassTag$.MODULE$.apply(Tuple2.class))
