@@ -196,11 +196,10 @@ public final class DParallel implements Runnable {
 
         @Override
         public Integer call() {
-            // --shuffle/--no-shuffle is the training option reshuffle (from the option table).
             TrainJob.Options options = options(spec, () -> new TrainJob.Options(data, validationData, validationFraction,
                     featuresCol, labelCol, task == null ? null : task.kind, numClasses,
                     shape == null ? null : ImageShape.parse(shape), model, learningRate, standardize,
-                    TrainingCliOptions.config(spec).reshuffle(), TrainingCliOptions.config(spec),
+                    TrainingCliOptions.config(spec),
                     output != null ? output : "dparallel-runs/train-"
                             + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")),
                     overwrite, input.format, control.checkpointDir, control.checkpointEvery, control.resume, control.earlyStopping(),

@@ -111,10 +111,9 @@ public final class TrainJob {
      * @param model              {@code mlp}, {@code cnn} or a DL4J configuration JSON file
      * @param learningRate       Adam's learning rate of a preset, or {@code null} for the preset's default
      * @param standardize        whether features are standardized with the training data's mean and deviation
-     * @param shuffle            whether each epoch trains on a new seeded permutation of the rows, reshuffled
-     *                           across workers (sets the trainer's {@code reshuffle}); without it every epoch follows
-     *                           the row order (data sorted by class then give minibatches of one class)
-     * @param config             the training configuration
+     * @param config             the training configuration (its {@code reshuffle}: whether each epoch trains on
+     *                           a new seeded permutation of the rows, reshuffled across workers; without it every
+     *                           epoch follows the row order, and data sorted by class give minibatches of one class)
      * @param output             the output directory (any Hadoop path)
      * @param overwrite          whether an existing output may be replaced
      * @param inputFormat        how {@code data} and {@code validationData} are read
@@ -127,7 +126,7 @@ public final class TrainJob {
      */
     public record Options(String data, String validationData, double validationFraction, List<String> featureColumns,
                           String labelColumn, LabelKind labelKind, int numClasses, ImageShape shape, String model,
-                          Double learningRate, boolean standardize, boolean shuffle, TrainingConfig config,
+                          Double learningRate, boolean standardize, TrainingConfig config,
                           String output, boolean overwrite, InputFormat inputFormat, String checkpointDir,
                           Integer checkpointEvery, boolean resume, EarlyStopping earlyStopping,
                           LearningRateSchedule learningRateSchedule) {
@@ -135,10 +134,10 @@ public final class TrainJob {
         /** Options for Parquet data without checkpoints, early stopping or learning-rate schedule. */
         public Options(String data, String validationData, double validationFraction, List<String> featureColumns,
                        String labelColumn, LabelKind labelKind, int numClasses, ImageShape shape, String model,
-                       Double learningRate, boolean standardize, boolean shuffle, TrainingConfig config,
+                       Double learningRate, boolean standardize, TrainingConfig config,
                        String output, boolean overwrite) {
             this(data, validationData, validationFraction, featureColumns, labelColumn, labelKind, numClasses, shape,
-                    model, learningRate, standardize, shuffle, config, output, overwrite, InputFormat.PARQUET, null, null,
+                    model, learningRate, standardize, config, output, overwrite, InputFormat.PARQUET, null, null,
                     false, null, LearningRateSchedule.NONE);
         }
 
@@ -204,7 +203,7 @@ public final class TrainJob {
     public static Outcome run(SparkSession spark, Options options, PrintStream out) {
         Configuration conf = spark.sparkContext().hadoopConfiguration();
         JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
-        TrainingConfig config = options.config().toBuilder().reshuffle(options.shuffle()).build();
+        TrainingConfig config = options.config();
         try (AtomicOutput output = AtomicOutput.prepare(options.output(), options.overwrite(), conf);
              ShippedLetters shipped = options.data() == null
                      ? ShippedLetters.prepare(spark, SHIPPED_VALIDATION_FRACTION, config.seed(), out) : null) {
@@ -367,7 +366,6 @@ public final class TrainJob {
         configuration.put("earlyStopping", options.earlyStopping() == null ? null : Map.of(
                 "patience", options.earlyStopping().patience(), "metric", options.earlyStopping().metric().optionName()));
         configuration.put("standardize", options.standardize());
-        configuration.put("shuffle", options.shuffle());
         configuration.put("shape", profile.columns().shape() == null ? null : profile.columns().shape().toString());
         configuration.put("training", options.config());
         configuration.put("master", spark.sparkContext().master());

@@ -52,7 +52,7 @@ class BadInputTest {
     }
 
     private static TrainJob.Options options(String data, Path output) {
-        return new TrainJob.Options(data, null, 0, List.of("features"), "label", null, 0, null, "mlp", 0.01, true, true,
+        return new TrainJob.Options(data, null, 0, List.of("features"), "label", null, 0, null, "mlp", 0.01, true,
                 TrainingConfig.builder().numWorkers(2).batchSizePerWorker(8).epochs(1).threadsPerWorker(1).build(),
                 output.toString(), false);
     }

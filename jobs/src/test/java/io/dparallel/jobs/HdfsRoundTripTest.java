@@ -68,7 +68,7 @@ class HdfsRoundTripTest {
         PrintStream out = new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8);
 
         TrainJob.Outcome outcome = TrainJob.run(spark, new TrainJob.Options(base + "/data/train",
-                base + "/data/validation", 0, List.of("features"), "label", null, 0, null, "mlp", 0.01, true, true,
+                base + "/data/validation", 0, List.of("features"), "label", null, 0, null, "mlp", 0.01, true,
                 TrainingConfig.builder().numWorkers(2).batchSizePerWorker(16).averagingFrequency(4).epochs(2)
                         .threadsPerWorker(1).build(), base + "/runs/r1", false), out);
 
@@ -130,7 +130,7 @@ class HdfsRoundTripTest {
         TestData.blobs(spark, 64, 2, 3, 5, 0).write().parquet(base + "/data/permissions");
         PrintStream out = new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8);
         TrainJob.Options options = new TrainJob.Options(base + "/data/permissions", null, 0, List.of("features"),
-                "label", null, 0, null, "mlp", 0.01, true, true, TrainingConfig.builder().numWorkers(2)
+                "label", null, 0, null, "mlp", 0.01, true, TrainingConfig.builder().numWorkers(2)
                 .batchSizePerWorker(8).epochs(1).threadsPerWorker(1).build(), base + "/protected/run", false);
 
         org.apache.hadoop.security.UserGroupInformation bob =

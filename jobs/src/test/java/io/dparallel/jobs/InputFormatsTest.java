@@ -76,7 +76,7 @@ class InputFormatsTest {
         model = dir.resolve("model").toString();
         // Trained from the table: the catalog's name is all --data gives.
         TrainJob.run(spark, new TrainJob.Options("letters_two", null, 0, List.of(FEATURES), "label", null, 0, null, "mlp",
-                null, true, true, TrainingConfig.builder().numWorkers(2).batchSizePerWorker(32).averagingFrequency(5)
+                null, true, TrainingConfig.builder().numWorkers(2).batchSizePerWorker(32).averagingFrequency(5)
                         .epochs(2).threadsPerWorker(1).build(), model, false, InputFormat.TABLE, null, null, false, null,
                 LearningRateSchedule.NONE), System.out);
     }

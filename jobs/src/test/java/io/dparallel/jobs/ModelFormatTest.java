@@ -67,7 +67,7 @@ class ModelFormatTest {
         TestData.blobs(spark, 200, 3, 4, 2, 10_000).write().parquet(test);
         Path output = dir.resolve("run");
         TrainJob.run(spark, new TrainJob.Options(train, null, 0, List.of("features"), "label", null, 0, null, "mlp",
-                0.01, true, true, TrainingConfig.builder().numWorkers(2).batchSizePerWorker(16).averagingFrequency(4)
+                0.01, true, TrainingConfig.builder().numWorkers(2).batchSizePerWorker(16).averagingFrequency(4)
                 .epochs(1).threadsPerWorker(1).build(), output.toString(), false), out);
 
         DParallelClassificationModel model = DParallelClassificationModel.load(output.toString())

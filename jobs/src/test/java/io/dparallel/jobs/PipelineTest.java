@@ -51,7 +51,7 @@ class PipelineTest {
     }
 
     private static TrainJob.Options train(String data, String validation, Path output, int epochs) {
-        return new TrainJob.Options(data, validation, 0, List.of("features"), "label", null, 0, null, "mlp", null, true, true,
+        return new TrainJob.Options(data, validation, 0, List.of("features"), "label", null, 0, null, "mlp", null, true,
                 TrainingConfig.builder().numWorkers(2).batchSizePerWorker(32).averagingFrequency(10).epochs(epochs)
                         .threadsPerWorker(1).build(), output.toString(), false);
     }

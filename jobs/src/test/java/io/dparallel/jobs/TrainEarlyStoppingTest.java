@@ -52,7 +52,7 @@ class TrainEarlyStoppingTest {
         TrainingConfig config = TrainingConfig.builder().numWorkers(2).batchSizePerWorker(8).averagingFrequency(4)
                 .epochs(epochs).threadsPerWorker(1).build();
         return new TrainJob.Options(dir.resolve("train").toString(), dir.resolve("validation").toString(), 0,
-                List.of("features"), "label", null, 0, null, "mlp", null, true, true, config,
+                List.of("features"), "label", null, 0, null, "mlp", null, true, config,
                 dir.resolve(output).toString(), false, InputFormat.PARQUET, checkpoints, null, resume, earlyStopping, LearningRateSchedule.NONE);
     }
 
@@ -103,7 +103,7 @@ class TrainEarlyStoppingTest {
     @Test
     void earlyStoppingNeedsValidationDataAndAccuracyNeedsClasses() {
         assertThatThrownBy(() -> new TrainJob.Options(dir.resolve("train").toString(), null, 0, List.of("features"),
-                "label", null, 0, null, "mlp", null, true, true, TrainingConfig.builder().build(),
+                "label", null, 0, null, "mlp", null, true, TrainingConfig.builder().build(),
                 dir.resolve("out").toString(), false, InputFormat.PARQUET, null, null, false, ON_ACCURACY, null))
                 .hasMessageContaining("--early-stopping-patience needs validation data");
         assertThatThrownBy(() -> EarlyStopping.Metric.parse("--early-stopping-metric", "f1"))

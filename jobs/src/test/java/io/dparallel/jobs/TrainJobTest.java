@@ -74,7 +74,7 @@ class TrainJobTest {
     private static TrainJob.Options options(String data, String validation, String model, Double learningRate,
                                             TrainingConfig config, Path output, boolean overwrite) {
         return new TrainJob.Options(data, validation, 0, List.of("features"), "label", null, 0, null, model,
-                learningRate, true, true, config, output.toString(), overwrite);
+                learningRate, true, config, output.toString(), overwrite);
     }
 
     private static String parquet(Dataset<Row> data, Path path) {
@@ -98,7 +98,7 @@ class TrainJobTest {
     void defaultRunTrainsTheMlpOnTheShippedDataAndReportsEachDevice(@TempDir Path dir) throws Exception {
         Path output = dir.resolve("run");
         TrainJob.Options options = new TrainJob.Options(null, null, 0, List.of("features"), "label", null, 0, null,
-                "mlp", null, true, true, TrainingConfig.builder().numWorkers(2).batchSizePerWorker(32)
+                "mlp", null, true, TrainingConfig.builder().numWorkers(2).batchSizePerWorker(32)
                 .averagingFrequency(10).epochs(2).build(), output.toString(), false);
 
         TrainJob.Outcome outcome = TrainJob.run(spark, options, out);
@@ -212,7 +212,7 @@ class TrainJobTest {
         assertThat(output.resolve("old.txt")).hasContent("previous run");
 
         TrainJob.run(spark, new TrainJob.Options(train, null, 0.25, List.of("features"), "label", null, 0, null, "mlp",
-                null, true, true, config(1, 16), output.toString(), true), out);
+                null, true, config(1, 16), output.toString(), true), out);
 
         assertThat(output.resolve("old.txt")).doesNotExist();
         assertThat(output.resolve("model.zip")).exists();
@@ -253,15 +253,17 @@ class TrainJobTest {
         String validation = parquet(TestData.blobs(spark, 150, 3, 4, 32, 10_000), dir.resolve("validation"));
 
         TrainJob.Outcome shuffled = TrainJob.run(spark, new TrainJob.Options(train, validation, 0, List.of("features"),
-                "label", null, 0, null, "mlp", 0.01, true, true, config(1, 16), dir.resolve("shuffled").toString(),
+                "label", null, 0, null, "mlp", 0.01, true, config(1, 16), dir.resolve("shuffled").toString(),
                 false), out);
         TrainJob.Outcome inOrder = TrainJob.run(spark, new TrainJob.Options(train, validation, 0, List.of("features"),
-                "label", null, 0, null, "mlp", 0.01, true, false, config(1, 16), dir.resolve("in-order").toString(),
-                false), out);
+                "label", null, 0, null, "mlp", 0.01, true, config(1, 16).toBuilder().reshuffle(false).build(),
+                dir.resolve("in-order").toString(), false), out);
 
         assertThat(shuffled.validation().accuracy()).isGreaterThan(0.95);
         assertThat(inOrder.validation().accuracy()).isLessThan(shuffled.validation().accuracy() - 0.2);
-        assertThat(json(dir.resolve("shuffled/metrics.json")).at("/configuration/shuffle").asBoolean()).isTrue();
+        assertThat(json(dir.resolve("shuffled/metrics.json")).at("/configuration/training/reshuffle").isBoolean()).isTrue();
+        assertThat(json(dir.resolve("shuffled/metrics.json")).at("/configuration/training/reshuffle").asBoolean()).isTrue();
+        assertThat(json(dir.resolve("in-order/metrics.json")).at("/configuration/training/reshuffle").asBoolean()).isFalse();
     }
 
     @Test
