@@ -3,10 +3,23 @@ package io.dparallel.spark;
 import io.dparallel.core.config.TrainingConfig;
 import io.dparallel.core.device.DeviceBinding;
 import io.dparallel.core.device.DeviceIdentity;
+import io.dparallel.spark.data.DataColumns;
+import io.dparallel.spark.data.DataFrameDataSets;
+import io.dparallel.spark.data.DataProfile;
+import io.dparallel.spark.data.DataValidation;
+import io.dparallel.spark.ml.ClassificationMetrics;
+import io.dparallel.spark.testing.LocalSpark;
 import org.apache.spark.SparkConf;
 import org.apache.spark.SparkException;
 import org.apache.spark.TaskContext;
 import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.ml.linalg.SQLDataTypes;
+import org.apache.spark.ml.linalg.Vectors;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -121,6 +134,25 @@ class StrictDeviceBindingTest {
                 sc.parallelize(TestNetworks.examples(32, 1), 2)))
                 .hasStackTraceContaining("is about to read DataSets into example records without having bound its"
                         + " device");
+    }
+
+    /** The DataFrame paths that create ND4J arrays in tasks: rows to DataSets, and the classification metrics. */
+    @Test
+    void dataFrameConversionAndMetricsWithoutThePluginFailBeforeTheirNd4jWork() {
+        SparkSession spark = SparkSession.builder().sparkContext(sc.sc()).getOrCreate();
+        Dataset<Row> rows = LocalSpark.frame(spark, new StructType().add("features", SQLDataTypes.VectorType())
+                        .add("label", DataTypes.IntegerType), 2,
+                new Object[] {Vectors.dense(1, 2), 0}, new Object[] {Vectors.dense(3, 4), 1});
+        DataProfile profile = DataValidation.validate(rows, DataColumns.of("features", "label"),
+                DataValidation.Requirements.none());
+        assertThatThrownBy(() -> DataFrameDataSets.toDataSets(rows, profile, null, 2).count())
+                .hasStackTraceContaining("is about to convert rows to DataSets without having bound its device");
+
+        Dataset<Row> scored = LocalSpark.frame(spark, new StructType().add("label", DataTypes.DoubleType)
+                        .add("prediction", DataTypes.DoubleType).add("probability", SQLDataTypes.VectorType()), 2,
+                new Object[] {0.0, 0.0, Vectors.dense(0.9, 0.1)}, new Object[] {1.0, 0.0, Vectors.dense(0.6, 0.4)});
+        assertThatThrownBy(() -> ClassificationMetrics.of(scored, 2, "label"))
+                .hasStackTraceContaining("is about to compute classification metrics without having bound its device");
     }
 
     @Test

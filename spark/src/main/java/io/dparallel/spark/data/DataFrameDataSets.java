@@ -1,5 +1,6 @@
 package io.dparallel.spark.data;
 
+import io.dparallel.spark.TaskDeviceBinding;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
@@ -50,7 +51,10 @@ public final class DataFrameDataSets {
         }
         Dataset<Row> selected = select(data, profile.columns());
         RowConverter converter = RowConverter.of(profile, selected.schema(), scaling);
-        return selected.javaRDD().mapPartitions(rows -> new Chunks(rows, rowsPerDataSet, converter));
+        return selected.javaRDD().mapPartitions(rows -> {
+            TaskDeviceBinding.requireBound("convert rows to DataSets");
+            return new Chunks(rows, rowsPerDataSet, converter);
+        });
     }
 
     /** The feature and label columns of {@code data}, in the order {@link DataColumns} lists them. */

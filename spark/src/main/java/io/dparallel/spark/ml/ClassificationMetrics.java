@@ -1,5 +1,6 @@
 package io.dparallel.spark.ml;
 
+import io.dparallel.spark.TaskDeviceBinding;
 import org.apache.spark.ml.linalg.Vector;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -62,6 +63,7 @@ public final class ClassificationMetrics implements Serializable {
     public static ClassificationMetrics of(Dataset<Row> rows, int numClasses, String labelCol) {
         ClassificationMetrics none = empty(numClasses);
         return rows.javaRDD().mapPartitions((Iterator<Row> partition) -> {
+            TaskDeviceBinding.requireBound("compute classification metrics");
             ClassificationMetrics part = empty(numClasses);
             List<Row> chunk = new ArrayList<>(CHUNK_ROWS);
             while (partition.hasNext()) {
