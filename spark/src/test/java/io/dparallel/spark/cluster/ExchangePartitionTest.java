@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.util.ModelSerializer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -14,10 +16,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -41,18 +45,49 @@ import static org.assertj.core.api.Assertions.assertThat;
  * grants no replacement, see {@link StuckWorkerApp}) it must fail within the heartbeat timeout plus the driver's
  * wait for the workers, naming the round, the worker and the executor removed, and then every process of the
  * application (the driver's SparkSubmit JVM and the executors) must end on its own.
+ *
+ * <p>Both runs use one cluster of three one-core Workers, one after the other: each waits until its executor JVMs
+ * have ended before the next starts, and the cluster's own cleanup is checked once, after both. The no-spare run
+ * asks for two executors, and its executor target of 0 (not a lack of Workers) is what keeps Spark from starting a
+ * replacement, as with two Workers, where the removed executor's Worker was free again as well. The heartbeat
+ * timeout is short because waiting it out is most of what the partition costs this test; a round here takes
+ * milliseconds and a worker beats every 1.2 s (a fifth of the timeout).
  */
 class ExchangePartitionTest {
 
     private static final String HOST = "127.0.0.1";
     private static final int ROUND_DEADLINE_S = 15;
-    private static final int HEARTBEAT_TIMEOUT_S = 10;
-    /** The driver's wait for the workers to come back in the no-spare run. */
+    private static final int HEARTBEAT_TIMEOUT_S = 6;
+    /**
+     * The driver's wait for the workers to come back in the no-spare run; it is also the wait for the first
+     * connections at the start of training, which take over 10 s on a loaded machine.
+     */
     private static final int NO_SPARE_WORKER_WAIT_S = 20;
     /** Slack for a machine shared with other builds: JVM exits, Spark's messages, the driver's 200 ms polls. */
     private static final long SLACK_MILLIS = 30_000;
     /** The round the partition voids, as the driver names it (1-based): the one after the pause. */
     private static final int FAULTY_ROUND = StuckWorkerApp.PAUSE_AFTER_ROUND + 2;
+
+    @TempDir
+    static Path clusterDir;
+    private static StandaloneCluster cluster;
+
+    @BeforeAll
+    static void startCluster() throws Exception {
+        cluster = StandaloneCluster.start(clusterDir.resolve("cluster"), List.of(List.of("0"), List.of("1"), List.of("2")),
+                1, "1g", Duration.ofSeconds(90));
+    }
+
+    @AfterAll
+    static void stopCluster() {
+        if (cluster == null) {
+            return;
+        }
+        List<ProcessHandle> processes = cluster.processesStarted();
+        cluster.close();
+        assertThat(processes.stream().filter(ProcessHandle::isAlive).map(ProcessHandle::pid).toList())
+                .as("processes still alive after the cluster closed").isEmpty();
+    }
 
     @Test
     @Timeout(value = 9, unit = TimeUnit.MINUTES)
@@ -64,32 +99,33 @@ class ExchangePartitionTest {
         StandaloneCluster.Submission submission;
         Paused paused;
         long removedMillis = -1;
-        List<ProcessHandle> processes;
-        try (PartitioningProxy proxy = new PartitioningProxy(exchangePort);
-             StandaloneCluster cluster = StandaloneCluster.start(dir.resolve("cluster"),
-                     List.of(List.of("0"), List.of("1"), List.of("2")), 1, "1g", Duration.ofSeconds(90))) {
+        Set<Long> executorsBefore = Set.copyOf(cluster.executorProcessesSeen().keySet());
+        try (PartitioningProxy proxy = new PartitioningProxy(exchangePort)) {
             Files.writeString(faults, "port 1 " + proxy.port() + "\n");
             StandaloneCluster.Application app = cluster.start(StuckWorkerApp.class.getName(),
                     conf(faults, exchangePort, 3), List.of(out.toString(), faults.toString()));
-            paused = partitionAtThePause(cluster, app, proxy, out);
-            long fault = System.nanoTime();
-            Files.createFile(out.resolve(StuckWorkerApp.RESUME));
-            long deadline = fault + TimeUnit.MINUTES.toNanos(5);
-            while (app.process().isAlive() && System.nanoTime() < deadline) {
-                if (removedMillis < 0 && !paused.stuckExecutor().isAlive()) {
-                    removedMillis = (System.nanoTime() - fault) / 1_000_000;
+            try {
+                paused = partitionAtThePause(app, proxy, out);
+                long fault = System.nanoTime();
+                Files.createFile(out.resolve(StuckWorkerApp.RESUME));
+                long deadline = fault + TimeUnit.MINUTES.toNanos(5);
+                while (app.process().isAlive() && System.nanoTime() < deadline) {
+                    if (removedMillis < 0 && !paused.stuckExecutor().isAlive()) {
+                        removedMillis = (System.nanoTime() - fault) / 1_000_000;
+                    }
+                    Thread.sleep(50);
                 }
-                Thread.sleep(50);
+                submission = app.await(Duration.ofSeconds(1));
+            } finally {
+                endRun(app);
             }
-            submission = app.await(Duration.ofSeconds(1));
             // The three first executors and the replacement the master started on the Worker the removed one freed.
-            assertThat(cluster.executorProcessesSeen()).as("executor JVMs seen").hasSize(4);
+            Set<Long> executors = new HashSet<>(cluster.executorProcessesSeen().keySet());
+            executors.removeAll(executorsBefore);
+            assertThat(executors).as("executor JVMs seen").hasSize(4);
             // Epoch 1's worker 1 and epoch 2's (a new stage, attempt 0); the retry and the clean run came directly.
             assertThat(proxy.connections()).as("connections through the proxy").isEqualTo(2);
-            processes = cluster.processesStarted();
         }
-        assertThat(processes.stream().filter(ProcessHandle::isAlive).map(ProcessHandle::pid).toList())
-                .as("processes still alive after the cluster closed").isEmpty();
         assertThat(submission.exitCode()).as("SparkSubmit exit code; log:\n%s", submission.logTail()).isZero();
         assertThat(removedMillis).as("ms from the fault to the end of the partitioned worker's executor JVM,"
                 + " while the run went on (not before the silence was noticed)")
@@ -142,39 +178,43 @@ class ExchangePartitionTest {
         long driverEndedMillis;
         long executorsEndedMillis;
         long removedMillis = -1;
-        try (PartitioningProxy proxy = new PartitioningProxy(exchangePort);
-             StandaloneCluster cluster = StandaloneCluster.start(dir.resolve("cluster"),
-                     List.of(List.of("0"), List.of("1")), 1, "1g", Duration.ofSeconds(90))) {
+        try (PartitioningProxy proxy = new PartitioningProxy(exchangePort)) {
             Files.writeString(faults, "port 1 " + proxy.port() + "\n");
+            Set<Long> executorsBefore = Set.copyOf(cluster.executorProcessesSeen().keySet());
             StandaloneCluster.Application app = cluster.start(StuckWorkerApp.class.getName(),
                     conf(faults, exchangePort, 2), List.of(out.toString(), faults.toString(),
                             Long.toString(TimeUnit.SECONDS.toMillis(NO_SPARE_WORKER_WAIT_S))));
-            paused = partitionAtThePause(cluster, app, proxy, out);
-            long fault = System.nanoTime();
-            Files.createFile(out.resolve(StuckWorkerApp.RESUME));
+            try {
+                paused = partitionAtThePause(app, proxy, out);
+                long fault = System.nanoTime();
+                Files.createFile(out.resolve(StuckWorkerApp.RESUME));
 
-            // The driver writes the failure, stops its SparkContext and its JVM ends: nothing here ends it.
-            while (!Files.exists(failure) && app.process().isAlive()) {
-                if (removedMillis < 0 && !paused.stuckExecutor().isAlive()) {
-                    removedMillis = (System.nanoTime() - fault) / 1_000_000;
+                // The driver writes the failure, stops its SparkContext and its JVM ends: nothing here ends it.
+                while (!Files.exists(failure) && app.process().isAlive()) {
+                    if (removedMillis < 0 && !paused.stuckExecutor().isAlive()) {
+                        removedMillis = (System.nanoTime() - fault) / 1_000_000;
+                    }
+                    Thread.sleep(50);
                 }
-                Thread.sleep(50);
+                failedMillis = (System.nanoTime() - fault) / 1_000_000;
+                assertThat(app.process().waitFor(2, TimeUnit.MINUTES)).as("the driver's JVM ended; log:\n%s",
+                        tail(app)).isTrue();
+                driverEndedMillis = (System.nanoTime() - fault) / 1_000_000;
+                exitCode = app.process().exitValue();
+                // The standalone master has the Workers stop the application's executors once the driver is gone.
+                List<ProcessHandle> executors = cluster.executorProcessesSeen().keySet().stream()
+                        .filter(pid -> !executorsBefore.contains(pid))
+                        .map(ProcessHandle::of).flatMap(Optional::stream).toList();
+                long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(1);
+                while (executors.stream().anyMatch(ProcessHandle::isAlive) && System.nanoTime() < deadline) {
+                    Thread.sleep(50);
+                }
+                executorsEndedMillis = (System.nanoTime() - fault) / 1_000_000;
+                assertThat(executors.stream().filter(ProcessHandle::isAlive).map(ProcessHandle::pid).toList())
+                        .as("executor JVMs alive a minute after the driver ended").isEmpty();
+            } finally {
+                endRun(app);
             }
-            failedMillis = (System.nanoTime() - fault) / 1_000_000;
-            assertThat(app.process().waitFor(2, TimeUnit.MINUTES)).as("the driver's JVM ended; log:\n%s",
-                    tail(app)).isTrue();
-            driverEndedMillis = (System.nanoTime() - fault) / 1_000_000;
-            exitCode = app.process().exitValue();
-            // The standalone master has the Workers stop the application's executors once the driver is gone.
-            List<ProcessHandle> executors = cluster.executorProcessesSeen().keySet().stream()
-                    .map(ProcessHandle::of).flatMap(Optional::stream).toList();
-            long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(1);
-            while (executors.stream().anyMatch(ProcessHandle::isAlive) && System.nanoTime() < deadline) {
-                Thread.sleep(50);
-            }
-            executorsEndedMillis = (System.nanoTime() - fault) / 1_000_000;
-            assertThat(executors.stream().filter(ProcessHandle::isAlive).map(ProcessHandle::pid).toList())
-                    .as("executor JVMs alive a minute after the driver ended").isEmpty();
             assertThat(proxy.connections()).as("connections through the proxy").isEqualTo(1);
         }
         System.out.printf("partition without a spare: executor removed %.1f s after the fault, run failed at %.1f s,"
@@ -207,8 +247,7 @@ class ExchangePartitionTest {
      * Waits for the run's pause (worker 1 connected through the proxy, which carried its first rounds), then
      * cuts the proxy's connection.
      */
-    private static Paused partitionAtThePause(StandaloneCluster cluster, StandaloneCluster.Application app,
-                                              PartitioningProxy proxy, Path out) throws Exception {
+    private static Paused partitionAtThePause(StandaloneCluster.Application app, PartitioningProxy proxy, Path out) throws Exception {
         Path paused = out.resolve(StuckWorkerApp.PAUSED);
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(300);
         while (!Files.exists(paused)) {
@@ -224,6 +263,23 @@ class ExchangePartitionTest {
         assertThat(proxy.forwardedBytes()).as("bytes the proxy forwarded before the pause").isPositive();
         assertThat(proxy.partition()).as("connections cut").isEqualTo(1);
         return new Paused(stuckExecutorId, stuckExecutor);
+    }
+
+    /**
+     * Ends a run's SparkSubmit should it still run (a failed test), then waits for the run's executor JVMs to end
+     * (the Workers stop them when the driver ends): the next run needs their cores, and its executor ids start at 0
+     * again.
+     */
+    private static void endRun(StandaloneCluster.Application app) throws InterruptedException {
+        app.process().destroyForcibly();
+        List<ProcessHandle> executors = cluster.executorProcessesSeen().keySet().stream().map(ProcessHandle::of)
+                .flatMap(Optional::stream).toList();
+        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(1);
+        while (executors.stream().anyMatch(ProcessHandle::isAlive) && System.nanoTime() < deadline) {
+            Thread.sleep(100);
+        }
+        assertThat(executors.stream().filter(ProcessHandle::isAlive).map(ProcessHandle::pid).toList())
+                .as("executor JVMs alive a minute after the driver ended").isEmpty();
     }
 
     private static String tail(StandaloneCluster.Application app) {

@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.util.ModelSerializer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -17,6 +19,7 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
@@ -33,6 +36,9 @@ import static org.assertj.core.api.Assertions.assertThat;
  * job, starts as soon as Spark has two free slots again. Spark's barrier slot check (retried every
  * {@code spark.scheduler.barrier.maxConcurrentTasksCheck.interval}) runs only when a job is submitted, and the next
  * epoch's job comes after the replacement has trained, so that setting does not slow this test.
+ *
+ * <p>Both runs use one cluster, one after the other: each waits until its executor JVMs have ended before the
+ * next starts, and the cluster's own cleanup is checked once, after both.
  */
 class ExecutorLossTest {
 
@@ -43,6 +49,30 @@ class ExecutorLossTest {
     /** The round that finds worker 0 lost and is run again, as the driver names it (1-based). */
     private static final int RERUN_ROUND = ExecutorLossApp.PAUSE_AFTER_ROUND + 2;
 
+    @TempDir
+    static Path clusterDir;
+    private static StandaloneCluster cluster;
+
+    @BeforeAll
+    static void startCluster() throws Exception {
+        // One core and one GPU per Worker: two executors, each on a Worker of its own.
+        cluster = StandaloneCluster.start(clusterDir.resolve("cluster"), List.of(List.of("0"), List.of("1")), 1, "1g",
+                Duration.ofSeconds(90));
+    }
+
+    @AfterAll
+    static void stopCluster() {
+        if (cluster == null) {
+            return;
+        }
+        List<ProcessHandle> processes = cluster.processesStarted();
+        cluster.close();
+        // The Master, two Workers, a SparkSubmit per run and at least the two first executor JVMs of each.
+        assertThat(processes).as("processes the cluster started").hasSizeGreaterThanOrEqualTo(6);
+        assertThat(processes.stream().filter(ProcessHandle::isAlive).map(ProcessHandle::pid).toList())
+                .as("processes still alive after the cluster closed").isEmpty();
+    }
+
     @Test
     @Timeout(value = 4, unit = TimeUnit.MINUTES)
     void trainingGoesOnOnTheExecutorSparkStartsInPlaceOfTheKilledOneAndEndsAsACleanRun(@TempDir Path dir)
@@ -52,16 +82,15 @@ class ExecutorLossTest {
         StandaloneCluster.Submission submission;
         Kill kill;
         Map<Long, String> executorsAfter;
-        List<ProcessHandle> processes;
-        try (StandaloneCluster cluster = startCluster(dir)) {
-            StandaloneCluster.Application app = cluster.start(ExecutorLossApp.class.getName(), conf(Map.of()),
-                    List.of(out.toString()));
-            kill = killExecutorOfWorkerZeroAtThePause(cluster, app, out);
+        StandaloneCluster.Application app = cluster.start(ExecutorLossApp.class.getName(), conf(Map.of()),
+                List.of(out.toString()));
+        try {
+            kill = killExecutorOfWorkerZeroAtThePause(app, out);
             submission = app.await(Duration.ofMinutes(2));
             executorsAfter = cluster.executorProcessesSeen();
-            processes = cluster.processesStarted();
+        } finally {
+            endRun(app);
         }
-        assertAllEnded(processes);
         assertThat(submission.exitCode()).as("SparkSubmit exit code; log:\n%s", submission.logTail()).isZero();
 
         // Spark started a new executor JVM, and the executors that ran tasks after training are the survivor and it.
@@ -139,16 +168,15 @@ class ExecutorLossTest {
         Path out = dir.resolve("out");
         StandaloneCluster.Submission submission;
         Kill kill;
-        List<ProcessHandle> processes;
-        try (StandaloneCluster cluster = startCluster(dir)) {
-            // One attempt per stage: the barrier stage that loses its executor may not be retried.
-            StandaloneCluster.Application app = cluster.start(ExecutorLossApp.class.getName(),
-                    conf(Map.of("spark.stage.maxConsecutiveAttempts", "1")), List.of(out.toString()));
-            kill = killExecutorOfWorkerZeroAtThePause(cluster, app, out);
+        // One attempt per stage: the barrier stage that loses its executor may not be retried.
+        StandaloneCluster.Application app = cluster.start(ExecutorLossApp.class.getName(),
+                conf(Map.of("spark.stage.maxConsecutiveAttempts", "1")), List.of(out.toString()));
+        try {
+            kill = killExecutorOfWorkerZeroAtThePause(app, out);
             submission = app.await(Duration.ofMinutes(2));
-            processes = cluster.processesStarted();
+        } finally {
+            endRun(app);
         }
-        assertAllEnded(processes);
         assertThat(submission.exitCode()).as("SparkSubmit exit code; log:\n%s", submission.logTail()).isNotZero();
         String failure = Files.readString(out.resolve(ExecutorLossApp.FAILURE));
         // The kill lands after round 11 of epoch 1 (ExecutorLossApp pauses there).
@@ -165,8 +193,7 @@ class ExecutorLossTest {
     }
 
     /** Waits for the run's pause, kills worker 0's executor JVM by its pid, waits for it to end and resumes the run. */
-    private static Kill killExecutorOfWorkerZeroAtThePause(StandaloneCluster cluster,
-                                                           StandaloneCluster.Application app, Path out)
+    private static Kill killExecutorOfWorkerZeroAtThePause(StandaloneCluster.Application app, Path out)
             throws Exception {
         Path paused = out.resolve(ExecutorLossApp.PAUSED);
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(150);
@@ -194,12 +221,6 @@ class ExecutorLossTest {
         return new Kill(killedId, killedPid, executorOfWorker.get(1), pidsBefore);
     }
 
-    private static StandaloneCluster startCluster(Path dir) throws Exception {
-        // One core and one GPU per Worker: two executors, each on a Worker of its own.
-        return StandaloneCluster.start(dir.resolve("cluster"), List.of(List.of("0"), List.of("1")), 1, "1g",
-                Duration.ofSeconds(90));
-    }
-
     private static Map<String, String> conf(Map<String, String> extra) {
         Map<String, String> conf = new LinkedHashMap<>();
         conf.put("spark.driver.host", HOST);
@@ -217,10 +238,20 @@ class ExecutorLossTest {
         return conf;
     }
 
-    private static void assertAllEnded(List<ProcessHandle> processes) {
-        // The Master, two Workers, SparkSubmit and at least the two first executor JVMs.
-        assertThat(processes).as("processes the cluster started").hasSizeGreaterThanOrEqualTo(6);
-        assertThat(processes.stream().filter(ProcessHandle::isAlive).map(ProcessHandle::pid).toList())
-                .as("processes still alive after the cluster closed").isEmpty();
+    /**
+     * Ends a run's SparkSubmit should it still run (a failed test), then waits for the run's executor JVMs to end
+     * (the Workers stop them when the driver ends): the next run needs their cores, and its executor ids start at 0
+     * again.
+     */
+    private static void endRun(StandaloneCluster.Application app) throws InterruptedException {
+        app.process().destroyForcibly();
+        List<ProcessHandle> executors = cluster.executorProcessesSeen().keySet().stream().map(ProcessHandle::of)
+                .flatMap(Optional::stream).toList();
+        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(1);
+        while (executors.stream().anyMatch(ProcessHandle::isAlive) && System.nanoTime() < deadline) {
+            Thread.sleep(100);
+        }
+        assertThat(executors.stream().filter(ProcessHandle::isAlive).map(ProcessHandle::pid).toList())
+                .as("executor JVMs alive a minute after the driver ended").isEmpty();
     }
 }

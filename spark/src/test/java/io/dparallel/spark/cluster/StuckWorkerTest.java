@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.util.ModelSerializer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -15,6 +17,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -24,12 +27,39 @@ import static org.assertj.core.api.Assertions.assertThat;
  * Workers (two workers and a spare executor): a training thread that blocks forever (the fault file's
  * {@code stall}), and an executor JVM frozen with SIGSTOP. The driver must void the round within the exchange's
  * deadlines, have Spark remove the executor, and finish on the spare with parameters equal to a clean run's.
+ *
+ * <p>Both runs use one cluster, one after the other (a cluster start is a Master and three Worker JVMs): each run
+ * waits until its executor JVMs have ended before the next starts, and the cluster's own cleanup is checked once,
+ * after both. The deadlines are short because waiting them out is most of what a fault costs this test; a round
+ * here is four minibatches of 16 for a tiny network (milliseconds), and a worker beats every 1.2 s (a fifth of the
+ * heartbeat timeout), so neither fires on a healthy worker even on a loaded machine.
  */
 class StuckWorkerTest {
 
     private static final String HOST = "127.0.0.1";
-    private static final int ROUND_DEADLINE_S = 15;
-    private static final int HEARTBEAT_TIMEOUT_S = 10;
+    private static final int ROUND_DEADLINE_S = 10;
+    private static final int HEARTBEAT_TIMEOUT_S = 6;
+
+    @TempDir
+    static Path clusterDir;
+    private static StandaloneCluster cluster;
+
+    @BeforeAll
+    static void startCluster() throws Exception {
+        cluster = StandaloneCluster.start(clusterDir.resolve("cluster"), List.of(List.of("0"), List.of("1"), List.of("2")),
+                1, "1g", Duration.ofSeconds(90));
+    }
+
+    @AfterAll
+    static void stopCluster() {
+        if (cluster == null) {
+            return;
+        }
+        List<ProcessHandle> processes = cluster.processesStarted();
+        cluster.close();
+        assertThat(processes.stream().filter(ProcessHandle::isAlive).map(ProcessHandle::pid).toList())
+                .as("processes still alive after the cluster closed").isEmpty();
+    }
 
     @Test
     @Timeout(value = 9, unit = TimeUnit.MINUTES)
@@ -65,13 +95,11 @@ class StuckWorkerTest {
     private static Result run(Path dir, Fault fault) throws Exception {
         Path out = dir.resolve("out");
         Path faults = dir.resolve("faults.txt");
+        StandaloneCluster.Application app = cluster.start(StuckWorkerApp.class.getName(), conf(faults),
+                List.of(out.toString(), faults.toString()));
         StandaloneCluster.Submission submission;
-        List<ProcessHandle> processes;
         String stuckExecutor;
-        try (StandaloneCluster cluster = StandaloneCluster.start(dir.resolve("cluster"),
-                List.of(List.of("0"), List.of("1"), List.of("2")), 1, "1g", Duration.ofSeconds(90))) {
-            StandaloneCluster.Application app = cluster.start(StuckWorkerApp.class.getName(), conf(faults),
-                    List.of(out.toString(), faults.toString()));
+        try {
             Path paused = out.resolve(StuckWorkerApp.PAUSED);
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(300);
             while (!Files.exists(paused)) {
@@ -86,10 +114,19 @@ class StuckWorkerTest {
             fault.inject(cluster, faults, stuckExecutor);
             Files.createFile(out.resolve(StuckWorkerApp.RESUME));
             submission = app.await(Duration.ofMinutes(4));
-            processes = cluster.processesStarted();
+        } finally {
+            // A failed run must not hold the shared cluster's cores (a finished one is already gone).
+            app.process().destroyForcibly();
         }
-        assertThat(processes.stream().filter(ProcessHandle::isAlive).map(ProcessHandle::pid).toList())
-                .as("processes still alive after the cluster closed").isEmpty();
+        // The Workers stop an application's executors when its driver ends; the next run needs their cores.
+        List<ProcessHandle> executors = cluster.executorProcessesSeen().keySet().stream().map(ProcessHandle::of)
+                .flatMap(Optional::stream).toList();
+        long executorsDeadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(1);
+        while (executors.stream().anyMatch(ProcessHandle::isAlive) && System.nanoTime() < executorsDeadline) {
+            Thread.sleep(100);
+        }
+        assertThat(executors.stream().filter(ProcessHandle::isAlive).map(ProcessHandle::pid).toList())
+                .as("executor JVMs alive a minute after the driver ended").isEmpty();
         assertThat(submission.exitCode()).as("SparkSubmit exit code; log:\n%s", submission.logTail()).isZero();
 
         JsonNode report = new ObjectMapper().readTree(out.resolve(GpuTrainingApp.REPORT).toFile());
