@@ -8,10 +8,14 @@ import org.apache.spark.Partitioner;
 import org.apache.spark.ShuffleDependency;
 import org.apache.spark.api.java.JavaPairRDD;
 import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.rdd.ShuffledRDD;
 import org.apache.spark.storage.StorageLevel;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import scala.Tuple2;
+import scala.math.Ordering;
+import scala.reflect.ClassTag;
+import scala.reflect.ClassTag$;
 
 import java.io.Serializable;
 import java.util.ArrayList;
@@ -124,8 +128,13 @@ public final class EpochShuffle implements AutoCloseable {
             return new PositionKeys(examples, firstIndex[partition], permutation, used);
         }, false).mapToPair(pair -> pair);
         TrainingConfig config = plan.config();
-        JavaPairRDD<Long, byte[]> ordered = keyed.repartitionAndSortWithinPartitions(
-                new WorkerPartitioner(config.numWorkers(), config.batchSizePerWorker()), POSITION_ORDER);
+        // repartitionAndSortWithinPartitions, with the shuffle's own compact format instead of Java serialization.
+        ShuffledRDD<Long, byte[], byte[]> dealt = new ShuffledRDD<>(keyed.rdd(),
+                new WorkerPartitioner(config.numWorkers(), config.batchSizePerWorker()), POSITION_TAG, RECORD_TAG,
+                RECORD_TAG);
+        dealt.setKeyOrdering(Ordering.comparatorToOrdering(POSITION_ORDER));
+        dealt.setSerializer(new PositionRecordSerializer());
+        JavaPairRDD<Long, byte[]> ordered = JavaPairRDD.fromRDD(dealt, POSITION_TAG, RECORD_TAG);
         ordered.setName("dparallel epoch " + (epoch + 1) + (reshuffle ? " (reshuffled)" : " (input order)"));
         if (!reshuffle) {
             fixedOrder = ordered;
@@ -177,6 +186,8 @@ public final class EpochShuffle implements AutoCloseable {
     }
 
     private static final Comparator<Long> POSITION_ORDER = (Comparator<Long> & Serializable) Long::compare;
+    private static final ClassTag<Long> POSITION_TAG = ClassTag$.MODULE$.apply(Long.class);
+    private static final ClassTag<byte[]> RECORD_TAG = ClassTag$.MODULE$.apply(byte[].class);
 
     /** Keys each record of a partition by its epoch position, dropping the epoch's tail. */
     private static final class PositionKeys implements Iterator<Tuple2<Long, byte[]>> {
