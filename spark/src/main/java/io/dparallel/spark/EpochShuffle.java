@@ -6,6 +6,7 @@ import io.dparallel.core.data.EpochPermutation;
 import io.dparallel.core.data.ExampleCodec;
 import org.apache.spark.Partitioner;
 import org.apache.spark.ShuffleDependency;
+import org.apache.spark.SparkException;
 import org.apache.spark.api.java.JavaPairRDD;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.rdd.ShuffledRDD;
@@ -51,6 +52,8 @@ public final class EpochShuffle implements AutoCloseable {
     private final boolean reshuffle;
     private final long exampleBytes;
     private JavaPairRDD<Long, byte[]> fixedOrder;
+    private JavaPairRDD<Long, byte[]> writtenAhead;
+    private int writtenAheadEpoch = -1;
 
     private EpochShuffle(JavaRDD<byte[]> records, long[] offsets, TrainingPlan plan, boolean reshuffle,
                          long exampleBytes) {
@@ -118,6 +121,12 @@ public final class EpochShuffle implements AutoCloseable {
         if (!reshuffle && fixedOrder != null) {
             return fixedOrder;
         }
+        if (epoch == writtenAheadEpoch) {
+            JavaPairRDD<Long, byte[]> written = writtenAhead;
+            writtenAhead = null;
+            writtenAheadEpoch = -1;
+            return written;
+        }
         long[] firstIndex = offsets;
         long size = plan.numExamples();
         long used = plan.examplesPerEpoch();
@@ -142,6 +151,26 @@ public final class EpochShuffle implements AutoCloseable {
         return ordered;
     }
 
+    /**
+     * Writes epoch {@code epoch}'s shuffle now (its map stage, one Spark job), so that the epoch's job only reads it:
+     * call it once before training, for the first epoch to train, as the in-memory cut used to deal its minibatches
+     * before the first round. The next {@link #epoch} call for that epoch returns the written data.
+     */
+    public void writeAhead(int epoch) {
+        JavaPairRDD<Long, byte[]> data = epoch(epoch);
+        if (data.rdd().dependencies().head() instanceof ShuffleDependency<?, ?, ?> shuffle) {
+            try {
+                data.context().submitMapStage(shuffle).get();
+            } catch (SparkException | RuntimeException e) {
+                throw DiskSpace.explain(e, "Writing epoch " + (epoch + 1) + "'s shuffle");
+            }
+        }
+        if (reshuffle) {
+            writtenAhead = data;
+            writtenAheadEpoch = epoch;
+        }
+    }
+
     /** Removes an epoch's shuffle files now (with reshuffling each epoch has its own; the input order keeps one). */
     public void release(JavaPairRDD<Long, byte[]> epochData) {
         if (reshuffle) {
@@ -154,6 +183,9 @@ public final class EpochShuffle implements AutoCloseable {
     public void close() {
         if (fixedOrder != null) {
             removeShuffle(fixedOrder);
+        }
+        if (writtenAhead != null) {
+            removeShuffle(writtenAhead);
         }
         records.unpersist(false);
     }

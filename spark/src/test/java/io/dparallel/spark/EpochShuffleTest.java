@@ -73,6 +73,8 @@ class EpochShuffleTest {
             assertThat(plan.minibatchesPerWorker()).isEqualTo(10);
             assertThat(shuffle.exampleBytes()).isEqualTo(8);
             List<long[]> orders = new ArrayList<>();
+            // As SparkTrainer does: the first epoch's shuffle is written before its job reads it.
+            shuffle.writeAhead(0);
             for (int epoch = 0; epoch < 2; epoch++) {
                 JavaPairRDD<Long, byte[]> data = shuffle.epoch(epoch);
                 List<List<Float>> streamed = streamInBarrierTasks(data, plan);
