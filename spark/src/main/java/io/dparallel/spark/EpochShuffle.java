@@ -6,12 +6,17 @@ import io.dparallel.core.data.EpochPermutation;
 import io.dparallel.core.data.ExampleCodec;
 import org.apache.spark.Partitioner;
 import org.apache.spark.ShuffleDependency;
+import org.apache.spark.SparkException;
 import org.apache.spark.api.java.JavaPairRDD;
 import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.rdd.ShuffledRDD;
 import org.apache.spark.storage.StorageLevel;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import scala.Tuple2;
+import scala.math.Ordering;
+import scala.reflect.ClassTag;
+import scala.reflect.ClassTag$;
 
 import java.io.Serializable;
 import java.util.ArrayList;
@@ -47,6 +52,8 @@ public final class EpochShuffle implements AutoCloseable {
     private final boolean reshuffle;
     private final long exampleBytes;
     private JavaPairRDD<Long, byte[]> fixedOrder;
+    private JavaPairRDD<Long, byte[]> writtenAhead;
+    private int writtenAheadEpoch = -1;
 
     private EpochShuffle(JavaRDD<byte[]> records, long[] offsets, TrainingPlan plan, boolean reshuffle,
                          long exampleBytes) {
@@ -114,6 +121,12 @@ public final class EpochShuffle implements AutoCloseable {
         if (!reshuffle && fixedOrder != null) {
             return fixedOrder;
         }
+        if (epoch == writtenAheadEpoch) {
+            JavaPairRDD<Long, byte[]> written = writtenAhead;
+            writtenAhead = null;
+            writtenAheadEpoch = -1;
+            return written;
+        }
         long[] firstIndex = offsets;
         long size = plan.numExamples();
         long used = plan.examplesPerEpoch();
@@ -124,13 +137,38 @@ public final class EpochShuffle implements AutoCloseable {
             return new PositionKeys(examples, firstIndex[partition], permutation, used);
         }, false).mapToPair(pair -> pair);
         TrainingConfig config = plan.config();
-        JavaPairRDD<Long, byte[]> ordered = keyed.repartitionAndSortWithinPartitions(
-                new WorkerPartitioner(config.numWorkers(), config.batchSizePerWorker()), POSITION_ORDER);
+        // repartitionAndSortWithinPartitions, with the shuffle's own compact format instead of Java serialization.
+        ShuffledRDD<Long, byte[], byte[]> dealt = new ShuffledRDD<>(keyed.rdd(),
+                new WorkerPartitioner(config.numWorkers(), config.batchSizePerWorker()), POSITION_TAG, RECORD_TAG,
+                RECORD_TAG);
+        dealt.setKeyOrdering(Ordering.comparatorToOrdering(POSITION_ORDER));
+        dealt.setSerializer(new PositionRecordSerializer());
+        JavaPairRDD<Long, byte[]> ordered = JavaPairRDD.fromRDD(dealt, POSITION_TAG, RECORD_TAG);
         ordered.setName("dparallel epoch " + (epoch + 1) + (reshuffle ? " (reshuffled)" : " (input order)"));
         if (!reshuffle) {
             fixedOrder = ordered;
         }
         return ordered;
+    }
+
+    /**
+     * Writes epoch {@code epoch}'s shuffle now (its map stage, one Spark job), so that the epoch's job only reads it:
+     * call it once before training, for the first epoch to train, as the in-memory cut used to deal its minibatches
+     * before the first round. The next {@link #epoch} call for that epoch returns the written data.
+     */
+    public void writeAhead(int epoch) {
+        JavaPairRDD<Long, byte[]> data = epoch(epoch);
+        if (data.rdd().dependencies().head() instanceof ShuffleDependency<?, ?, ?> shuffle) {
+            try {
+                data.context().submitMapStage(shuffle).get();
+            } catch (SparkException | RuntimeException e) {
+                throw DiskSpace.explain(e, "Writing epoch " + (epoch + 1) + "'s shuffle");
+            }
+        }
+        if (reshuffle) {
+            writtenAhead = data;
+            writtenAheadEpoch = epoch;
+        }
     }
 
     /** Removes an epoch's shuffle files now (with reshuffling each epoch has its own; the input order keeps one). */
@@ -145,6 +183,9 @@ public final class EpochShuffle implements AutoCloseable {
     public void close() {
         if (fixedOrder != null) {
             removeShuffle(fixedOrder);
+        }
+        if (writtenAhead != null) {
+            removeShuffle(writtenAhead);
         }
         records.unpersist(false);
     }
@@ -177,6 +218,8 @@ public final class EpochShuffle implements AutoCloseable {
     }
 
     private static final Comparator<Long> POSITION_ORDER = (Comparator<Long> & Serializable) Long::compare;
+    private static final ClassTag<Long> POSITION_TAG = ClassTag$.MODULE$.apply(Long.class);
+    private static final ClassTag<byte[]> RECORD_TAG = ClassTag$.MODULE$.apply(byte[].class);
 
     /** Keys each record of a partition by its epoch position, dropping the epoch's tail. */
     private static final class PositionKeys implements Iterator<Tuple2<Long, byte[]>> {

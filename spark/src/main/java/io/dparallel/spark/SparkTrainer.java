@@ -224,6 +224,10 @@ public final class SparkTrainer {
                 report.addWarning(plan.droppedExamples() + " of " + plan.numExamples() + " examples do not fill a step of "
                         + config.numWorkers() + " workers x " + config.batchSizePerWorker() + " and are not trained on");
             }
+            if (position.epoch() < config.epochs()) {
+                sc.setJobDescription("dparallel: deal the examples of epoch " + (position.epoch() + 1));
+                epochs.writeAhead(position.epoch());
+            }
             LOG.info("Training {} examples: {} workers x {} minibatches of {} per epoch, {} rounds per epoch, {} epochs",
                     plan.numExamples(), config.numWorkers(), plan.minibatchesPerWorker(), config.batchSizePerWorker(),
                     plan.roundsPerEpoch(), config.epochs());

@@ -23,14 +23,19 @@ import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** The per-epoch shuffle on local Spark: each worker streams exactly the examples its slots say, in order. */
+/**
+ * The per-epoch shuffle on local Spark: each worker streams exactly the examples its slots say, in order. The sort
+ * of each worker's share is forced to spill every 17 records, so the shuffle's format is read back from both the
+ * shuffle files and the spill files.
+ */
 class EpochShuffleTest {
 
     private static JavaSparkContext sc;
 
     @BeforeAll
     static void startSpark() {
-        sc = LocalSpark.context(2, "EpochShuffleTest");
+        sc = new JavaSparkContext(LocalSpark.conf("local[2]", "EpochShuffleTest")
+                .set("spark.shuffle.spill.numElementsForceSpillThreshold", "17"));
     }
 
     @AfterAll
@@ -68,6 +73,8 @@ class EpochShuffleTest {
             assertThat(plan.minibatchesPerWorker()).isEqualTo(10);
             assertThat(shuffle.exampleBytes()).isEqualTo(8);
             List<long[]> orders = new ArrayList<>();
+            // As SparkTrainer does: the first epoch's shuffle is written before its job reads it.
+            shuffle.writeAhead(0);
             for (int epoch = 0; epoch < 2; epoch++) {
                 JavaPairRDD<Long, byte[]> data = shuffle.epoch(epoch);
                 List<List<Float>> streamed = streamInBarrierTasks(data, plan);
