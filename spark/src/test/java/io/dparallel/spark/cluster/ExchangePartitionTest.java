@@ -83,10 +83,7 @@ class ExchangePartitionTest {
         if (cluster == null) {
             return;
         }
-        List<ProcessHandle> processes = cluster.processesStarted();
-        cluster.close();
-        assertThat(processes.stream().filter(ProcessHandle::isAlive).map(ProcessHandle::pid).toList())
-                .as("processes still alive after the cluster closed").isEmpty();
+        assertThat(cluster.closeReportingSurvivors()).as("processes still alive after the cluster closed").isEmpty();
     }
 
     @Test
@@ -265,21 +262,9 @@ class ExchangePartitionTest {
         return new Paused(stuckExecutorId, stuckExecutor);
     }
 
-    /**
-     * Ends a run's SparkSubmit should it still run (a failed test), then waits for the run's executor JVMs to end
-     * (the Workers stop them when the driver ends): the next run needs their cores, and its executor ids start at 0
-     * again.
-     */
+    /** Ends a run and checks its executor JVMs ended: the next run on the shared cluster needs their cores. */
     private static void endRun(StandaloneCluster.Application app) throws InterruptedException {
-        app.process().destroyForcibly();
-        List<ProcessHandle> executors = cluster.executorProcessesSeen().keySet().stream().map(ProcessHandle::of)
-                .flatMap(Optional::stream).toList();
-        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(1);
-        while (executors.stream().anyMatch(ProcessHandle::isAlive) && System.nanoTime() < deadline) {
-            Thread.sleep(100);
-        }
-        assertThat(executors.stream().filter(ProcessHandle::isAlive).map(ProcessHandle::pid).toList())
-                .as("executor JVMs alive a minute after the driver ended").isEmpty();
+        assertThat(cluster.endApplication(app)).as("executor JVMs alive a minute after the driver ended").isEmpty();
     }
 
     private static String tail(StandaloneCluster.Application app) {

@@ -19,7 +19,6 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
@@ -238,20 +237,8 @@ class ExecutorLossTest {
         return conf;
     }
 
-    /**
-     * Ends a run's SparkSubmit should it still run (a failed test), then waits for the run's executor JVMs to end
-     * (the Workers stop them when the driver ends): the next run needs their cores, and its executor ids start at 0
-     * again.
-     */
+    /** Ends a run and checks its executor JVMs ended: the next run on the shared cluster needs their cores. */
     private static void endRun(StandaloneCluster.Application app) throws InterruptedException {
-        app.process().destroyForcibly();
-        List<ProcessHandle> executors = cluster.executorProcessesSeen().keySet().stream().map(ProcessHandle::of)
-                .flatMap(Optional::stream).toList();
-        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(1);
-        while (executors.stream().anyMatch(ProcessHandle::isAlive) && System.nanoTime() < deadline) {
-            Thread.sleep(100);
-        }
-        assertThat(executors.stream().filter(ProcessHandle::isAlive).map(ProcessHandle::pid).toList())
-                .as("executor JVMs alive a minute after the driver ended").isEmpty();
+        assertThat(cluster.endApplication(app)).as("executor JVMs alive a minute after the driver ended").isEmpty();
     }
 }

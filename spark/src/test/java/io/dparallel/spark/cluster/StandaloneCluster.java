@@ -190,6 +190,36 @@ final class StandaloneCluster implements AutoCloseable {
         return all;
     }
 
+    /**
+     * Ends an application's SparkSubmit should it still run (a failed test), then waits up to a minute for every
+     * executor JVM seen so far to end (the Workers stop them when the driver ends): the next application on this
+     * cluster needs their cores, and its executor ids start at 0 again.
+     *
+     * @return the pids of executor JVMs still alive after that minute (a test asserts there are none)
+     */
+    List<Long> endApplication(Application app) throws InterruptedException {
+        app.process().destroyForcibly();
+        List<ProcessHandle> executors = executorProcessesSeen().keySet().stream().map(ProcessHandle::of)
+                .flatMap(java.util.Optional::stream).toList();
+        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(1);
+        while (executors.stream().anyMatch(ProcessHandle::isAlive) && System.nanoTime() < deadline) {
+            Thread.sleep(100);
+        }
+        return executors.stream().filter(ProcessHandle::isAlive).map(ProcessHandle::pid).toList();
+    }
+
+    /**
+     * {@link #close()}, for a cluster shared by a test class.
+     *
+     * @return the pids of the processes this cluster started that are still alive after closing it (a test asserts
+     *         there are none)
+     */
+    List<Long> closeReportingSurvivors() {
+        List<ProcessHandle> processes = processesStarted();
+        close();
+        return processes.stream().filter(ProcessHandle::isAlive).map(ProcessHandle::pid).toList();
+    }
+
     /** Ends every process this cluster started (executors, submit, Workers, Master) and removes its jar links. */
     @Override
     public void close() {

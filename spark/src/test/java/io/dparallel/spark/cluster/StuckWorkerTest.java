@@ -17,7 +17,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -55,10 +54,7 @@ class StuckWorkerTest {
         if (cluster == null) {
             return;
         }
-        List<ProcessHandle> processes = cluster.processesStarted();
-        cluster.close();
-        assertThat(processes.stream().filter(ProcessHandle::isAlive).map(ProcessHandle::pid).toList())
-                .as("processes still alive after the cluster closed").isEmpty();
+        assertThat(cluster.closeReportingSurvivors()).as("processes still alive after the cluster closed").isEmpty();
     }
 
     @Test
@@ -98,6 +94,7 @@ class StuckWorkerTest {
         StandaloneCluster.Application app = cluster.start(StuckWorkerApp.class.getName(), conf(faults),
                 List.of(out.toString(), faults.toString()));
         StandaloneCluster.Submission submission;
+        List<Long> survivors;
         String stuckExecutor;
         try {
             Path paused = out.resolve(StuckWorkerApp.PAUSED);
@@ -115,18 +112,10 @@ class StuckWorkerTest {
             Files.createFile(out.resolve(StuckWorkerApp.RESUME));
             submission = app.await(Duration.ofMinutes(4));
         } finally {
-            // A failed run must not hold the shared cluster's cores (a finished one is already gone).
-            app.process().destroyForcibly();
+            // A failed run must not hold the shared cluster's cores; the next run needs its executors' cores too.
+            survivors = cluster.endApplication(app);
         }
-        // The Workers stop an application's executors when its driver ends; the next run needs their cores.
-        List<ProcessHandle> executors = cluster.executorProcessesSeen().keySet().stream().map(ProcessHandle::of)
-                .flatMap(Optional::stream).toList();
-        long executorsDeadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(1);
-        while (executors.stream().anyMatch(ProcessHandle::isAlive) && System.nanoTime() < executorsDeadline) {
-            Thread.sleep(100);
-        }
-        assertThat(executors.stream().filter(ProcessHandle::isAlive).map(ProcessHandle::pid).toList())
-                .as("executor JVMs alive a minute after the driver ended").isEmpty();
+        assertThat(survivors).as("executor JVMs alive a minute after the driver ended").isEmpty();
         assertThat(submission.exitCode()).as("SparkSubmit exit code; log:\n%s", submission.logTail()).isZero();
 
         JsonNode report = new ObjectMapper().readTree(out.resolve(GpuTrainingApp.REPORT).toFile());
