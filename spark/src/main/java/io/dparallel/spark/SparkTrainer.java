@@ -3,7 +3,6 @@ package io.dparallel.spark;
 import io.dparallel.core.config.TrainingConfig;
 import io.dparallel.core.config.TrainingPlan;
 import io.dparallel.core.data.MinibatchPrefetcher;
-import io.dparallel.core.averaging.ModelState;
 import io.dparallel.core.replica.MemoryBudget;
 import io.dparallel.core.loop.RoundLoop;
 import io.dparallel.core.replica.NetworkReplica;
@@ -214,10 +213,10 @@ public final class SparkTrainer {
         TrainingPlan plan = epochs.plan();
         RunReport report = new RunReport(config, plan);
         try {
-            ModelState initial = driverReplica.captureState(config.averageUpdaterState());
-            long parameterBytes = 4L * initial.parameters().length;
-            MemoryBudget.requireExecutorFits(ExecutorMemorySettings.of(sc.sc()), parameterBytes,
-                    initial.payloadBytes() - parameterBytes, epochs.minibatchBytes(), MinibatchPrefetcher.DEFAULT_DEPTH);
+            // Sizes only: a copy of a large state here would be tens of MB of garbage on the driver.
+            MemoryBudget.requireExecutorFits(ExecutorMemorySettings.of(sc.sc()), 4L * driverReplica.numParams(),
+                    config.averageUpdaterState() ? driverReplica.updaterStateBytes() : 0, epochs.minibatchBytes(),
+                    MinibatchPrefetcher.DEFAULT_DEPTH);
             devices.warnings().forEach(warning -> warn(report, warning));
             Position position = checkpoints.start(driverReplica, spec, report, warning -> warn(report, warning));
             if (position.epoch() == 0 && position.round() == 0 && plan.droppedExamples() > 0) {

@@ -52,6 +52,15 @@ public abstract sealed class NetworkReplica permits MultiLayerReplica, GraphRepl
     }
 
     /**
+     * Float32 bytes of the network's updater state (0 when its updater keeps none), without copying it: what
+     * {@link #captureState}{@code (true)} would carry beside the parameters.
+     */
+    public long updaterStateBytes() {
+        INDArray view = updaterStateView();
+        return view == null ? 0 : 4L * view.length();
+    }
+
+    /**
      * The network's parameters and, if asked, its updater state, copied into fresh float arrays.
      * A network whose updater keeps no state (plain SGD) gives an empty updater array.
      */
