@@ -42,7 +42,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * --master yarn --deploy-mode cluster} in a JVM of its own with the README's arguments ({@link #README_ARGS}).
  * The driver runs in YARN's application master container, trains from HDFS and writes to HDFS; YARN must report
  * the application SUCCEEDED after one attempt under the name given to spark-submit, and the driver must keep
- * that name too (its event log). A second run asks one GPU per executor and checks YARN granted them.
+ * that name too (its event log). The run asks one GPU per executor and checks YARN granted them.
  * Setup facts: NOTES.md, "YARN in tests". Run by Failsafe after {@code package}.
  */
 class YarnClusterIT {
@@ -131,29 +131,14 @@ class YarnClusterIT {
         }
     }
 
+    /**
+     * One submission proves both the README's YARN run and the GPU path (two cluster-mode submissions cost a
+     * minute more of the suite): SUCCEEDED after one attempt under its name, data from and results to HDFS, a
+     * trained model, and one YARN GPU per executor, each worker on its own.
+     */
     @Test
-    void trainRunsInClusterModeFromAndToHdfsAndYarnReportsOneSucceededAttempt() throws Exception {
+    void trainRunsInClusterModeFromAndToHdfsWithOneYarnGpuPerExecutor() throws Exception {
         String name = "dparallel letters yarn";
-        Submission run = submit(name, List.of(), "letters-1");
-
-        assertThat(run.exitCode()).as("spark-submit exit code; log:%n%s", run.log()).isZero();
-        ApplicationReport app = application(name);
-        assertThat(app.getYarnApplicationState()).isEqualTo(YarnApplicationState.FINISHED);
-        assertThat(app.getFinalApplicationStatus()).as(app.getDiagnostics()).isEqualTo(FinalApplicationStatus.SUCCEEDED);
-        assertThat(yarnClient.getApplicationAttempts(app.getApplicationId())).as("attempts").hasSize(1);
-        assertThat(appNameInEventLog(app.getApplicationId().toString())).as("the driver's app name").isEqualTo(name);
-
-        JsonNode metrics = readJson("/runs/letters-1/metrics.json");
-        assertThat(metrics.at("/configuration/master").asText()).isEqualTo("yarn");
-        // Two epochs on 1,024 nearly separable points in 4 classes: chance is 0.25.
-        assertThat(metrics.at("/metrics/accuracy").asDouble()).isGreaterThan(0.9);
-        FileSystem fs = FileSystem.get(new java.net.URI(defaultFs), new Configuration());
-        assertThat(fs.exists(new org.apache.hadoop.fs.Path("/runs/letters-1/model.zip"))).isTrue();
-        System.out.printf("YarnClusterIT: cluster-mode train took %.1f s%n", run.seconds());
-    }
-
-    @Test
-    void eachExecutorGetsOneYarnGpu() throws Exception {
         Path script = dir.resolve("gpu-discovery.sh");
         // YARN does not tell Spark which GPU a container got; a real script asks nvidia-smi inside the container.
         // This one derives a distinct address from the container number (executors are containers 2 and 3).
@@ -181,22 +166,33 @@ class YarnClusterIT {
         watcher.start();
         Submission run;
         try {
-            run = submit("dparallel gpu yarn", List.of("--conf", "spark.executor.resource.gpu.amount=1",
+            run = submit(name, List.of("--conf", "spark.executor.resource.gpu.amount=1",
                     "--conf", "spark.task.resource.gpu.amount=1",
                     "--conf", "spark.executor.resource.gpu.discoveryScript=" + script,
                     // The fake GPUs train on ND4J's CPU backend: without the opt-in the run is refused.
-                    "--conf", "spark.dparallel.gpu.allowCpuBackend=true"), "gpu-1");
+                    "--conf", "spark.dparallel.gpu.allowCpuBackend=true"), "letters-1");
         } finally {
             watcher.interrupt();
         }
 
         assertThat(run.exitCode()).as("spark-submit exit code; log:%n%s", run.log()).isZero();
-        ApplicationReport app = application("dparallel gpu yarn");
+        ApplicationReport app = application(name);
+        assertThat(app.getYarnApplicationState()).isEqualTo(YarnApplicationState.FINISHED);
         assertThat(app.getFinalApplicationStatus()).as(app.getDiagnostics()).isEqualTo(FinalApplicationStatus.SUCCEEDED);
+        assertThat(yarnClient.getApplicationAttempts(app.getApplicationId())).as("attempts").hasSize(1);
+        assertThat(appNameInEventLog(app.getApplicationId().toString())).as("the driver's app name").isEqualTo(name);
+
+        JsonNode metrics = readJson("/runs/letters-1/metrics.json");
+        assertThat(metrics.at("/configuration/master").asText()).isEqualTo("yarn");
+        // Two epochs on 1,024 nearly separable points in 4 classes: chance is 0.25.
+        assertThat(metrics.at("/metrics/accuracy").asDouble()).isGreaterThan(0.9);
+        FileSystem fs = FileSystem.get(new java.net.URI(defaultFs), new Configuration());
+        assertThat(fs.exists(new org.apache.hadoop.fs.Path("/runs/letters-1/model.zip"))).isTrue();
+
         assertThat(maxGpusUsed.get()).as("yarn.io/gpu YARN granted at once (one per executor)").isEqualTo(GPUS);
         Set<String> executors = new HashSet<>();
         Set<Integer> grantedGpus = new HashSet<>();
-        for (JsonNode round : readJson("/runs/gpu-1/report.json").get("rounds")) {
+        for (JsonNode round : readJson("/runs/letters-1/report.json").get("rounds")) {
             for (JsonNode worker : round.get("workers")) {
                 executors.add(worker.at("/device/executorId").asText());
                 // On the CPU backend (the opt-in) the device is cpu0; the GPU YARN granted is recorded beside it.
