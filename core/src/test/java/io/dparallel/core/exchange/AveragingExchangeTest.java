@@ -301,42 +301,140 @@ class AveragingExchangeTest {
         }
     }
 
+    /** A server of 3 workers grouped on one host: worker 0 leads 1 and 2. */
+    private static AveragingServer oneHostOfThree() throws IOException {
+        return new AveragingServer(InetAddress.getLoopbackAddress(), PortRange.ANY, 3, Exchanges.SECRET,
+                Exchanges.FAST, Combining.HOST);
+    }
+
+    private static final RoundAssignment ROUND_OF_4 = new RoundAssignment(0, 0, 0, 1L, 0, 4);
+
     /**
-     * A member that goes silent (a frozen executor) makes its leader go silent too: the driver then voids the round
-     * as for a silent worker, naming the leader, whose whole host it has removed.
+     * A member whose training thread is stuck while its heartbeats go on: its leader keeps heartbeating and reports
+     * the member's progress, so the driver names that member at the round deadline, not its leader or host. The
+     * leader then ends naming the member it waited for.
      */
     @Test
-    void aSilentMemberSilencesItsLeaderSoTheDriverSeesASilentHost() throws Exception {
+    void aStuckMemberIsNamedByTheDriverNotItsLeader() throws Exception {
         ModelState start = new ModelState(new float[]{1f, 2f}, new float[]{3f});
-        try (AveragingServer server = new AveragingServer(InetAddress.getLoopbackAddress(), PortRange.ANY, 2,
-                Exchanges.SECRET, Exchanges.FAST, Combining.HOST);
-             Exchanges.Raw member = Exchanges.handshake(server, Exchanges.SECRET, 1, new TaskAttempt(Exchanges.STAGE, 0))) {
-            Future<Integer> leader = worker(server, Exchanges.SECRET, 0, 0, (a, s, d) -> shift(0, a, s));
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        try (AveragingServer server = oneHostOfThree()) {
+            List<Future<Integer>> workers = new ArrayList<>();
+            for (int w = 0; w < 3; w++) {
+                int worker = w;
+                workers.add(worker(server, Exchanges.SECRET, w, 0, (assignment, state, done) -> {
+                    if (worker == 1) {
+                        done.run();
+                        release.await();
+                    }
+                    return shift(worker, assignment, state);
+                }));
+            }
             server.awaitWorkers(Exchanges.running(0), () -> null, 10_000);
-            Future<Boolean> grouping = pool.submit(() -> server.formGroups(List.of("h", "h")));
-            assertThat(member.in().readByte()).isEqualTo(WireFormat.JOIN);
-            int port = member.in().readInt();
-            assertThat(grouping.get(10, TimeUnit.SECONDS)).isTrue();
-            // The member joins its leader, takes the round and then says nothing, as a frozen executor would.
-            Socket toLeader = new Socket(InetAddress.getLoopbackAddress(), port);
-            toLeader.setSoTimeout(10_000);
-            Handshake.Hello hello = Handshake.offer(WireFormat.input(toLeader.getInputStream()),
-                    WireFormat.output(toLeader.getOutputStream()), Exchanges.SECRET, 1, new TaskAttempt(Exchanges.STAGE, 0));
-            server.sendRound(new RoundAssignment(0, 0, 0, 1L, 0, 1), start, new long[]{10, 20});
-            assertThat(hello.in().readByte()).isEqualTo(WireFormat.ROUND);
+            assertThat(server.formGroups(List.of("h", "h", "h"))).isTrue();
+            server.sendRound(ROUND_OF_4, start, new long[]{10, 20, 30});
 
+            long deadline = 1_500;
             long started = System.nanoTime();
-            assertThatThrownBy(() -> server.collectInto(new WeightedAverage(), () -> null, 60_000))
+            assertThatThrownBy(() -> server.collectInto(new WeightedAverage(), () -> null, deadline))
                     .isInstanceOf(WorkerLostException.class)
+                    .hasMessageStartingWith("Worker 1 made no progress for 1 s (round deadline 1 s, as its host's"
+                            + " leader, worker 0, reports it) after 1 of 4 minibatches of epoch 1, round 1: its"
+                            + " training thread is stuck")
                     .satisfies(e -> assertThat(((WorkerLostException) e).silent()).isTrue())
-                    .satisfies(e -> assertThat(((WorkerLostException) e).worker()).isZero());
-            // The leader waits silenceMillis for its member, then the driver silenceMillis for the leader.
-            assertThat((System.nanoTime() - started) / 1e6).isGreaterThanOrEqualTo(2 * Exchanges.FAST.silenceMillis() - 500);
-            assertThat(server.workersBehind(0)).containsExactly(0, 1);
+                    .satisfies(e -> assertThat(((WorkerLostException) e).worker()).isEqualTo(1));
+            // Found at the deadline, within a leader heartbeat and a poll of the driver's checks.
+            assertThat((System.nanoTime() - started) / 1e6).isBetween((double) deadline, deadline + 1_500.0);
             server.dropConnections();
-            assertThatThrownBy(() -> leader.get(10, TimeUnit.SECONDS)).hasMessageContaining("Worker 1 sent its host's"
-                    + " leader nothing for 2 s");
-            toLeader.close();
+            assertThatThrownBy(() -> workers.get(0).get(10, TimeUnit.SECONDS)).hasMessageContaining(
+                    "The driver ended the round while this host's leader waited for worker 1's result");
+        } finally {
+            release.countDown();
+        }
+    }
+
+    /**
+     * A member that sends nothing at all (a frozen executor, its socket left open): its leader keeps heartbeating
+     * and reports the member's growing silence, so the driver names that member after silenceMillis, once.
+     */
+    @Test
+    void aSilentMemberIsNamedByTheDriverAfterOneSilenceLimit() throws Exception {
+        ModelState start = new ModelState(new float[]{1f, 2f}, new float[]{3f});
+        try (AveragingServer server = oneHostOfThree();
+             Exchanges.Raw frozen = Exchanges.handshake(server, Exchanges.SECRET, 1, new TaskAttempt(Exchanges.STAGE, 0))) {
+            Future<Integer> leader = worker(server, Exchanges.SECRET, 0, 0, (a, s, d) -> shift(0, a, s));
+            Future<Integer> member = worker(server, Exchanges.SECRET, 2, 0, (a, s, d) -> shift(2, a, s));
+            server.awaitWorkers(Exchanges.running(0), () -> null, 10_000);
+            Future<Boolean> grouping = pool.submit(() -> server.formGroups(List.of("h", "h", "h")));
+            assertThat(frozen.in().readByte()).isEqualTo(WireFormat.JOIN);
+            int port = frozen.in().readInt();
+            assertThat(grouping.get(10, TimeUnit.SECONDS)).isTrue();
+            // The frozen member joins its leader, takes the round and then says nothing.
+            try (Socket toLeader = new Socket(InetAddress.getLoopbackAddress(), port)) {
+                toLeader.setSoTimeout(10_000);
+                Handshake.Hello hello = Handshake.offer(WireFormat.input(toLeader.getInputStream()),
+                        WireFormat.output(toLeader.getOutputStream()), Exchanges.SECRET, 1,
+                        new TaskAttempt(Exchanges.STAGE, 0));
+                server.sendRound(ROUND_OF_4, start, new long[]{10, 20, 30});
+                assertThat(hello.in().readByte()).isEqualTo(WireFormat.ROUND);
+
+                long started = System.nanoTime();
+                assertThatThrownBy(() -> server.collectInto(new WeightedAverage(), () -> null, 60_000))
+                        .isInstanceOf(WorkerLostException.class)
+                        .hasMessageStartingWith("Worker 1 sent its host's leader (worker 0) nothing for 2 s (no"
+                                + " heartbeat; limit 2 s): its executor is frozen or cut off")
+                        .satisfies(e -> assertThat(((WorkerLostException) e).silent()).isTrue())
+                        .satisfies(e -> assertThat(((WorkerLostException) e).worker()).isEqualTo(1));
+                // One silence limit (the leader's report), not two (the leader going silent, then the driver).
+                double millis = (System.nanoTime() - started) / 1e6;
+                assertThat(millis).isBetween(Exchanges.FAST.silenceMillis() - 200.0,
+                        Exchanges.FAST.silenceMillis() + 1_000.0);
+                server.dropConnections();
+                assertThatThrownBy(() -> leader.get(10, TimeUnit.SECONDS)).hasMessageContaining(
+                        "The driver ended the round while this host's leader waited for worker 1's result (the leader"
+                                + " last heard from it ");
+                assertThatThrownBy(() -> member.get(10, TimeUnit.SECONDS)).isInstanceOf(Exception.class);
+            }
+        }
+    }
+
+    /** A leader may only report on the members the driver put in its group: anything else voids the round. */
+    @Test
+    void aLeaderReportingOnAWorkerOutsideItsGroupVoidsTheRound() throws Exception {
+        ModelState start = new ModelState(new float[]{1f, 2f}, null);
+        try (AveragingServer server = new AveragingServer(InetAddress.getLoopbackAddress(), PortRange.ANY, 3,
+                Exchanges.SECRET, Exchanges.FAST, Combining.AUTO);
+             Exchanges.Raw leader = Exchanges.handshake(server, Exchanges.SECRET, 0, new TaskAttempt(Exchanges.STAGE, 0));
+             Exchanges.Raw member = Exchanges.handshake(server, Exchanges.SECRET, 1, new TaskAttempt(Exchanges.STAGE, 0));
+             Exchanges.Raw other = Exchanges.handshake(server, Exchanges.SECRET, 2, new TaskAttempt(Exchanges.STAGE, 0))) {
+            server.awaitWorkers(Exchanges.running(0), () -> null, 10_000);
+            Future<Boolean> grouping = pool.submit(() -> server.formGroups(List.of("a", "a", "b")));
+            assertThat(leader.in().readByte()).isEqualTo(WireFormat.LEAD);
+            leader.in().readNBytes(4 + 12);
+            leader.out().writeByte(WireFormat.PORT);
+            leader.out().writeInt(4242);
+            leader.out().flush();
+            assertThat(other.in().readByte()).isEqualTo(WireFormat.LEAD);
+            assertThat(other.in().readInt()).isZero();
+            other.out().writeByte(WireFormat.PORT);
+            other.out().writeInt(4343);
+            other.out().flush();
+            assertThat(grouping.get(10, TimeUnit.SECONDS)).isTrue();
+
+            server.sendRound(new RoundAssignment(0, 0, 0, 1L, 0, 1), start, new long[]{10, 20, 30});
+            // Worker 0 leads {0, 1}: its member beat for worker 1 is fine, the one for worker 2 (another host's) is not.
+            WireFormat.writeHeartbeat(leader.out(), 0);
+            WireFormat.writeMemberBeat(leader.out(), 1, 0, 10);
+            WireFormat.writeMemberBeat(leader.out(), 2, 0, 10);
+            leader.out().flush();
+            WeightedAverage sum = new WeightedAverage();
+            assertThatThrownBy(() -> server.collectInto(sum, () -> null, 60_000))
+                    .isInstanceOf(WorkerLostException.class)
+                    .hasMessage("Lost worker 0 while collecting its result: java.io.IOException: host leader 0"
+                            + " reported on worker 2, which is not in its host group [1] (nothing a worker says is"
+                            + " trusted for more than the driver assigned it)")
+                    .satisfies(e -> assertThat(((WorkerLostException) e).silent()).isFalse());
+            assertThat(sum.examples()).isZero();
         }
     }
 }
