@@ -68,29 +68,47 @@ final class MemberWatch {
         }
     }
 
-    /** Reads member {@code i}'s heartbeats until the type byte of its result; the rest is the main thread's. */
+    /**
+     * Reads member {@code i}'s heartbeats until the type byte of its result; the rest is the main thread's.
+     *
+     * @throws IOException naming the member when its connection broke, it broke the protocol or went silent
+     */
     private Void watch(int i) throws IOException {
         WorkerConnection member = members[i];
         long limit = Math.min(Integer.MAX_VALUE, timeouts.silenceMillis() + timeouts.ioMillis());
-        member.socket.setSoTimeout((int) limit);
-        while (true) {
-            byte type;
-            try {
-                type = member.in.readByte();
-            } catch (SocketTimeoutException e) {
-                throw new IOException("Worker " + member.worker + " sent its host's leader nothing for " + limit / 1000
-                        + " s and the driver did not end the round: its executor is frozen or cut off", e);
+        try {
+            member.socket.setSoTimeout((int) limit);
+            while (true) {
+                byte type = member.in.readByte();
+                heardNanos.set(i, System.nanoTime());
+                if (type == WireFormat.HEARTBEAT) {
+                    progress.set(i, member.in.readInt());
+                } else if (type == WireFormat.RESULT) {
+                    answered.set(i, 1);
+                    return null;
+                } else {
+                    throw new MemberException("Worker " + member.worker + " sent message type " + type
+                            + " to its host's leader instead of its result");
+                }
             }
-            heardNanos.set(i, System.nanoTime());
-            if (type == WireFormat.HEARTBEAT) {
-                progress.set(i, member.in.readInt());
-            } else if (type == WireFormat.RESULT) {
-                answered.set(i, 1);
-                return null;
-            } else {
-                throw new IOException("Worker " + member.worker + " sent message type " + type
-                        + " to its host's leader instead of its result");
-            }
+        } catch (SocketTimeoutException e) {
+            throw new MemberException("Worker " + member.worker + " sent its host's leader nothing for "
+                    + limit / 1000 + " s and the driver did not end the round: its executor is frozen or cut off", e);
+        } catch (MemberException e) {
+            throw e;
+        } catch (IOException e) {
+            throw new MemberException("Worker " + member.worker + "'s connection to its host's leader broke: " + e, e);
+        }
+    }
+
+    /** A member's failure as its watcher saw it; the message names the member. */
+    private static final class MemberException extends IOException {
+        MemberException(String message) {
+            super(message);
+        }
+
+        MemberException(String message, Throwable cause) {
+            super(message, cause);
         }
     }
 
@@ -134,12 +152,11 @@ final class MemberWatch {
         }
     }
 
+    /** The failure of member {@code i}'s watcher, as the leader's own (its stack is the main thread's). */
     private IOException failure(int i, ExecutionException e) {
         Throwable cause = e.getCause();
-        return cause instanceof IOException io && io.getMessage() != null && io.getMessage().startsWith("Worker ")
-                ? new IOException(io.getMessage(), io)
-                : new IOException("Worker " + members[i].worker + "'s connection to its host's leader failed: "
-                + cause, cause);
+        return cause instanceof MemberException member ? new IOException(member.getMessage(), member)
+                : new IOException("Watching worker " + members[i].worker + " failed: " + cause, cause);
     }
 
     /** Checks that the driver's connection is open; the driver sends nothing while a round trains. */

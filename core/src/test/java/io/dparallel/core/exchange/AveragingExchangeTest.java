@@ -3,7 +3,11 @@ package io.dparallel.core.exchange;
 import io.dparallel.core.averaging.ModelState;
 import io.dparallel.core.averaging.WeightedAverage;
 import io.dparallel.core.config.RoundAssignment;
+import io.dparallel.core.config.TrainingConfig;
+import io.dparallel.core.config.TrainingPlan;
 import io.dparallel.core.device.DeviceIdentity;
+import io.dparallel.core.loop.RoundLoop;
+import io.dparallel.core.loop.WorkerJob;
 import io.dparallel.core.replica.WorkerRoundResult;
 import io.dparallel.core.report.ConnectionTraffic;
 import io.dparallel.core.report.WorkerRoundReport;
@@ -17,6 +21,7 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -355,46 +360,91 @@ class AveragingExchangeTest {
 
     /**
      * A member that sends nothing at all (a frozen executor, its socket left open): its leader keeps heartbeating
-     * and reports the member's growing silence, so the driver names that member after silenceMillis, once.
+     * and reports the member's growing silence, so the driver names that member after one silence limit, and the
+     * round loop asks the job to remove that worker alone.
      */
     @Test
-    void aSilentMemberIsNamedByTheDriverAfterOneSilenceLimit() throws Exception {
-        ModelState start = new ModelState(new float[]{1f, 2f}, new float[]{3f});
-        try (AveragingServer server = oneHostOfThree();
-             Exchanges.Raw frozen = Exchanges.handshake(server, Exchanges.SECRET, 1, new TaskAttempt(Exchanges.STAGE, 0))) {
+    void aSilentMemberIsNamedAfterOneSilenceLimitAndTheLoopRemovesItAlone() throws Exception {
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        TrainingPlan plan = TrainingPlan.of(24, TrainingConfig.builder().numWorkers(3).batchSizePerWorker(2)
+                .averagingFrequency(2).epochs(1).seed(3L).build());
+        List<Integer> removed = java.util.Collections.synchronizedList(new ArrayList<>());
+        List<String> warnings = new ArrayList<>();
+        try (AveragingServer server = oneHostOfThree()) {
             Future<Integer> leader = worker(server, Exchanges.SECRET, 0, 0, (a, s, d) -> shift(0, a, s));
             Future<Integer> member = worker(server, Exchanges.SECRET, 2, 0, (a, s, d) -> shift(2, a, s));
-            server.awaitWorkers(Exchanges.running(0), () -> null, 10_000);
-            Future<Boolean> grouping = pool.submit(() -> server.formGroups(List.of("h", "h", "h")));
-            assertThat(frozen.in().readByte()).isEqualTo(WireFormat.JOIN);
-            int port = frozen.in().readInt();
-            assertThat(grouping.get(10, TimeUnit.SECONDS)).isTrue();
-            // The frozen member joins its leader, takes the round and then says nothing.
-            try (Socket toLeader = new Socket(InetAddress.getLoopbackAddress(), port)) {
-                toLeader.setSoTimeout(10_000);
-                Handshake.Hello hello = Handshake.offer(WireFormat.input(toLeader.getInputStream()),
-                        WireFormat.output(toLeader.getOutputStream()), Exchanges.SECRET, 1,
-                        new TaskAttempt(Exchanges.STAGE, 0));
-                server.sendRound(ROUND_OF_4, start, new long[]{10, 20, 30});
-                assertThat(hello.in().readByte()).isEqualTo(WireFormat.ROUND);
+            // Worker 1 joins its leader, takes the round and then says nothing, its sockets open.
+            Future<?> frozen = pool.submit(() -> {
+                try (Exchanges.Raw toDriver = Exchanges.handshake(server, Exchanges.SECRET, 1,
+                        new TaskAttempt(Exchanges.STAGE, 0))) {
+                    assertThat(toDriver.in().readByte()).isEqualTo(WireFormat.JOIN);
+                    try (Socket toLeader = new Socket(InetAddress.getLoopbackAddress(), toDriver.in().readInt())) {
+                        toLeader.setSoTimeout(10_000);
+                        Handshake.Hello hello = Handshake.offer(WireFormat.input(toLeader.getInputStream()),
+                                WireFormat.output(toLeader.getOutputStream()), Exchanges.SECRET, 1,
+                                new TaskAttempt(Exchanges.STAGE, 0));
+                        assertThat(hello.in().readByte()).isEqualTo(WireFormat.ROUND);
+                        release.await();
+                    }
+                }
+                return null;
+            });
+            RoundLoop loop = new RoundLoop(server, plan, new RoundLoop.Settings(false, false, 10_000, 0), warnings::add);
+            loop.startEpoch(new WorkerJob() {
+                private volatile boolean stopped;
 
-                long started = System.nanoTime();
-                assertThatThrownBy(() -> server.collectInto(new WeightedAverage(), () -> null, 60_000))
-                        .isInstanceOf(WorkerLostException.class)
-                        .hasMessageStartingWith("Worker 1 sent its host's leader (worker 0) nothing for 2 s (no"
-                                + " heartbeat; limit 2 s): its executor is frozen or cut off")
-                        .satisfies(e -> assertThat(((WorkerLostException) e).silent()).isTrue())
-                        .satisfies(e -> assertThat(((WorkerLostException) e).worker()).isEqualTo(1));
-                // One silence limit (the leader's report), not two (the leader going silent, then the driver).
-                double millis = (System.nanoTime() - started) / 1e6;
-                assertThat(millis).isBetween(Exchanges.FAST.silenceMillis() - 200.0,
-                        Exchanges.FAST.silenceMillis() + 1_000.0);
-                server.dropConnections();
-                assertThatThrownBy(() -> leader.get(10, TimeUnit.SECONDS)).hasMessageContaining(
-                        "The driver ended the round while this host's leader waited for worker 1's result (the leader"
-                                + " last heard from it ");
-                assertThatThrownBy(() -> member.get(10, TimeUnit.SECONDS)).isInstanceOf(Exception.class);
-            }
+                @Override
+                public boolean isDone() {
+                    return stopped;
+                }
+
+                @Override
+                public TaskAttempt runningAttempt(int worker) {
+                    return new TaskAttempt(Exchanges.STAGE, 0);
+                }
+
+                @Override
+                public String hostOf(int worker) {
+                    return "h";
+                }
+
+                @Override
+                public String failure() {
+                    return null;
+                }
+
+                @Override
+                public String removeWorker(int worker, String reason) {
+                    removed.add(worker);
+                    // No restart here: the loop then finds the job ended.
+                    stopped = true;
+                    return "the executor of worker " + worker;
+                }
+
+                @Override
+                public void await() throws ExecutionException {
+                    throw new ExecutionException(new IllegalStateException("the test stopped the workers"));
+                }
+            });
+
+            long started = System.nanoTime();
+            ModelState state = new ModelState(new float[]{1f, 2f}, new float[]{3f});
+            assertThatThrownBy(() -> loop.runRound(plan.assignment(0, 0, 0), state))
+                    .isInstanceOf(ExecutionException.class);
+            // One silence limit (the leader's report), not two (the leader going silent, then the driver).
+            assertThat((System.nanoTime() - started) / 1e6).isBetween((double) Exchanges.FAST.silenceMillis(),
+                    Exchanges.FAST.silenceMillis() + 1_500.0);
+            assertThat(removed).containsExactly(1);
+            assertThat(warnings).singleElement().asString()
+                    .startsWith("Epoch 1, round 1 was void: Worker 1 sent its host's leader (worker 0) nothing for 2 s"
+                            + " (no heartbeat; limit 2 s): its executor is frozen or cut off; removed the executor of"
+                            + " worker 1; waiting");
+            assertThatThrownBy(() -> leader.get(10, TimeUnit.SECONDS)).hasMessageContaining(
+                    "The driver ended the round while this host's leader waited for worker 1's result (the leader"
+                            + " last heard from it ");
+            assertThatThrownBy(() -> member.get(10, TimeUnit.SECONDS)).isInstanceOf(ExecutionException.class);
+        } finally {
+            release.countDown();
         }
     }
 
