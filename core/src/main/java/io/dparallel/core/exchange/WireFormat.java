@@ -33,10 +33,10 @@ import java.nio.FloatBuffer;
  * then per round:
  * driver -> leader  COMBINE    'C', assignment, group size, each group worker's weight, parameters, updater state
  * leader -> member  ROUND, HEARTBEAT, RESULT, END as between driver and worker
- * leader -> driver  HEARTBEAT  the leader's own minibatches so far (its whole share once it trained it), each
- *                              followed by one MEMBER_BEAT per member:
+ * leader -> driver  HEARTBEAT  the leader's own minibatches so far (its whole share once trained), each followed
+ *                              by one MEMBER_BEAT per member (13 bytes each):
  * leader -> driver  MEMBER_BEAT 'M', worker, its minibatches so far, milliseconds since the leader last heard
- *                              from it (-1: its result has arrived at the leader)
+ *                              from it (-1: its result has arrived at the leader); only the group's members
  * leader -> driver  PARTIAL    'P', group size, each worker's RESULT report, total weight, weighted sums
  * </pre>
  *

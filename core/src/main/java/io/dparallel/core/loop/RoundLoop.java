@@ -32,8 +32,8 @@ import java.util.function.Supplier;
  * The loop then drops every connection, asks the job to remove a silent worker's executor (its task would never
  * end and free its slot; under host combining too only that worker's: a host's leader reports each member's
  * progress and silence, so the driver names the stuck member itself), waits until the restarted workers (all of
- * them, as a Spark barrier stage restarts them) have connected, and runs the round again from its start state, so the result is the same as
- * without the failure. Each worker is weighted by the examples the plan gives it. A result that breaks the
+ * them, as a Spark barrier stage restarts them) have connected, and runs the round again from its start state, so
+ * the result is the same as without the failure. Each worker is weighted by the examples the plan gives it. A result that breaks the
  * protocol is refused with a {@link RoundRejectedException}, as is a round that fails its checks.
  *
  * <p>Host combining: after the workers connect, the loop hands the server the host of each worker as the job's
