@@ -17,7 +17,6 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
-import java.util.function.IntSupplier;
 
 /**
  * A worker's end of the parameter exchange: connects to the driver's {@link AveragingServer}, authenticates,
@@ -157,8 +156,8 @@ public final class AveragingClient {
         }
 
         final AtomicInteger progress = new AtomicInteger();
-        /** Progress beside this worker's own that the heartbeats add (a leader's: its members'). */
-        volatile IntSupplier otherProgress = () -> 0;
+        /** What follows each heartbeat: nothing, or a host leader's news of its members ({@link HostLeader}). */
+        volatile Message memberBeats = stream -> { };
         private final Socket socket;
         private final DataOutputStream out;
         private final ExchangeTimeouts timeouts;
@@ -186,11 +185,6 @@ public final class AveragingClient {
             }, 100, 100, TimeUnit.MILLISECONDS);
         }
 
-        /** Stops the heartbeats for good: the driver will take this worker for silent. */
-        void silence() {
-            training = false;
-        }
-
         void roundStarted() {
             progress.set(0);
             training = true;
@@ -203,7 +197,8 @@ public final class AveragingClient {
             try {
                 send(stream -> {
                     if (training) {
-                        WireFormat.writeHeartbeat(stream, progress.get() + otherProgress.getAsInt());
+                        WireFormat.writeHeartbeat(stream, progress.get());
+                        memberBeats.write(stream);
                     }
                 });
             } catch (IOException e) {

@@ -51,7 +51,10 @@ import static io.dparallel.core.exchange.WorkerConnection.closeQuietly;
  * <p>Host combining ({@link #formGroups}, by {@link Combining}): the workers on one host form a group whose leader
  * (its lowest worker) relays the round to the others and returns one partial sum with every worker's report
  * ({@link HostLeader}); rounds then go to and come from the leaders only, in the order of their leaders, and each
- * partial is checked against the plan (the host's workers, the total weight) before it is added. The bytes every
+ * partial is checked against the plan (the host's workers, the total weight) before it is added. A leader's
+ * heartbeats carry its own progress and, per member, the member's progress and silence as the leader sees them
+ * ({@link MemberBeats}): the driver applies the same liveness rules to each member and names the one silent or
+ * stuck worker, never its whole host. The bytes every
  * connection moves are counted on its socket ({@link #traffic}), and the time from the last result read to the
  * next round's first byte is measured ({@link #turnaroundMillis}).
  *
@@ -64,7 +67,6 @@ public final class AveragingServer implements Closeable {
     private static final Logger LOG = LoggerFactory.getLogger(AveragingServer.class);
     /** How often a blocked read checks the job, the deadlines and the other workers' heartbeats. */
     private static final int POLL_MILLIS = 200;
-    private static final int HEARTBEAT_BYTES = 5;
 
     private final WorkerAcceptor acceptor;
     private final int workers;
@@ -200,6 +202,9 @@ public final class AveragingServer implements Closeable {
             }
         } catch (IOException e) {
             throw new WorkerLostException(current, "forming the host groups", e);
+        }
+        for (int g = 0; g < candidate.size(); g++) {
+            leaders[g].members = new MemberBeats(candidate.members().get(g));
         }
         groups = candidate;
         receivers = leaders;
@@ -416,22 +421,6 @@ public final class AveragingServer implements Closeable {
         return traffic;
     }
 
-    /**
-     * The workers whose states cross {@code worker}'s connection in the current grouping: the worker alone when
-     * averaging flat, its whole host when it leads one. When a leader goes silent the stuck worker may be any of
-     * them (the leader's heartbeats carry its whole host's progress).
-     */
-    public List<Integer> workersBehind(int worker) {
-        if (groups != null) {
-            for (List<Integer> group : groups.members()) {
-                if (group.get(0) == worker) {
-                    return group;
-                }
-            }
-        }
-        return List.of(worker);
-    }
-
     /** The worker of a connection, or its index when it is gone. */
     private static int workerOf(WorkerConnection connection, int index) {
         return connection == null ? index : connection.worker;
@@ -492,12 +481,12 @@ public final class AveragingServer implements Closeable {
                     if (type < 0) {
                         throw new IOException("connection closed by the worker");
                     }
-                    if (type != WireFormat.HEARTBEAT) {
+                    if (!isBeat(connection, type)) {
                         connection.in.reset();
                         return;
                     }
                     connection.socket.setSoTimeout((int) timeouts.ioMillis());
-                    heard(connection, connection.in.readInt());
+                    readBeat(connection, type);
                     connection.socket.setSoTimeout(POLL_MILLIS);
                 } catch (SocketTimeoutException e) {
                     // Nothing from this worker for a while: time for the checks below.
@@ -509,7 +498,13 @@ public final class AveragingServer implements Closeable {
                         throw WorkerLostException.abandoned(reason);
                     }
                     for (int later = w + 1; later < receivers.length; later++) {
-                        readHeartbeats(receivers[later]);
+                        try {
+                            readHeartbeats(receivers[later]);
+                        } catch (WorkerLostException e) {
+                            throw e;
+                        } catch (IOException e) {
+                            throw new WorkerLostException(receivers[later].worker, "reading its heartbeats", e);
+                        }
                     }
                     for (int waiting = w; waiting < receivers.length; waiting++) {
                         checkAlive(receivers[waiting], roundDeadline);
@@ -524,21 +519,41 @@ public final class AveragingServer implements Closeable {
         }
     }
 
-    /** Reads the heartbeats that have fully arrived on a connection whose turn has not come, without blocking. */
+    /**
+     * Reads the heartbeats (and a leader's member beats) that have fully arrived on a connection whose turn has
+     * not come, without blocking: each message's size follows from its type byte.
+     */
     private static void readHeartbeats(WorkerConnection connection) throws IOException {
-        while (!connection.answered && connection.in.available() >= HEARTBEAT_BYTES) {
-            connection.in.mark(HEARTBEAT_BYTES);
-            if (connection.in.readByte() != WireFormat.HEARTBEAT) {
+        while (!connection.answered && connection.in.available() >= WireFormat.HEARTBEAT_BYTES) {
+            connection.in.mark(WireFormat.MEMBER_BEAT_BYTES);
+            int type = connection.in.readByte();
+            if (!isBeat(connection, type)) {
                 connection.in.reset();
                 connection.answered = true;
                 return;
             }
-            heard(connection, connection.in.readInt());
+            int size = type == WireFormat.HEARTBEAT ? WireFormat.HEARTBEAT_BYTES : WireFormat.MEMBER_BEAT_BYTES;
+            if (connection.in.available() < size - 1) {
+                connection.in.reset();
+                return;
+            }
+            readBeat(connection, type);
         }
     }
 
-    private static void heard(WorkerConnection connection, int progress) {
+    /** Whether a message type is a heartbeat, or a member beat on a host leader's connection. */
+    private static boolean isBeat(WorkerConnection connection, int type) {
+        return type == WireFormat.HEARTBEAT || (type == WireFormat.MEMBER_BEAT && connection.members != null);
+    }
+
+    /** Reads the rest of a heartbeat or member beat whose type byte {@link #isBeat} accepted. */
+    private static void readBeat(WorkerConnection connection, int type) throws IOException {
         long now = System.nanoTime();
+        if (type == WireFormat.MEMBER_BEAT) {
+            connection.members.read(connection.in, now);
+            return;
+        }
+        int progress = connection.in.readInt();
         connection.lastHeardNanos = now;
         if (progress > connection.progress) {
             connection.progress = progress;
@@ -558,11 +573,17 @@ public final class AveragingServer implements Closeable {
                     + " the network to it is cut");
         }
         long stuckMillis = (now - connection.lastProgressNanos) / 1_000_000;
-        if (stuckMillis > roundDeadline) {
+        // A host leader that trained its share (it then reports all of it) waits for its members: they are checked.
+        boolean trained = connection.members != null && connection.progress >= sentAssignment.minibatches();
+        if (stuckMillis > roundDeadline && !trained) {
             throw WorkerLostException.silent(connection.worker, "made no progress for " + stuckMillis / 1000
                     + " s (round deadline " + roundDeadline / 1000 + " s) after " + Math.max(0, connection.progress)
                     + " of " + sentAssignment.minibatches() + " minibatches of epoch " + (sentAssignment.epoch() + 1)
                     + ", round " + (sentAssignment.round() + 1) + ": its training thread is stuck");
+        }
+        if (connection.members != null) {
+            connection.members.check(connection.lastHeardNanos, timeouts.silenceMillis(), roundDeadline,
+                    sentAssignment);
         }
     }
 }

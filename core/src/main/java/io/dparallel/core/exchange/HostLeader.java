@@ -10,7 +10,6 @@ import java.io.DataInputStream;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.Socket;
-import java.net.SocketTimeoutException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutionException;
@@ -19,7 +18,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicIntegerArray;
 import java.util.function.BooleanSupplier;
 
 import static io.dparallel.core.exchange.WorkerConnection.closeQuietly;
@@ -30,11 +28,15 @@ import static io.dparallel.core.exchange.WorkerConnection.closeQuietly;
  * and only the task attempts the driver names). Each round it takes the state once from the driver, passes it
  * to its members, trains its own share, then folds its own and its members' results, each weighted by the
  * plan's examples the driver sent, in worker order, and sends the driver one partial sum with every worker's
- * own report. While the host trains, its heartbeats to the driver carry the whole host's progress.
+ * own report. While the host trains, a {@link MemberWatch} reads each member's heartbeats on a thread of its own,
+ * and the leader's heartbeats to the driver carry its own progress and, per member, the member's progress and how
+ * long the leader had not heard from it: the driver decides which worker is silent or stuck and removes only that
+ * worker's executor, not the host's.
  *
  * <p>A member that breaks its connection or sends something else than its result fails the leader, whose broken
- * connection voids the round on the driver. A member silent past {@code silenceMillis} makes the leader go silent
- * too, so that the driver voids the round as for a silent worker and removes every executor of the host.
+ * connection voids the round on the driver. A silent or stuck member does not stop the leader's heartbeats: the
+ * leader reports it until the driver voids the round and drops the connection, then ends with an IOException
+ * naming the member (and gives up by itself on a member silent past {@code silenceMillis + ioMillis}).
  */
 final class HostLeader {
 
@@ -68,8 +70,9 @@ final class HostLeader {
         WorkerAcceptor acceptor = count == 0 ? null : new WorkerAcceptor(InetAddress.getLoopbackAddress(),
                 PortRange.ANY, highest + 1, driver.secret(), timeouts);
         WorkerConnection[] connections = new WorkerConnection[count];
-        ExecutorService senders = Executors.newFixedThreadPool(Math.max(1, count), runnable -> {
-            Thread thread = new Thread(runnable, "dparallel-leader-send");
+        // One thread per member: each passes its member the round, then watches it until its result arrives.
+        ExecutorService memberThreads = Executors.newFixedThreadPool(Math.max(1, count), runnable -> {
+            Thread thread = new Thread(runnable, "dparallel-leader-member");
             thread.setDaemon(true);
             return thread;
         });
@@ -84,9 +87,9 @@ final class HostLeader {
                         () -> cancelled.getAsBoolean() ? "The task was cancelled" : null, timeouts.ioMillis(),
                         "the host's leader (worker " + worker + ")");
             }
-            return serve(driverSocket, fromDriver, heartbeat, timeouts, connections, maxFloats, work, senders);
+            return serve(driverSocket, fromDriver, heartbeat, timeouts, connections, maxFloats, work, memberThreads);
         } finally {
-            senders.shutdownNow();
+            memberThreads.shutdownNow();
             for (WorkerConnection connection : connections) {
                 closeQuietly(connection);
             }
@@ -105,19 +108,13 @@ final class HostLeader {
 
     private static int serve(Socket driverSocket, DataInputStream in, AveragingClient.Heartbeat heartbeat,
                              ExchangeTimeouts timeouts, WorkerConnection[] members, long maxFloats,
-                             AveragingClient.RoundWork work, ExecutorService senders) throws Exception {
+                             AveragingClient.RoundWork work, ExecutorService memberThreads) throws Exception {
         byte[] scratch = WireFormat.scratch();
         float[] chunk = WireFormat.chunk();
         ModelState buffer = new ModelState(new float[0], null);
         WeightedAverage partial = new WeightedAverage();
-        AtomicIntegerArray memberProgress = new AtomicIntegerArray(members.length);
-        heartbeat.otherProgress = () -> {
-            int sum = 0;
-            for (int i = 0; i < members.length; i++) {
-                sum += memberProgress.get(i);
-            }
-            return sum;
-        };
+        MemberWatch watch = new MemberWatch(members, timeouts);
+        heartbeat.memberBeats = watch::writeBeats;
         int rounds = 0;
         while (true) {
             driverSocket.setSoTimeout((int) timeouts.driverSilenceMillis());
@@ -146,23 +143,22 @@ final class HostLeader {
             buffer = WireFormat.readState(in, buffer, maxFloats, scratch);
             int parameters = buffer.parameters().length;
             int updater = buffer.hasUpdaterState() ? buffer.updaterState().length : -1;
+            watch.roundStarted();
             heartbeat.roundStarted();
-            for (int i = 0; i < members.length; i++) {
-                memberProgress.set(i, 0);
-            }
-            forward(assignment, buffer, members, senders, timeouts);
+            forward(assignment, buffer, members, memberThreads, timeouts);
+            watch.start(memberThreads);
             WorkerRoundResult own = work.train(assignment, buffer, heartbeat.progress::incrementAndGet);
+            // Its share is trained: from now on only the members' beats say whether the host progresses.
+            heartbeat.progress.accumulateAndGet(assignment.minibatches(), Math::max);
             List<WorkerRoundReport> reports = new ArrayList<>(size);
             reports.add(own.report());
             partial.clear();
             partial.add(own.state(), weights[0]);
             for (int i = 0; i < members.length; i++) {
-                try {
-                    reports.add(collect(members[i], i, assignment, partial, weights[i + 1], parameters, updater,
-                            memberProgress, timeouts, scratch, chunk));
-                } catch (SocketTimeoutException e) {
-                    throw goSilent(driverSocket, in, heartbeat, members[i], timeouts, e);
-                }
+                // In worker order, whatever order the results arrive in: the sum is bitwise reproducible.
+                watch.awaitResult(i, driverSocket, in);
+                reports.add(collect(members[i], assignment, partial, weights[i + 1], parameters, updater,
+                        timeouts, scratch, chunk));
             }
             long total = 0;
             for (long weight : weights) {
@@ -188,10 +184,10 @@ final class HostLeader {
      * arrays afterwards.
      */
     private static void forward(RoundAssignment assignment, ModelState state, WorkerConnection[] members,
-                                ExecutorService senders, ExchangeTimeouts timeouts) throws IOException {
+                                ExecutorService memberThreads, ExchangeTimeouts timeouts) throws IOException {
         List<Future<?>> sends = new ArrayList<>(members.length);
         for (WorkerConnection member : members) {
-            sends.add(senders.submit(() -> {
+            sends.add(memberThreads.submit(() -> {
                 WireFormat.writeAssignment(member.out, assignment);
                 WireFormat.writeState(member.out, state, member.scratch);
                 member.out.flush();
@@ -216,46 +212,11 @@ final class HostLeader {
         }
     }
 
-    /**
-     * A member sent nothing for {@code silenceMillis} (its executor is frozen or cut off). The leader tells the driver
-     * the way a silent worker does, by going silent itself: the driver then voids the round and has Spark remove
-     * every executor of this host, the frozen one among them. Failing at once instead would only show the driver a
-     * broken connection, and the frozen executor would hold its task slot until Spark's own timeout.
-     *
-     * @return the exception to fail the task with, once the driver dropped the connection
-     */
-    private static IOException goSilent(Socket driverSocket, DataInputStream in, AveragingClient.Heartbeat heartbeat,
-                                        WorkerConnection member, ExchangeTimeouts timeouts, SocketTimeoutException e) {
-        heartbeat.silence();
-        try {
-            driverSocket.setSoTimeout((int) timeouts.driverSilenceMillis());
-            while (in.read() >= 0) {
-                // Nothing the driver sends matters any more; it ends by closing the connection.
-            }
-        } catch (IOException closed) {
-            // The driver dropped the connection: done.
-        }
-        return new IOException("Worker " + member.worker + " sent its host's leader nothing for "
-                + timeouts.silenceMillis() / 1000 + " s: its executor is frozen or cut off", e);
-    }
-
-    /** Reads a member's heartbeats until its result, checks it answers the round and adds its state weighted. */
-    private static WorkerRoundReport collect(WorkerConnection member, int index, RoundAssignment assignment,
+    /** Reads a member's result, whose type byte its watcher read: checks it answers the round, adds it weighted. */
+    private static WorkerRoundReport collect(WorkerConnection member, RoundAssignment assignment,
                                              WeightedAverage partial, long weight, int parameters, int updater,
-                                             AtomicIntegerArray progress, ExchangeTimeouts timeouts, byte[] scratch,
-                                             float[] chunk) throws IOException {
-        member.socket.setSoTimeout((int) timeouts.silenceMillis());
-        while (true) {
-            byte type = member.in.readByte();
-            if (type == WireFormat.HEARTBEAT) {
-                progress.set(index, member.in.readInt());
-            } else if (type == WireFormat.RESULT) {
-                break;
-            } else {
-                throw new IOException("Worker " + member.worker + " sent message type " + type
-                        + " to its host's leader instead of its result");
-            }
-        }
+                                             ExchangeTimeouts timeouts, byte[] scratch, float[] chunk)
+            throws IOException {
         member.socket.setSoTimeout((int) timeouts.ioMillis());
         WorkerRoundReport report = WireFormat.readReport(member.in);
         if (report.worker() != member.worker || report.epoch() != assignment.epoch()

@@ -33,7 +33,10 @@ import java.nio.FloatBuffer;
  * then per round:
  * driver -> leader  COMBINE    'C', assignment, group size, each group worker's weight, parameters, updater state
  * leader -> member  ROUND, HEARTBEAT, RESULT, END as between driver and worker
- * leader -> driver  HEARTBEAT  the group's minibatches so far
+ * leader -> driver  HEARTBEAT  the leader's own minibatches so far (its whole share once trained), each followed
+ *                              by one MEMBER_BEAT per member (13 bytes each):
+ * leader -> driver  MEMBER_BEAT 'M', worker, its minibatches so far, milliseconds since the leader last heard
+ *                              from it (-1: its result has arrived at the leader); only the group's members
  * leader -> driver  PARTIAL    'P', group size, each worker's RESULT report, total weight, weighted sums
  * </pre>
  *
@@ -42,7 +45,7 @@ import java.nio.FloatBuffer;
 final class WireFormat {
 
     static final int MAGIC = 0xD9A7A11E;
-    static final int VERSION = 2;
+    static final int VERSION = 3;
     static final byte ROUND = 'R';
     static final byte HEARTBEAT = 'H';
     static final byte END = 'E';
@@ -52,6 +55,11 @@ final class WireFormat {
     static final byte JOIN = 'J';
     static final byte COMBINE = 'C';
     static final byte PARTIAL = 'P';
+    static final byte MEMBER_BEAT = 'M';
+    /** A HEARTBEAT's bytes, type byte included (the shortest message a worker sends). */
+    static final int HEARTBEAT_BYTES = 5;
+    /** A MEMBER_BEAT's bytes, type byte included. */
+    static final int MEMBER_BEAT_BYTES = 13;
     /** Floats per chunk when streaming arrays: 256 KiB, big enough to amortize, small enough to stream. */
     static final int CHUNK_FLOATS = 64 * 1024;
 
@@ -62,6 +70,14 @@ final class WireFormat {
         out.writeByte(HEARTBEAT);
         out.writeInt(progress);
         out.flush();
+    }
+
+    /** What a host's leader last knew of a member: {@code silentMillis} -1 once the member's result arrived. */
+    static void writeMemberBeat(DataOutputStream out, int worker, int progress, int silentMillis) throws IOException {
+        out.writeByte(MEMBER_BEAT);
+        out.writeInt(worker);
+        out.writeInt(progress);
+        out.writeInt(silentMillis);
     }
 
     static void writeAssignment(DataOutputStream out, RoundAssignment a) throws IOException {

@@ -34,6 +34,8 @@ final class WorkerConnection implements Closeable {
     /** When the worker last sent anything, and when its progress last grew ({@link System#nanoTime()}). */
     long lastHeardNanos;
     long lastProgressNanos;
+    /** What the worker, leading a host, reports of its members; null unless it leads a group of several workers. */
+    MemberBeats members;
 
     WorkerConnection(Socket socket, Handshake.Hello hello, ByteCounter bytes) {
         this.socket = socket;
@@ -52,6 +54,9 @@ final class WorkerConnection implements Closeable {
         answered = false;
         lastHeardNanos = System.nanoTime();
         lastProgressNanos = lastHeardNanos;
+        if (members != null) {
+            members.roundSent(lastHeardNanos);
+        }
     }
 
     @Override

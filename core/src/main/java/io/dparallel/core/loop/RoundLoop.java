@@ -30,10 +30,10 @@ import java.util.function.Supplier;
  * <p>A lost worker voids the round: a broken connection, a worker silent past the exchange's heartbeat limit or
  * without progress past the round deadline, or a task failure the scheduler reports ({@link WorkerJob#failure}).
  * The loop then drops every connection, asks the job to remove a silent worker's executor (its task would never
- * end and free its slot; under host combining every executor of a silent leader's host, as any of them may be
- * the stuck one), waits until the restarted workers (all of them, as a Spark barrier stage
- * restarts them) have connected, and runs the round again from its start state, so the result is the same as
- * without the failure. Each worker is weighted by the examples the plan gives it. A result that breaks the
+ * end and free its slot; under host combining too only that worker's: a host's leader reports each member's
+ * progress and silence, so the driver names the stuck member itself), waits until the restarted workers (all of
+ * them, as a Spark barrier stage restarts them) have connected, and runs the round again from its start state, so
+ * the result is the same as without the failure. Each worker is weighted by the examples the plan gives it. A result that breaks the
  * protocol is refused with a {@link RoundRejectedException}, as is a round that fails its checks.
  *
  * <p>Host combining: after the workers connect, the loop hands the server the host of each worker as the job's
@@ -154,14 +154,13 @@ public final class RoundLoop {
                 return new RoundSummary(assignment.epoch(), assignment.round(), Math.round((ended - started) / 1e6),
                         sum.examples(), lossSum / sum.examples(), workers, phases, server.traffic(workers));
             } catch (WorkerLostException e) {
-                List<Integer> behind = server.workersBehind(e.worker());
                 server.dropConnections();
                 connected = false;
                 grouped = false;
                 if (job.isDone()) {
                     job.await();
                 }
-                String removed = e.silent() ? removeAll(behind, e.getMessage()) : "";
+                String removed = e.silent() ? "; removed " + job.removeWorker(e.worker(), e.getMessage()) : "";
                 lastVoid = where(assignment) + " was void: " + e.getMessage() + removed;
                 warnings.accept(lastVoid + "; waiting for Spark to restart the workers and running the round again");
             } catch (WorkerMessageException e) {
@@ -217,18 +216,6 @@ public final class RoundLoop {
             throw lastVoid == null ? e : new IllegalStateException(e.getMessage() + " " + lastVoid, e);
         }
         connected = true;
-    }
-
-    /**
-     * Asks the job to remove what runs each of {@code workers}: a silent worker's task would never end and free its
-     * slot, and behind a silent host leader any worker of its host may be the stuck one.
-     */
-    private String removeAll(List<Integer> workers, String reason) {
-        StringBuilder removed = new StringBuilder();
-        for (int worker : workers) {
-            removed.append("; removed ").append(job.removeWorker(worker, reason));
-        }
-        return removed.toString();
     }
 
     /** Each worker's host as the scheduler reports it (null: unknown). */

@@ -3,7 +3,11 @@ package io.dparallel.core.exchange;
 import io.dparallel.core.averaging.ModelState;
 import io.dparallel.core.averaging.WeightedAverage;
 import io.dparallel.core.config.RoundAssignment;
+import io.dparallel.core.config.TrainingConfig;
+import io.dparallel.core.config.TrainingPlan;
 import io.dparallel.core.device.DeviceIdentity;
+import io.dparallel.core.loop.RoundLoop;
+import io.dparallel.core.loop.WorkerJob;
 import io.dparallel.core.replica.WorkerRoundResult;
 import io.dparallel.core.report.ConnectionTraffic;
 import io.dparallel.core.report.WorkerRoundReport;
@@ -17,6 +21,7 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -301,42 +306,185 @@ class AveragingExchangeTest {
         }
     }
 
+    /** A server of 3 workers grouped on one host: worker 0 leads 1 and 2. */
+    private static AveragingServer oneHostOfThree() throws IOException {
+        return new AveragingServer(InetAddress.getLoopbackAddress(), PortRange.ANY, 3, Exchanges.SECRET,
+                Exchanges.FAST, Combining.HOST);
+    }
+
+    private static final RoundAssignment ROUND_OF_4 = new RoundAssignment(0, 0, 0, 1L, 0, 4);
+
     /**
-     * A member that goes silent (a frozen executor) makes its leader go silent too: the driver then voids the round
-     * as for a silent worker, naming the leader, whose whole host it has removed.
+     * A member whose training thread is stuck while its heartbeats go on: its leader keeps heartbeating and reports
+     * the member's progress, so the driver names that member at the round deadline, not its leader or host. The
+     * leader then ends naming the member it waited for.
      */
     @Test
-    void aSilentMemberSilencesItsLeaderSoTheDriverSeesASilentHost() throws Exception {
+    void aStuckMemberIsNamedByTheDriverNotItsLeader() throws Exception {
         ModelState start = new ModelState(new float[]{1f, 2f}, new float[]{3f});
-        try (AveragingServer server = new AveragingServer(InetAddress.getLoopbackAddress(), PortRange.ANY, 2,
-                Exchanges.SECRET, Exchanges.FAST, Combining.HOST);
-             Exchanges.Raw member = Exchanges.handshake(server, Exchanges.SECRET, 1, new TaskAttempt(Exchanges.STAGE, 0))) {
-            Future<Integer> leader = worker(server, Exchanges.SECRET, 0, 0, (a, s, d) -> shift(0, a, s));
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        try (AveragingServer server = oneHostOfThree()) {
+            List<Future<Integer>> workers = new ArrayList<>();
+            for (int w = 0; w < 3; w++) {
+                int worker = w;
+                workers.add(worker(server, Exchanges.SECRET, w, 0, (assignment, state, done) -> {
+                    if (worker == 1) {
+                        done.run();
+                        release.await();
+                    }
+                    return shift(worker, assignment, state);
+                }));
+            }
             server.awaitWorkers(Exchanges.running(0), () -> null, 10_000);
-            Future<Boolean> grouping = pool.submit(() -> server.formGroups(List.of("h", "h")));
-            assertThat(member.in().readByte()).isEqualTo(WireFormat.JOIN);
-            int port = member.in().readInt();
-            assertThat(grouping.get(10, TimeUnit.SECONDS)).isTrue();
-            // The member joins its leader, takes the round and then says nothing, as a frozen executor would.
-            Socket toLeader = new Socket(InetAddress.getLoopbackAddress(), port);
-            toLeader.setSoTimeout(10_000);
-            Handshake.Hello hello = Handshake.offer(WireFormat.input(toLeader.getInputStream()),
-                    WireFormat.output(toLeader.getOutputStream()), Exchanges.SECRET, 1, new TaskAttempt(Exchanges.STAGE, 0));
-            server.sendRound(new RoundAssignment(0, 0, 0, 1L, 0, 1), start, new long[]{10, 20});
-            assertThat(hello.in().readByte()).isEqualTo(WireFormat.ROUND);
+            assertThat(server.formGroups(List.of("h", "h", "h"))).isTrue();
+            server.sendRound(ROUND_OF_4, start, new long[]{10, 20, 30});
+
+            long deadline = 1_500;
+            long started = System.nanoTime();
+            assertThatThrownBy(() -> server.collectInto(new WeightedAverage(), () -> null, deadline))
+                    .isInstanceOf(WorkerLostException.class)
+                    .hasMessageStartingWith("Worker 1 made no progress for 1 s (round deadline 1 s, as its host's"
+                            + " leader, worker 0, reports it) after 1 of 4 minibatches of epoch 1, round 1: its"
+                            + " training thread is stuck")
+                    .satisfies(e -> assertThat(((WorkerLostException) e).silent()).isTrue())
+                    .satisfies(e -> assertThat(((WorkerLostException) e).worker()).isEqualTo(1));
+            // Found at the deadline, within a leader heartbeat and a poll of the driver's checks.
+            assertThat((System.nanoTime() - started) / 1e6).isBetween((double) deadline, deadline + 1_500.0);
+            server.dropConnections();
+            assertThatThrownBy(() -> workers.get(0).get(10, TimeUnit.SECONDS)).hasMessageContaining(
+                    "The driver ended the round while this host's leader waited for worker 1's result");
+        } finally {
+            release.countDown();
+        }
+    }
+
+    /**
+     * A member that sends nothing at all (a frozen executor, its socket left open): its leader keeps heartbeating
+     * and reports the member's growing silence, so the driver names that member after one silence limit, and the
+     * round loop asks the job to remove that worker alone.
+     */
+    @Test
+    void aSilentMemberIsNamedAfterOneSilenceLimitAndTheLoopRemovesItAlone() throws Exception {
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        TrainingPlan plan = TrainingPlan.of(24, TrainingConfig.builder().numWorkers(3).batchSizePerWorker(2)
+                .averagingFrequency(2).epochs(1).seed(3L).build());
+        List<Integer> removed = java.util.Collections.synchronizedList(new ArrayList<>());
+        List<String> warnings = new ArrayList<>();
+        try (AveragingServer server = oneHostOfThree()) {
+            Future<Integer> leader = worker(server, Exchanges.SECRET, 0, 0, (a, s, d) -> shift(0, a, s));
+            Future<Integer> member = worker(server, Exchanges.SECRET, 2, 0, (a, s, d) -> shift(2, a, s));
+            // Worker 1 joins its leader, takes the round and then says nothing, its sockets open.
+            Future<?> frozen = pool.submit(() -> {
+                try (Exchanges.Raw toDriver = Exchanges.handshake(server, Exchanges.SECRET, 1,
+                        new TaskAttempt(Exchanges.STAGE, 0))) {
+                    assertThat(toDriver.in().readByte()).isEqualTo(WireFormat.JOIN);
+                    try (Socket toLeader = new Socket(InetAddress.getLoopbackAddress(), toDriver.in().readInt())) {
+                        toLeader.setSoTimeout(10_000);
+                        Handshake.Hello hello = Handshake.offer(WireFormat.input(toLeader.getInputStream()),
+                                WireFormat.output(toLeader.getOutputStream()), Exchanges.SECRET, 1,
+                                new TaskAttempt(Exchanges.STAGE, 0));
+                        assertThat(hello.in().readByte()).isEqualTo(WireFormat.ROUND);
+                        release.await();
+                    }
+                }
+                return null;
+            });
+            RoundLoop loop = new RoundLoop(server, plan, new RoundLoop.Settings(false, false, 10_000, 0), warnings::add);
+            loop.startEpoch(new WorkerJob() {
+                private volatile boolean stopped;
+
+                @Override
+                public boolean isDone() {
+                    return stopped;
+                }
+
+                @Override
+                public TaskAttempt runningAttempt(int worker) {
+                    return new TaskAttempt(Exchanges.STAGE, 0);
+                }
+
+                @Override
+                public String hostOf(int worker) {
+                    return "h";
+                }
+
+                @Override
+                public String failure() {
+                    return null;
+                }
+
+                @Override
+                public String removeWorker(int worker, String reason) {
+                    removed.add(worker);
+                    // No restart here: the loop then finds the job ended.
+                    stopped = true;
+                    return "the executor of worker " + worker;
+                }
+
+                @Override
+                public void await() throws ExecutionException {
+                    throw new ExecutionException(new IllegalStateException("the test stopped the workers"));
+                }
+            });
 
             long started = System.nanoTime();
-            assertThatThrownBy(() -> server.collectInto(new WeightedAverage(), () -> null, 60_000))
+            ModelState state = new ModelState(new float[]{1f, 2f}, new float[]{3f});
+            assertThatThrownBy(() -> loop.runRound(plan.assignment(0, 0, 0), state))
+                    .isInstanceOf(ExecutionException.class);
+            // One silence limit (the leader's report), not two (the leader going silent, then the driver).
+            assertThat((System.nanoTime() - started) / 1e6).isBetween((double) Exchanges.FAST.silenceMillis(),
+                    Exchanges.FAST.silenceMillis() + 1_500.0);
+            assertThat(removed).containsExactly(1);
+            assertThat(warnings).singleElement().asString()
+                    .startsWith("Epoch 1, round 1 was void: Worker 1 sent its host's leader (worker 0) nothing for 2 s"
+                            + " (no heartbeat; limit 2 s): its executor is frozen or cut off; removed the executor of"
+                            + " worker 1; waiting");
+            assertThatThrownBy(() -> leader.get(10, TimeUnit.SECONDS)).hasMessageContaining(
+                    "The driver ended the round while this host's leader waited for worker 1's result (the leader"
+                            + " last heard from it ");
+            assertThatThrownBy(() -> member.get(10, TimeUnit.SECONDS)).isInstanceOf(ExecutionException.class);
+        } finally {
+            release.countDown();
+        }
+    }
+
+    /** A leader may only report on the members the driver put in its group: anything else voids the round. */
+    @Test
+    void aLeaderReportingOnAWorkerOutsideItsGroupVoidsTheRound() throws Exception {
+        ModelState start = new ModelState(new float[]{1f, 2f}, null);
+        try (AveragingServer server = new AveragingServer(InetAddress.getLoopbackAddress(), PortRange.ANY, 3,
+                Exchanges.SECRET, Exchanges.FAST, Combining.AUTO);
+             Exchanges.Raw leader = Exchanges.handshake(server, Exchanges.SECRET, 0, new TaskAttempt(Exchanges.STAGE, 0));
+             Exchanges.Raw member = Exchanges.handshake(server, Exchanges.SECRET, 1, new TaskAttempt(Exchanges.STAGE, 0));
+             Exchanges.Raw other = Exchanges.handshake(server, Exchanges.SECRET, 2, new TaskAttempt(Exchanges.STAGE, 0))) {
+            server.awaitWorkers(Exchanges.running(0), () -> null, 10_000);
+            Future<Boolean> grouping = pool.submit(() -> server.formGroups(List.of("a", "a", "b")));
+            assertThat(leader.in().readByte()).isEqualTo(WireFormat.LEAD);
+            leader.in().readNBytes(4 + 12);
+            leader.out().writeByte(WireFormat.PORT);
+            leader.out().writeInt(4242);
+            leader.out().flush();
+            assertThat(other.in().readByte()).isEqualTo(WireFormat.LEAD);
+            assertThat(other.in().readInt()).isZero();
+            other.out().writeByte(WireFormat.PORT);
+            other.out().writeInt(4343);
+            other.out().flush();
+            assertThat(grouping.get(10, TimeUnit.SECONDS)).isTrue();
+
+            server.sendRound(new RoundAssignment(0, 0, 0, 1L, 0, 1), start, new long[]{10, 20, 30});
+            // Worker 0 leads {0, 1}: its member beat for worker 1 is fine, the one for worker 2 (another host's) is not.
+            WireFormat.writeHeartbeat(leader.out(), 0);
+            WireFormat.writeMemberBeat(leader.out(), 1, 0, 10);
+            WireFormat.writeMemberBeat(leader.out(), 2, 0, 10);
+            leader.out().flush();
+            WeightedAverage sum = new WeightedAverage();
+            assertThatThrownBy(() -> server.collectInto(sum, () -> null, 60_000))
                     .isInstanceOf(WorkerLostException.class)
-                    .satisfies(e -> assertThat(((WorkerLostException) e).silent()).isTrue())
-                    .satisfies(e -> assertThat(((WorkerLostException) e).worker()).isZero());
-            // The leader waits silenceMillis for its member, then the driver silenceMillis for the leader.
-            assertThat((System.nanoTime() - started) / 1e6).isGreaterThanOrEqualTo(2 * Exchanges.FAST.silenceMillis() - 500);
-            assertThat(server.workersBehind(0)).containsExactly(0, 1);
-            server.dropConnections();
-            assertThatThrownBy(() -> leader.get(10, TimeUnit.SECONDS)).hasMessageContaining("Worker 1 sent its host's"
-                    + " leader nothing for 2 s");
-            toLeader.close();
+                    .hasMessage("Lost worker 0 while collecting its result: java.io.IOException: host leader 0"
+                            + " reported on worker 2, which is not in its host group [1] (nothing a worker says is"
+                            + " trusted for more than the driver assigned it)")
+                    .satisfies(e -> assertThat(((WorkerLostException) e).silent()).isFalse());
+            assertThat(sum.examples()).isZero();
         }
     }
 }

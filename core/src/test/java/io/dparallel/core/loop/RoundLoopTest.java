@@ -287,13 +287,14 @@ class RoundLoopTest {
     }
 
     /**
-     * A member whose training thread is stuck while its heartbeats go on: its leader waits, the leader's heartbeats
-     * (the host's progress) stop growing, and the driver voids the round at the deadline. Any worker behind the
-     * leader may be the stuck one, so every executor of that host is removed; the replay equals a clean run.
+     * A member whose training thread is stuck while its heartbeats go on: its leader, done with its own share, keeps
+     * reporting the member's progress, and the driver voids the round at the deadline naming the member. Only the
+     * member's executor is removed, not its host's; the replay equals a clean run.
      */
     @Test
-    void aStuckMemberVoidsTheRoundAndEveryExecutorOfItsHostIsRemoved() throws Exception {
-        settings = new RoundLoop.Settings(true, true, 10_000, 1_500);
+    void aStuckMemberVoidsTheRoundAndOnlyItsExecutorIsRemoved() throws Exception {
+        // Above the 2 s heartbeat: the driver hears that the leader trained its share before the deadline passes.
+        settings = new RoundLoop.Settings(true, true, 10_000, 3_000);
         List<String> warnings = new ArrayList<>();
         ModelState result = assertTimeoutPreemptively(Duration.ofSeconds(60), () -> run((worker, attempt, assignment,
                 start) -> {
@@ -305,10 +306,12 @@ class RoundLoopTest {
         }, warnings, new ArrayList<>(), Combining.AUTO, TWO_HOSTS));
 
         assertThat(result.parameters()).containsExactly(expectedRun(TWO_HOST_GROUPS).parameters());
-        assertThat(removed).containsExactly(0, 2);
+        assertThat(removed).containsExactly(2);
         assertThat(warnings).singleElement().asString()
-                .startsWith("Epoch 1, round 2 was void: Worker 0 made no progress")
-                .contains("; removed executor of worker 0; removed executor of worker 2;");
+                .startsWith("Epoch 1, round 2 was void: Worker 2 made no progress")
+                .contains("as its host's leader, worker 0, reports it")
+                .contains("; removed executor of worker 2;")
+                .doesNotContain("removed executor of worker 0");
     }
 
     /** A leader's round: type and assignment (29), group size (4), a weight per worker (8 each), lengths and state. */

@@ -25,7 +25,10 @@ import static org.assertj.core.api.Assertions.assertThat;
  * Workers that stop answering while their executor stays alive, on a real standalone cluster of three one-core
  * Workers (two workers and a spare executor): a training thread that blocks forever (the fault file's
  * {@code stall}), and an executor JVM frozen with SIGSTOP. The driver must void the round within the exchange's
- * deadlines, have Spark remove the executor, and finish on the spare with parameters equal to a clean run's.
+ * deadlines, have Spark remove the executor, and finish on the spare with parameters equal to a clean run's. The
+ * Workers share one host: the stuck training thread runs under host combining (worker 0 leads worker 1, and
+ * reports its progress), where only the stuck worker's executor may be removed, not its host's; the frozen JVM
+ * runs flat averaging.
  *
  * <p>Both runs use one cluster, one after the other (a cluster start is a Master and three Worker JVMs): each run
  * waits until its executor JVMs have ended before the next starts, and the cluster's own cleanup is checked once,
@@ -60,10 +63,16 @@ class StuckWorkerTest {
     @Test
     @Timeout(value = 9, unit = TimeUnit.MINUTES)
     void aStuckTrainingThreadIsRemovedAndTheRunEndsAsACleanRun(@TempDir Path dir) throws Exception {
-        Result result = run(dir, (cluster, faults, stuckExecutor) ->
+        Result result = run(dir, "auto", (cluster, faults, stuckExecutor) ->
                 Files.writeString(faults, "stall 1 0 " + (StuckWorkerApp.PAUSE_AFTER_ROUND + 1) + "\n"));
-        assertThat(result.warning()).contains("Worker 1 made no progress for " + ROUND_DEADLINE_S + " s")
+        // The leader's heartbeats (every 1.2 s) carry the member's progress: found within one of them after the deadline.
+        assertThat(result.warning()).containsPattern("Worker 1 made no progress for (" + ROUND_DEADLINE_S + "|"
+                        + (ROUND_DEADLINE_S + 1) + ") s \\(round deadline " + ROUND_DEADLINE_S + " s, as its host's"
+                        + " leader, worker 0, reports it\\)")
                 .contains("removed executor " + result.stuckExecutor() + " on host");
+        // Only the stuck worker's executor, not its leader's on the same host.
+        assertThat(result.warning().split("; removed ", -1)).as("executors removed in: %s", result.warning()).hasSize(2);
+        assertThat(result.warning()).doesNotContain("removed executor " + result.executorOfWorker0() + " ");
         assertThat(result.recoveryMillis()).as("ms from the faulty round's start to its end")
                 .isBetween(ROUND_DEADLINE_S * 1000L, 100_000L);
     }
@@ -71,7 +80,7 @@ class StuckWorkerTest {
     @Test
     @Timeout(value = 9, unit = TimeUnit.MINUTES)
     void aFrozenExecutorIsRemovedFasterThanSparksOwnTimeout(@TempDir Path dir) throws Exception {
-        Result result = run(dir, (cluster, faults, stuckExecutor) ->
+        Result result = run(dir, "flat", (cluster, faults, stuckExecutor) ->
                 new ProcessBuilder("kill", "-STOP", String.valueOf(cluster.executorPid(stuckExecutor))).start()
                         .waitFor());
         assertThat(result.warning()).contains("Worker 1 sent nothing for " + HEARTBEAT_TIMEOUT_S + " s")
@@ -85,17 +94,19 @@ class StuckWorkerTest {
         void inject(StandaloneCluster cluster, Path faults, String stuckExecutor) throws Exception;
     }
 
-    private record Result(String stuckExecutor, String warning, long recoveryMillis) {
+    private record Result(String stuckExecutor, String executorOfWorker0, String warning, long recoveryMillis) {
     }
 
-    private static Result run(Path dir, Fault fault) throws Exception {
+    /** @param combine {@code spark.dparallel.exchange.combine}: {@code auto} groups the two workers on their host */
+    private static Result run(Path dir, String combine, Fault fault) throws Exception {
         Path out = dir.resolve("out");
         Path faults = dir.resolve("faults.txt");
-        StandaloneCluster.Application app = cluster.start(StuckWorkerApp.class.getName(), conf(faults),
+        StandaloneCluster.Application app = cluster.start(StuckWorkerApp.class.getName(), conf(faults, combine),
                 List.of(out.toString(), faults.toString()));
         StandaloneCluster.Submission submission;
         List<Long> survivors;
         String stuckExecutor;
+        String executorOfWorker0;
         try {
             Path paused = out.resolve(StuckWorkerApp.PAUSED);
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(300);
@@ -106,8 +117,8 @@ class StuckWorkerTest {
                 }
                 Thread.sleep(100);
             }
-            stuckExecutor = Files.readAllLines(paused).stream().filter(line -> line.startsWith("1 "))
-                    .map(line -> line.substring(2)).findFirst().orElseThrow();
+            stuckExecutor = executorOf(paused, 1);
+            executorOfWorker0 = executorOf(paused, 0);
             fault.inject(cluster, faults, stuckExecutor);
             Files.createFile(out.resolve(StuckWorkerApp.RESUME));
             submission = app.await(Duration.ofMinutes(4));
@@ -138,10 +149,16 @@ class StuckWorkerTest {
                 .isEqualTo(clean.getUpdater().getStateViewArray().toFloatVector());
         long recovery = Long.parseLong(Files.readString(out.resolve(StuckWorkerApp.RECOVERY)).trim());
         System.out.printf("stuck worker: recovered %.1f s after the fault; %s%n", recovery / 1e3, warning);
-        return new Result(stuckExecutor, warning, recovery);
+        return new Result(stuckExecutor, executorOfWorker0, warning, recovery);
     }
 
-    private static Map<String, String> conf(Path faults) {
+    /** The executor that ran {@code worker} at the pause, from the app's {@code worker executorId} lines. */
+    private static String executorOf(Path paused, int worker) throws java.io.IOException {
+        return Files.readAllLines(paused).stream().filter(line -> line.startsWith(worker + " "))
+                .map(line -> line.substring(line.indexOf(' ') + 1)).findFirst().orElseThrow();
+    }
+
+    private static Map<String, String> conf(Path faults, String combine) {
         Map<String, String> conf = new LinkedHashMap<>();
         conf.put("spark.driver.host", HOST);
         conf.put("spark.driver.bindAddress", HOST);
@@ -156,9 +173,8 @@ class StuckWorkerTest {
         conf.put("spark.plugins", "io.dparallel.spark.DeviceBindingPlugin");
         conf.put("spark.dparallel.exchange.roundDeadline", ROUND_DEADLINE_S + "s");
         conf.put("spark.dparallel.exchange.heartbeatTimeout", HEARTBEAT_TIMEOUT_S + "s");
-        // The Workers share one host; flat averaging keeps every worker's own heartbeats on the driver, which then
-        // names and removes the stuck one alone (host combining removes the whole host: core's tests cover it).
-        conf.put("spark.dparallel.exchange.combine", "flat");
+        // The Workers share one host: "auto" combines the two workers there, "flat" keeps every worker on the driver.
+        conf.put("spark.dparallel.exchange.combine", combine);
         conf.put("spark.executor.extraJavaOptions", "-Ddparallel.test.faults=" + faults);
         return conf;
     }
