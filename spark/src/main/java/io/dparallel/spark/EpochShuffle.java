@@ -6,6 +6,7 @@ import io.dparallel.core.data.EpochPermutation;
 import io.dparallel.core.data.ExampleCodec;
 import org.apache.spark.Partitioner;
 import org.apache.spark.ShuffleDependency;
+import org.apache.spark.SimpleFutureAction;
 import org.apache.spark.SparkException;
 import org.apache.spark.api.java.JavaPairRDD;
 import org.apache.spark.api.java.JavaRDD;
@@ -54,6 +55,7 @@ public final class EpochShuffle implements AutoCloseable {
     private JavaPairRDD<Long, byte[]> fixedOrder;
     private JavaPairRDD<Long, byte[]> writtenAhead;
     private int writtenAheadEpoch = -1;
+    private SimpleFutureAction<?> pendingWrite;
 
     private EpochShuffle(JavaRDD<byte[]> records, long[] offsets, TrainingPlan plan, boolean reshuffle,
                          long exampleBytes) {
@@ -157,18 +159,41 @@ public final class EpochShuffle implements AutoCloseable {
      * before the first round. The next {@link #epoch} call for that epoch returns the written data.
      */
     public void writeAhead(int epoch) {
-        JavaPairRDD<Long, byte[]> data = epoch(epoch);
-        if (data.rdd().dependencies().head() instanceof ShuffleDependency<?, ?, ?> shuffle) {
+        SimpleFutureAction<?> written = submitWrite(epoch);
+        if (written != null) {
             try {
-                data.context().submitMapStage(shuffle).get();
+                written.get();
             } catch (SparkException | RuntimeException e) {
                 throw DiskSpace.explain(e, "Writing epoch " + (epoch + 1) + "'s shuffle");
             }
         }
+    }
+
+    /**
+     * Starts writing epoch {@code epoch}'s shuffle in a Spark job of its own and returns at once: called when the
+     * previous epoch's job has ended, the map stage runs while the driver validates and writes checkpoints instead
+     * of at the start of the epoch's job. That job waits for a map stage still running (Spark does not run it twice)
+     * and runs again what a failure left unwritten, failing there as usual (a full disk included). Without
+     * reshuffling there is nothing to write: the one shuffle serves every epoch.
+     */
+    public void startWriteAhead(int epoch) {
         if (reshuffle) {
+            pendingWrite = submitWrite(epoch);
+        }
+    }
+
+    /** Submits the map stage of epoch {@code epoch}'s shuffle; null when it has none to run. */
+    private SimpleFutureAction<?> submitWrite(int epoch) {
+        JavaPairRDD<Long, byte[]> data = epoch(epoch); // takes over a write of this epoch already started
+        if (reshuffle) {
+            if (writtenAhead != null) {
+                removeShuffle(writtenAhead); // another epoch's, which will never be read
+            }
             writtenAhead = data;
             writtenAheadEpoch = epoch;
         }
+        return data.rdd().dependencies().head() instanceof ShuffleDependency<?, ?, ?> shuffle
+                ? data.context().submitMapStage(shuffle) : null;
     }
 
     /** Removes an epoch's shuffle files now (with reshuffling each epoch has its own; the input order keeps one). */
@@ -181,6 +206,9 @@ public final class EpochShuffle implements AutoCloseable {
     /** Releases the cached records and any shuffle files left. */
     @Override
     public void close() {
+        if (pendingWrite != null && !pendingWrite.isCompleted()) {
+            pendingWrite.cancel(); // a run that ends early (a stop, a failure) leaves no map stage behind
+        }
         if (fixedOrder != null) {
             removeShuffle(fixedOrder);
         }

@@ -9,6 +9,9 @@ import io.dparallel.core.data.MinibatchPrefetcher;
 import io.dparallel.spark.data.ExampleRecords;
 import org.apache.spark.api.java.JavaPairRDD;
 import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.scheduler.SparkListener;
+import org.apache.spark.scheduler.SparkListenerJobStart;
+import org.apache.spark.scheduler.SparkListenerStageCompleted;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -20,6 +23,9 @@ import scala.reflect.ClassTag$;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -63,7 +69,7 @@ class EpochShuffleTest {
 
     @ParameterizedTest
     @ValueSource(booleans = {true, false})
-    void everyWorkerStreamsTheExamplesAtItsSlotsInOrder(boolean reshuffle) {
+    void everyWorkerStreamsTheExamplesAtItsSlotsInOrder(boolean reshuffle) throws Exception {
         int n = 103;
         TrainingConfig config = TrainingConfig.builder().numWorkers(2).batchSizePerWorker(5).seed(9).build();
         try (EpochShuffle shuffle = EpochShuffle.prepare(
@@ -73,9 +79,15 @@ class EpochShuffleTest {
             assertThat(plan.minibatchesPerWorker()).isEqualTo(10);
             assertThat(shuffle.exampleBytes()).isEqualTo(8);
             List<long[]> orders = new ArrayList<>();
-            // As SparkTrainer does: the first epoch's shuffle is written before its job reads it.
+            MapStages mapStages = new MapStages();
+            sc.sc().addSparkListener(mapStages);
+            // As SparkTrainer does: the first epoch's shuffle is written before its job reads it, and each later
+            // epoch's is started in the background when the previous epoch's job has ended.
             shuffle.writeAhead(0);
             for (int epoch = 0; epoch < 2; epoch++) {
+                if (epoch > 0) {
+                    shuffle.startWriteAhead(epoch);
+                }
                 JavaPairRDD<Long, byte[]> data = shuffle.epoch(epoch);
                 List<List<Float>> streamed = streamInBarrierTasks(data, plan);
                 long[] order = EpochPermutation.trainingOrder(n, 9, epoch, reshuffle);
@@ -91,10 +103,40 @@ class EpochShuffleTest {
                 }
                 shuffle.release(data);
             }
+            sc.sc().listenerBus().waitUntilEmpty();
+            sc.sc().removeSparkListener(mapStages);
+            // Each epoch's map stage ran once, whether written ahead or in the background; without reshuffling the
+            // one shuffle serves both epochs.
+            assertThat(mapStages.completed).as("map stages of the epoch shuffle run").hasSize(reshuffle ? 2 : 1);
+            assertThat(mapStages.ownJob).as("stages run as a job of their own, before the epoch's job")
+                    .containsAll(mapStages.completed);
             if (reshuffle) {
                 assertThat(orders.get(1)).isNotEqualTo(orders.get(0));
             } else {
                 assertThat(shuffle.epoch(1)).isSameAs(shuffle.epoch(0));
+            }
+        }
+    }
+
+    /**
+     * The completed stages that key the records by epoch position (the epoch shuffle's map stages), and the stages
+     * that ran as a job of their own (a map stage written ahead, before the epoch's job).
+     */
+    private static final class MapStages extends SparkListener {
+        final List<Integer> completed = new CopyOnWriteArrayList<>();
+        final Set<Integer> ownJob = ConcurrentHashMap.newKeySet();
+
+        @Override
+        public void onJobStart(SparkListenerJobStart job) {
+            if (job.stageIds().size() == 1) {
+                ownJob.add((Integer) job.stageIds().head());
+            }
+        }
+
+        @Override
+        public void onStageCompleted(SparkListenerStageCompleted stage) {
+            if (stage.stageInfo().name().contains("EpochShuffle.java") && stage.stageInfo().failureReason().isEmpty()) {
+                completed.add(stage.stageInfo().stageId());
             }
         }
     }
