@@ -5,6 +5,7 @@ import io.dparallel.core.config.TrainingPlan;
 import io.dparallel.core.data.EpochPermutation;
 import io.dparallel.core.data.ExampleCodec;
 import org.apache.spark.Partitioner;
+import org.apache.spark.SparkContext;
 import org.apache.spark.ShuffleDependency;
 import org.apache.spark.SimpleFutureAction;
 import org.apache.spark.SparkException;
@@ -192,8 +193,18 @@ public final class EpochShuffle implements AutoCloseable {
             writtenAhead = data;
             writtenAheadEpoch = epoch;
         }
-        return data.rdd().dependencies().head() instanceof ShuffleDependency<?, ?, ?> shuffle
-                ? data.context().submitMapStage(shuffle) : null;
+        if (!(data.rdd().dependencies().head() instanceof ShuffleDependency<?, ?, ?> shuffle)) {
+            return null;
+        }
+        // The job takes the thread's description when it is submitted; the caller's own comes back right after.
+        SparkContext sc = data.context();
+        String description = sc.getLocalProperty("spark.job.description");
+        sc.setJobDescription("dparallel: deal the examples of epoch " + (epoch + 1));
+        try {
+            return sc.submitMapStage(shuffle);
+        } finally {
+            sc.setJobDescription(description);
+        }
     }
 
     /** Removes an epoch's shuffle files now (with reshuffling each epoch has its own; the input order keeps one). */

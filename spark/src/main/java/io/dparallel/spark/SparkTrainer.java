@@ -224,7 +224,6 @@ public final class SparkTrainer {
                         + config.numWorkers() + " workers x " + config.batchSizePerWorker() + " and are not trained on");
             }
             if (position.epoch() < config.epochs()) {
-                sc.setJobDescription("dparallel: deal the examples of epoch " + (position.epoch() + 1));
                 epochs.writeAhead(position.epoch());
             }
             LOG.info("Training {} examples: {} workers x {} minibatches of {} per epoch, {} rounds per epoch, {} epochs",

@@ -137,13 +137,7 @@ final class TrainingRun {
                 }
                 if (epoch + 1 < config.epochs() && !stopRequested.getAsBoolean()) {
                     // The next epoch's map stage runs while the listeners validate and the checkpoint is written.
-                    String description = sc.getLocalProperty("spark.job.description");
-                    sc.setJobDescription("dparallel: deal the examples of epoch " + (epoch + 2));
-                    try {
-                        epochs.startWriteAhead(epoch + 1);
-                    } finally {
-                        sc.setJobDescription(description);
-                    }
+                    epochs.startWriteAhead(epoch + 1);
                 }
                 // Listeners may evaluate the network: give it the epoch's averaged state.
                 updateNetwork(state, iteration, baseEpochCount + epoch + 1);

@@ -110,6 +110,9 @@ class EpochShuffleTest {
             assertThat(mapStages.completed).as("map stages of the epoch shuffle run").hasSize(reshuffle ? 2 : 1);
             assertThat(mapStages.ownJob).as("stages run as a job of their own, before the epoch's job")
                     .containsAll(mapStages.completed);
+            assertThat(mapStages.descriptions).as("descriptions of those jobs in the Spark UI").containsExactlyElementsOf(
+                    reshuffle ? List.of("dparallel: deal the examples of epoch 1", "dparallel: deal the examples of epoch 2")
+                            : List.of("dparallel: deal the examples of epoch 1"));
             if (reshuffle) {
                 assertThat(orders.get(1)).isNotEqualTo(orders.get(0));
             } else {
@@ -120,16 +123,18 @@ class EpochShuffleTest {
 
     /**
      * The completed stages that key the records by epoch position (the epoch shuffle's map stages), and the stages
-     * that ran as a job of their own (a map stage written ahead, before the epoch's job).
+     * that ran as a job of their own (a map stage written ahead, before the epoch's job) with those jobs' descriptions.
      */
     private static final class MapStages extends SparkListener {
         final List<Integer> completed = new CopyOnWriteArrayList<>();
         final Set<Integer> ownJob = ConcurrentHashMap.newKeySet();
+        final List<String> descriptions = new CopyOnWriteArrayList<>();
 
         @Override
         public void onJobStart(SparkListenerJobStart job) {
             if (job.stageIds().size() == 1) {
                 ownJob.add((Integer) job.stageIds().head());
+                descriptions.add(String.valueOf(job.properties().getProperty("spark.job.description")));
             }
         }
 

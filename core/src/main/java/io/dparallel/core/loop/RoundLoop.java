@@ -33,8 +33,8 @@ import java.util.function.Supplier;
  * end and free its slot; under host combining too only that worker's: a host's leader reports each member's
  * progress and silence, so the driver names the stuck member itself), waits until the restarted workers (all of
  * them, as a Spark barrier stage restarts them) have connected, and runs the round again from its start state, so
- * the result is the same as without the failure. Each worker is weighted by the examples the plan gives it. A result that breaks the
- * protocol is refused with a {@link RoundRejectedException}, as is a round that fails its checks.
+ * the result is the same as without the failure. Each worker is weighted by the examples the plan gives it. A
+ * result that breaks the protocol is refused with a {@link RoundRejectedException}, as is a round that fails its checks.
  *
  * <p>Host combining: after the workers connect, the loop hands the server the host of each worker as the job's
  * scheduler reports it ({@link WorkerJob#hostOf}); when the server combines on hosts, each host's leader sums
