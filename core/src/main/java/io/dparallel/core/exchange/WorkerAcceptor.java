@@ -57,7 +57,10 @@ final class WorkerAcceptor implements Closeable {
 
     WorkerAcceptor(InetAddress bindAddress, PortRange ports, int workers, ExchangeSecret secret,
                    ExchangeTimeouts timeouts) throws IOException {
-        this.server = bind(bindAddress, ports, workers * 2);
+        // The kernel drops connections beyond the accept queue (a dropped SYN costs the worker a second or its
+        // connect deadline): hold a full set of handshakes and every worker twice, so a burst of strangers
+        // cannot crowd the workers out before the accept loop drains it.
+        this.server = bind(bindAddress, ports, MAX_HANDSHAKES + workers * 2);
         this.secret = secret;
         this.timeouts = timeouts;
         this.workers = workers;
