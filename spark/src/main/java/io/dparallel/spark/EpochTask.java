@@ -71,37 +71,39 @@ final class EpochTask extends AbstractFunction1<Iterator<Tuple2<Long, byte[]>>, 
         int threads = plan.config().threadsPerWorker() > 0 ? plan.config().threadsPerWorker() : task.cpus();
         Nd4jThreads.limitTo(threads);
         DeviceIdentity device = TaskDevices.bindCurrentTask();
-        ExecutorReplicas.Lease lease;
+        // The reader thread fetches and sorts the worker's share while this thread takes its replica and connects.
+        MinibatchPrefetcher stream = WorkerStream.open(JavaConverters.asJavaIterator(partition), plan, prefetchDepth,
+                worker);
         try {
-            lease = ExecutorReplicas.acquire(runId, worker, spec, plan.config().averageUpdaterState(),
-                    () -> MemoryBudget.requireReplicaOffHeap(parameterBytes, updaterBytes, Pointer.maxBytes(),
-                            Pointer.totalBytes()));
-        } catch (OutOfMemoryError e) {
-            throw MemoryBudget.explain(e, "Worker " + worker + " building its replica on executor " + device.executorId());
-        }
-        MinibatchPrefetcher[] stream = {null};
-        RoundWorker[] self = {new RoundWorker(worker, device, (System.nanoTime() - setupStart) / 1_000_000,
-                lease.reused())};
-        // The driver accepts this connection only if Spark told it that it runs this stage attempt.
-        TaskAttempt attempt = new TaskAttempt(task.stageId(), task.stageAttemptNumber());
-        AveragingClient.Driver driver = new AveragingClient.Driver(exchange.host(),
-                TaskFaults.exchangePort(worker, task.stageAttemptNumber(), exchange.port()), exchange.secret().resolve(),
-                exchange.timeouts());
-        ReplicaTrainer trainer = lease.trainer();
-        try {
+            ExecutorReplicas.Lease lease;
+            try {
+                lease = ExecutorReplicas.acquire(runId, worker, spec, plan.config().averageUpdaterState(),
+                        () -> MemoryBudget.requireReplicaOffHeap(parameterBytes, updaterBytes, Pointer.maxBytes(),
+                                Pointer.totalBytes()));
+            } catch (OutOfMemoryError e) {
+                throw MemoryBudget.explain(e, "Worker " + worker + " building its replica on executor "
+                        + device.executorId());
+            }
+            RoundWorker[] self = {new RoundWorker(worker, device, (System.nanoTime() - setupStart) / 1_000_000,
+                    lease.reused())};
+            // The driver accepts this connection only if Spark told it that it runs this stage attempt.
+            TaskAttempt attempt = new TaskAttempt(task.stageId(), task.stageAttemptNumber());
+            AveragingClient.Driver driver = new AveragingClient.Driver(exchange.host(),
+                    TaskFaults.exchangePort(worker, task.stageAttemptNumber(), exchange.port()),
+                    exchange.secret().resolve(), exchange.timeouts());
+            ReplicaTrainer trainer = lease.trainer();
             synchronized (trainer) {
                 AveragingClient.serve(driver, worker, attempt, (parameterBytes + updaterBytes) / 4,
                         task::isInterrupted, (assignment, start, minibatchDone) -> {
                             TaskFaults.beforeRound(worker, task.stageAttemptNumber(), assignment);
                             int first = assignment.firstMinibatch();
-                            if (stream[0] == null) {
-                                // Opened at the first assignment: a resumed epoch starts mid-stream.
-                                stream[0] = WorkerStream.open(JavaConverters.asJavaIterator(partition), plan, first,
-                                        prefetchDepth, worker);
+                            if (!stream.isStarted()) {
+                                // Started at the first assignment: a resumed epoch starts mid-stream.
+                                stream.start(first);
                             }
-                            stream[0].skipTo(first);
+                            stream.skipTo(first);
                             var result = trainer.trainRound(start, assignment, self[0],
-                                    roundMinibatches(stream[0], assignment.minibatches(), minibatchDone));
+                                    roundMinibatches(stream, assignment.minibatches(), minibatchDone));
                             self[0] = self[0].nextRound();
                             return result;
                         });
@@ -113,11 +115,9 @@ final class EpochTask extends AbstractFunction1<Iterator<Tuple2<Long, byte[]>>, 
         } catch (Exception e) {
             throw new IllegalStateException("Worker " + worker + " failed: " + e, e);
         } finally {
-            if (stream[0] != null) {
-                stream[0].close();
-            }
+            stream.close();
         }
-        long peak = stream[0] == null ? OffHeapMemory.residentOutsideHeap() : stream[0].peakOffHeapBytes();
+        long peak = stream.isStarted() ? stream.peakOffHeapBytes() : OffHeapMemory.residentOutsideHeap();
         return JavaConverters.asScalaIterator(List.of(new Tuple2<>(worker, peak)).iterator());
     }
 

@@ -20,13 +20,16 @@ final class WorkerStream {
     }
 
     /**
-     * @param partition the worker's records keyed by epoch position, in order
+     * Opens the stream and starts its reader, which at once begins the shuffle read (a sorted read fetches and
+     * sorts the worker's whole share before its first record) and then waits for {@link MinibatchPrefetcher#start}:
+     * an epoch task opens it before it connects to the driver, and starts it when the first round says where.
+     *
+     * @param partition the worker's records keyed by epoch position, in order; read on the reader thread only
      * @param plan      the plan of the epoch
-     * @param first     the first minibatch the worker will fit (earlier ones are read past)
      * @param depth     minibatches prefetched at most
      * @param worker    the worker's index, for the thread's name
      */
-    static MinibatchPrefetcher open(Iterator<Tuple2<Long, byte[]>> partition, TrainingPlan plan, int first, int depth,
+    static MinibatchPrefetcher open(Iterator<Tuple2<Long, byte[]>> partition, TrainingPlan plan, int depth,
                                     int worker) {
         // next() creates the minibatch arrays on this (the task's) thread: it must be bound to the task's device.
         TaskDevices.requireBound("stream worker " + worker + "'s minibatches");
@@ -44,7 +47,9 @@ final class WorkerStream {
         };
         MinibatchAssembler assembler = new MinibatchAssembler(records, plan.config().batchSizePerWorker(),
                 plan.minibatchesPerWorker());
-        return new MinibatchPrefetcher(assembler, plan.minibatchesPerWorker(), depth,
-                () -> TaskContext$.MODULE$.setTaskContext(task), "dparallel-reader-worker-" + worker).start(first);
+        return new MinibatchPrefetcher(assembler, plan.minibatchesPerWorker(), depth, () -> {
+            TaskContext$.MODULE$.setTaskContext(task);
+            records.hasNext();
+        }, "dparallel-reader-worker-" + worker).open();
     }
 }

@@ -171,7 +171,7 @@ class EpochShuffleTest {
             int worker = org.apache.spark.BarrierTaskContext.get().partitionId();
             List<Float> features = new ArrayList<>();
             try (MinibatchPrefetcher stream = WorkerStream.open(scala.collection.JavaConverters.asJavaIterator(partition),
-                    plan, 0, 2, worker)) {
+                    plan, 2, worker).start(0)) {
                 while (stream.hasNext()) {
                     DataSet minibatch = stream.next();
                     for (float value : minibatch.getFeatures().data().asFloat()) {

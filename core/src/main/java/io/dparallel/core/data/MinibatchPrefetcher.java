@@ -6,6 +6,7 @@ import org.nd4j.linalg.dataset.DataSet;
 import java.util.NoSuchElementException;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CountDownLatch;
 
 /**
  * A worker's minibatches read ahead by a background thread: it assembles at most {@code depth} minibatches on the
@@ -14,10 +15,11 @@ import java.util.concurrent.BlockingQueue;
  * {@code depth + 1} minibatches of heap buffers and one minibatch of device arrays at a time, whatever the data
  * size.
  *
- * <p>Lifecycle: {@link #start} the reader, take minibatches in order ({@link #next}, {@link #skipTo}), then
- * {@link #close()} (also on failure): it stops the reader and lets it end. A failure of the reader (a corrupt
- * record, a lost shuffle block) is rethrown by the next {@link #next()} on the trainer's thread. Not thread-safe:
- * one consumer.
+ * <p>Lifecycle: optionally {@link #open} the reader early (it runs its setup, e.g. opening the stream, while the
+ * caller still waits to learn where to start), {@link #start} it, take minibatches in order ({@link #next},
+ * {@link #skipTo}), then {@link #close()} (also on failure): it stops the reader and lets it end. A failure of the
+ * reader (a corrupt record, a lost shuffle block) is rethrown by the next {@link #next()} on the trainer's thread.
+ * Not thread-safe: one consumer.
  */
 public final class MinibatchPrefetcher implements AutoCloseable {
 
@@ -30,6 +32,8 @@ public final class MinibatchPrefetcher implements AutoCloseable {
     private final BlockingQueue<Object> ready;
     private final Thread reader;
     private final int minibatches;
+    /** Released by {@link #start}: the reader knows {@link #skipUntil} then. */
+    private final CountDownLatch started = new CountDownLatch(1);
     private int taken;
     private long peakOffHeapBytes;
     private volatile int skipUntil;
@@ -53,15 +57,34 @@ public final class MinibatchPrefetcher implements AutoCloseable {
         this.reader.setDaemon(true);
     }
 
-    /** Starts the reader, reading from minibatch {@code first} on (the earlier ones are read past, not built). */
+    /**
+     * Starts the reader thread now: it runs its setup, then waits for {@link #start}. Calling it is optional;
+     * {@link #start} opens the reader when it was not opened.
+     */
+    public MinibatchPrefetcher open() {
+        if (reader.getState() == Thread.State.NEW) {
+            reader.start();
+        }
+        return this;
+    }
+
+    /** Lets the reader read from minibatch {@code first} on (the earlier ones are read past, not built). */
     public MinibatchPrefetcher start(int first) {
         if (first < 0 || first > minibatches) {
             throw new IllegalArgumentException("first minibatch is " + first + " but must be in [0, " + minibatches + "]");
         }
+        if (isStarted()) {
+            throw new IllegalStateException("The reader was already started");
+        }
         skipUntil = first;
         taken = first;
-        reader.start();
-        return this;
+        started.countDown();
+        return open();
+    }
+
+    /** Whether {@link #start} was called. */
+    public boolean isStarted() {
+        return started.getCount() == 0;
     }
 
     /** Index of the minibatch the next {@link #next()} returns. */
@@ -127,6 +150,7 @@ public final class MinibatchPrefetcher implements AutoCloseable {
     private void read(Runnable setup) {
         try {
             setup.run();
+            started.await();
             for (int m = 0; m < minibatches; m++) {
                 if (m < skipUntil) {
                     assembler.skip();

@@ -66,6 +66,22 @@ class MinibatchPrefetcherTest {
     }
 
     @Test
+    void anOpenedReaderRunsItsSetupButReadsNothingUntilStarted() throws Exception {
+        AtomicInteger read = new AtomicInteger();
+        java.util.concurrent.CountDownLatch setUp = new java.util.concurrent.CountDownLatch(1);
+        try (MinibatchPrefetcher prefetcher = new MinibatchPrefetcher(new MinibatchAssembler(counted(40, read), 4, 10),
+                10, 2, setUp::countDown, "r").open()) {
+            assertThat(setUp.await(10, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+            Thread.sleep(200);
+            assertThat(read.get()).as("records read before start").isZero();
+            assertThat(prefetcher.isStarted()).isFalse();
+            prefetcher.start(2);
+            assertThat(prefetcher.next().getFeatures().getFloat(0)).isEqualTo(8f);
+            assertThatThrownBy(() -> prefetcher.start(0)).hasMessage("The reader was already started");
+        }
+    }
+
+    @Test
     void aReaderFailureIsThrownOnTheTrainersThread() throws Exception {
         Iterator<byte[]> failing = List.<byte[]>of(new byte[] {9}).iterator();
         try (MinibatchPrefetcher prefetcher = new MinibatchPrefetcher(new MinibatchAssembler(failing, 1, 1), 1, 2,
