@@ -146,9 +146,12 @@ class EpochShuffleTest {
         }
     }
 
-    /** Each worker's features as its barrier task streams them through the prefetcher, by worker. */
+    /**
+     * Each worker's features as its barrier task streams them through the prefetcher, by worker; as in training,
+     * the shuffle is read (and its spilling sort runs) on the prefetcher's reader thread.
+     */
     private static List<List<Float>> streamInBarrierTasks(JavaPairRDD<Long, byte[]> data, TrainingPlan plan) {
-        List<Tuple2<Integer, List<Float>>> byWorker = data.rdd().barrier().mapPartitions(
+        List<Tuple2<Integer, List<Float>>> byWorker = new DeferredReadRDD<>(data.rdd(), data.classTag()).barrier().mapPartitions(
                 new StreamFeatures(plan), false, ClassTag$.MODULE$.apply(Tuple2.class)).toJavaRDD()
                 .map(tuple -> (Tuple2<Integer, List<Float>>) tuple).collect();
         List<List<Float>> out = new ArrayList<>(List.of(List.of(), List.of()));
