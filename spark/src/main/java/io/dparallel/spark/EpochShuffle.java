@@ -11,18 +11,16 @@ import org.apache.spark.SimpleFutureAction;
 import org.apache.spark.SparkException;
 import org.apache.spark.api.java.JavaPairRDD;
 import org.apache.spark.api.java.JavaRDD;
-import org.apache.spark.rdd.ShuffledRDD;
+import org.apache.spark.shuffle.ShuffleWriteProcessor;
 import org.apache.spark.storage.StorageLevel;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import scala.Tuple2;
-import scala.math.Ordering;
+import scala.Option;
 import scala.reflect.ClassTag;
 import scala.reflect.ClassTag$;
 
-import java.io.Serializable;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.Iterator;
 import java.util.List;
 
@@ -33,12 +31,13 @@ import java.util.List;
  * memory and on disk ({@code MEMORY_AND_DISK_SER}: Spark counts them, and spills what does not fit to
  * {@code spark.local.dir}), and counts them per partition: global example {@code g} is the {@code i}-th record of
  * partition {@code p}, {@code g = offset(p) + i}. {@link #epoch} is a map stage that gives each record its epoch
- * position {@link EpochPermutation#positionOf}{@code (g)} as its key, and a shuffle to {@code numWorkers}
- * partitions keyed by the worker that {@link TrainingPlan#slotOf} assigns, sorted by position. Partition
- * {@code w} of the result is worker {@code w}'s minibatches in order, {@code batchSizePerWorker} records each;
- * Spark writes the shuffle as bounded blocks on the executors' disks, streams them to the reducing task, and
- * recomputes lost ones from the cached records. An epoch stage over it has exactly one shuffle dependency, which
- * Spark's barrier mode accepts.
+ * position {@link EpochPermutation#positionOf}{@code (g)} as its key, and a shuffle to a reduce partition per chunk
+ * of each worker's share (the worker {@link TrainingPlan#slotOf} assigns; a chunk is {@link #chunkMinibatches}
+ * consecutive minibatches of that worker, at most {@value #CHUNK_BYTES} bytes of values). Partition {@code w} of
+ * the result ({@link EpochShareRDD}) is worker {@code w}'s minibatches in order, {@code batchSizePerWorker} records
+ * each, read a chunk at a time and put in order by position, without a sort. Spark writes the shuffle as bounded
+ * blocks on the executors' disks, streams them to the reading task, and recomputes lost ones from the cached
+ * records. An epoch stage over it has exactly one shuffle dependency, which Spark's barrier mode accepts.
  *
  * <p>Without reshuffling the permutation is the identity and the same shuffle serves every epoch (Spark skips the
  * map stage once its output exists); with it, each epoch's shuffle files are removed when the epoch is
@@ -47,24 +46,29 @@ import java.util.List;
 public final class EpochShuffle implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(EpochShuffle.class);
+    /** Most bytes of values in one chunk of a worker's share (its reader holds one chunk at a time). */
+    static final long CHUNK_BYTES = 4L * 1024 * 1024;
 
     private final JavaRDD<byte[]> records;
     private final long[] offsets;
     private final TrainingPlan plan;
     private final boolean reshuffle;
     private final long exampleBytes;
+    private final int chunkMinibatches;
     private JavaPairRDD<Long, byte[]> fixedOrder;
     private JavaPairRDD<Long, byte[]> writtenAhead;
     private int writtenAheadEpoch = -1;
     private SimpleFutureAction<?> pendingWrite;
 
     private EpochShuffle(JavaRDD<byte[]> records, long[] offsets, TrainingPlan plan, boolean reshuffle,
-                         long exampleBytes) {
+                         long exampleBytes, long chunkBytes) {
         this.records = records;
         this.offsets = offsets;
         this.plan = plan;
         this.reshuffle = reshuffle;
         this.exampleBytes = exampleBytes;
+        long minibatch = Math.max(1, exampleBytes * plan.config().batchSizePerWorker());
+        this.chunkMinibatches = (int) Math.max(1, Math.min(plan.minibatchesPerWorker(), chunkBytes / minibatch));
     }
 
     /**
@@ -77,6 +81,11 @@ public final class EpochShuffle implements AutoCloseable {
      * @throws IllegalArgumentException when the data cannot give every worker a full minibatch
      */
     public static EpochShuffle prepare(JavaRDD<byte[]> examples, TrainingConfig config, boolean reshuffle) {
+        return prepare(examples, config, reshuffle, CHUNK_BYTES);
+    }
+
+    /** As {@link #prepare(JavaRDD, TrainingConfig, boolean)}, with chunks of at most {@code chunkBytes}. */
+    static EpochShuffle prepare(JavaRDD<byte[]> examples, TrainingConfig config, boolean reshuffle, long chunkBytes) {
         JavaRDD<byte[]> persisted = examples.persist(StorageLevel.MEMORY_AND_DISK_SER());
         persisted.setName("dparallel example records");
         try {
@@ -89,7 +98,8 @@ public final class EpochShuffle implements AutoCloseable {
                 total += counts.get(p)[0];
                 exampleBytes = Math.max(exampleBytes, counts.get(p)[1]);
             }
-            return new EpochShuffle(persisted, offsets, TrainingPlan.of(total, config), reshuffle, exampleBytes);
+            return new EpochShuffle(persisted, offsets, TrainingPlan.of(total, config), reshuffle, exampleBytes,
+                    chunkBytes);
         } catch (RuntimeException | Error e) {
             persisted.unpersist(false);
             throw DiskSpace.explain(e, "Caching the example records");
@@ -116,6 +126,11 @@ public final class EpochShuffle implements AutoCloseable {
         return exampleBytes * plan.config().batchSizePerWorker();
     }
 
+    /** Minibatches in one chunk of a worker's share: what its reader holds of the share at once. */
+    public int chunkMinibatches() {
+        return chunkMinibatches;
+    }
+
     /**
      * Epoch {@code epoch}'s data: partition {@code w} holds worker {@code w}'s records keyed by epoch position, in
      * training order. Lazy: the shuffle runs with the first job over it.
@@ -140,13 +155,13 @@ public final class EpochShuffle implements AutoCloseable {
             return new PositionKeys(examples, firstIndex[partition], permutation, used);
         }, false).mapToPair(pair -> pair);
         TrainingConfig config = plan.config();
-        // repartitionAndSortWithinPartitions, with the shuffle's own compact format instead of Java serialization.
-        ShuffledRDD<Long, byte[], byte[]> dealt = new ShuffledRDD<>(keyed.rdd(),
-                new WorkerPartitioner(config.numWorkers(), config.batchSizePerWorker()), POSITION_TAG, RECORD_TAG,
-                RECORD_TAG);
-        dealt.setKeyOrdering(Ordering.comparatorToOrdering(POSITION_ORDER));
-        dealt.setSerializer(new PositionRecordSerializer());
-        JavaPairRDD<Long, byte[]> ordered = JavaPairRDD.fromRDD(dealt, POSITION_TAG, RECORD_TAG);
+        ShuffleDependency<Long, byte[], byte[]> dealt = new ShuffleDependency<>(keyed.rdd(),
+                new ChunkPartitioner(config.numWorkers(), config.batchSizePerWorker(), plan.minibatchesPerWorker(),
+                        chunkMinibatches),
+                new PositionRecordSerializer(), Option.empty(), Option.empty(), false, new ShuffleWriteProcessor(),
+                POSITION_TAG, RECORD_TAG, RECORD_TAG);
+        JavaPairRDD<Long, byte[]> ordered = JavaPairRDD.fromRDD(new EpochShareRDD(records.context(), dealt),
+                POSITION_TAG, RECORD_TAG);
         ordered.setName("dparallel epoch " + (epoch + 1) + (reshuffle ? " (reshuffled)" : " (input order)"));
         if (!reshuffle) {
             fixedOrder = ordered;
@@ -256,7 +271,6 @@ public final class EpochShuffle implements AutoCloseable {
         return out.iterator();
     }
 
-    private static final Comparator<Long> POSITION_ORDER = (Comparator<Long> & Serializable) Long::compare;
     private static final ClassTag<Long> POSITION_TAG = ClassTag$.MODULE$.apply(Long.class);
     private static final ClassTag<byte[]> RECORD_TAG = ClassTag$.MODULE$.apply(byte[].class);
 
@@ -299,36 +313,80 @@ public final class EpochShuffle implements AutoCloseable {
     }
 
     /**
-     * Sends epoch position {@code p} to its worker, {@code (p / batchSizePerWorker) mod numWorkers}: the worker
-     * {@link TrainingPlan#slotOf} gives it. Within a worker, position order is (minibatch, offset) order.
+     * Sends epoch position {@code p} to the chunk of its worker's share that holds it. Position {@code p} is offset
+     * {@code p mod B} of global minibatch {@code g = p / B}, which worker {@code g mod W} trains as its minibatch
+     * {@code m = g / W} ({@link TrainingPlan#slotOf}); chunk {@code k} of a worker holds its minibatches
+     * {@code [k C, (k + 1) C)}, and its reduce partition is {@code w K + k}.
      */
-    static final class WorkerPartitioner extends Partitioner {
+    static final class ChunkPartitioner extends Partitioner {
         private final int workers;
         private final int batchSize;
+        private final int minibatchesPerWorker;
+        private final int chunkMinibatches;
+        private final int chunksPerWorker;
 
-        WorkerPartitioner(int workers, int batchSize) {
+        ChunkPartitioner(int workers, int batchSize, int minibatchesPerWorker, int chunkMinibatches) {
             this.workers = workers;
             this.batchSize = batchSize;
+            this.minibatchesPerWorker = minibatchesPerWorker;
+            this.chunkMinibatches = chunkMinibatches;
+            this.chunksPerWorker = Math.max(1, (minibatchesPerWorker + chunkMinibatches - 1) / chunkMinibatches);
+        }
+
+        int workers() {
+            return workers;
+        }
+
+        int chunksPerWorker() {
+            return chunksPerWorker;
+        }
+
+        int partitionOf(int worker, int chunk) {
+            return worker * chunksPerWorker + chunk;
+        }
+
+        int partitionOf(long position) {
+            long minibatch = position / batchSize;
+            return partitionOf((int) (minibatch % workers), (int) (minibatch / workers / chunkMinibatches));
+        }
+
+        /** Records in chunk {@code chunk} of a worker's share (the last chunk may be shorter). */
+        int recordsIn(int chunk) {
+            int minibatches = Math.min(chunkMinibatches, minibatchesPerWorker - chunk * chunkMinibatches);
+            return Math.max(0, minibatches) * batchSize;
+        }
+
+        /** Where position {@code p} goes within its chunk, in training order. */
+        int indexInChunk(long position) {
+            long minibatch = position / batchSize / workers;
+            return (int) ((minibatch % chunkMinibatches) * batchSize + position % batchSize);
+        }
+
+        /** The epoch position of record {@code index} of chunk {@code chunk} of worker {@code worker}. */
+        long positionOf(int worker, int chunk, int index) {
+            long minibatch = (long) chunk * chunkMinibatches + index / batchSize;
+            return (minibatch * workers + worker) * batchSize + index % batchSize;
         }
 
         @Override
         public int numPartitions() {
-            return workers;
+            return workers * chunksPerWorker;
         }
 
         @Override
         public int getPartition(Object key) {
-            return (int) (((Long) key / batchSize) % workers);
+            return partitionOf((Long) key);
         }
 
         @Override
         public boolean equals(Object other) {
-            return other instanceof WorkerPartitioner p && p.workers == workers && p.batchSize == batchSize;
+            return other instanceof ChunkPartitioner p && p.workers == workers && p.batchSize == batchSize
+                    && p.minibatchesPerWorker == minibatchesPerWorker && p.chunkMinibatches == chunkMinibatches;
         }
 
         @Override
         public int hashCode() {
-            return workers * 31 + batchSize;
+            return ((workers * 31 + batchSize) * 31 + minibatchesPerWorker) * 31 + chunkMinibatches;
         }
     }
 }

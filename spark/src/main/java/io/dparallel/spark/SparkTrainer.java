@@ -31,7 +31,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * <p>Lifecycle of {@link #fit}: with Spark's GPU scheduling on, the driver first checks that every worker
  * has a GPU task slot of its own (see docs/gpu.md). The data are converted once into compact example records,
  * cached by Spark in memory and on disk, and counted ({@link EpochShuffle}); the memory preflight checks that each
- * executor holds its workers' replicas and prefetch buffers ({@link MemoryBudget#requireExecutorFits}). Each epoch
+ * executor holds its workers' replicas and data path buffers ({@link MemoryBudget#requireExecutorFits}). Each epoch
  * is one shuffle that deals the examples, in the epoch's seeded order ({@code reshuffle}), into {@code numWorkers}
  * streams of equal minibatches, and one Spark barrier job over them with one long-lived task per worker. A task
  * binds its device, reuses its executor's replica, reads its stream with a bounded prefetch and connects to the
@@ -216,7 +216,7 @@ public final class SparkTrainer {
             // Sizes only: a copy of a large state here would be tens of MB of garbage on the driver.
             MemoryBudget.requireExecutorFits(ExecutorMemorySettings.of(sc.sc()), 4L * driverReplica.numParams(),
                     config.averageUpdaterState() ? driverReplica.updaterStateBytes() : 0, epochs.minibatchBytes(),
-                    MinibatchPrefetcher.DEFAULT_DEPTH);
+                    MinibatchPrefetcher.DEFAULT_DEPTH, epochs.chunkMinibatches());
             devices.warnings().forEach(warning -> warn(report, warning));
             Position position = checkpoints.start(driverReplica, spec, report, warning -> warn(report, warning));
             if (position.epoch() == 0 && position.round() == 0 && plan.droppedExamples() > 0) {

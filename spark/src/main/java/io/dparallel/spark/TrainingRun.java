@@ -21,7 +21,6 @@ import io.dparallel.spark.TrainingCheckpoints.Position;
 import io.dparallel.core.data.MinibatchPrefetcher;
 import org.apache.spark.api.java.JavaFutureAction;
 import org.apache.spark.api.java.JavaPairRDD;
-import org.apache.spark.rdd.RDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import scala.Tuple2;
 import scala.reflect.ClassTag$;
@@ -199,8 +198,7 @@ final class TrainingRun {
         String driverHost = sc.getConf().get("spark.driver.host");
         // The shuffle after the barrier stage makes it a shuffle-map stage: Spark retries those as a whole
         // when a task fails, but gives up on a failed barrier result stage.
-        RDD<Tuple2<Long, byte[]>> deferred = new DeferredReadRDD<>(epochData.rdd(), epochData.classTag());
-        return HostPlacedRDD.placed(sc.sc(), deferred, epochData.classTag()).barrier()
+        return HostPlacedRDD.placed(sc.sc(), epochData.rdd(), epochData.classTag()).barrier()
                 .mapPartitions(new EpochTask(id, spec, plan, new EpochTask.Exchange(driverHost, server.port(),
                                 exchange.taskSecret, exchange.timeouts), state, MinibatchPrefetcher.DEFAULT_DEPTH),
                         false, ClassTag$.MODULE$.apply(Tuple2.class))

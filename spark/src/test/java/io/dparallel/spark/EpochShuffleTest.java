@@ -30,8 +30,9 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The per-epoch shuffle on local Spark: each worker streams exactly the examples its slots say, in order. The sort
- * of each worker's share is forced to spill every 17 records, so the shuffle's format is read back from both the
+ * The per-epoch shuffle on local Spark: each worker streams exactly the examples its slots say, in order, its share
+ * read in chunks of 3 minibatches (the last one shorter). The map side sorts its output by reduce partition (not the
+ * one-file-per-partition writer) and spills every 17 records, so the shuffle's format is read back from both the
  * shuffle files and the spill files.
  */
 class EpochShuffleTest {
@@ -41,7 +42,8 @@ class EpochShuffleTest {
     @BeforeAll
     static void startSpark() {
         sc = new JavaSparkContext(LocalSpark.conf("local[2]", "EpochShuffleTest")
-                .set("spark.shuffle.spill.numElementsForceSpillThreshold", "17"));
+                .set("spark.shuffle.spill.numElementsForceSpillThreshold", "17")
+                .set("spark.shuffle.sort.bypassMergeThreshold", "1"));
     }
 
     @AfterAll
@@ -72,12 +74,14 @@ class EpochShuffleTest {
     void everyWorkerStreamsTheExamplesAtItsSlotsInOrder(boolean reshuffle) throws Exception {
         int n = 103;
         TrainingConfig config = TrainingConfig.builder().numWorkers(2).batchSizePerWorker(5).seed(9).build();
+        // 8 bytes per example, 5 per minibatch: chunks of 120 bytes hold 3 minibatches, 4 chunks per worker.
         try (EpochShuffle shuffle = EpochShuffle.prepare(
-                ExampleRecords.fromDataSets(sc.parallelize(indexedExamples(n), 3)), config, reshuffle)) {
+                ExampleRecords.fromDataSets(sc.parallelize(indexedExamples(n), 3)), config, reshuffle, 120)) {
             TrainingPlan plan = shuffle.plan();
             assertThat(plan.numExamples()).isEqualTo(n);
             assertThat(plan.minibatchesPerWorker()).isEqualTo(10);
             assertThat(shuffle.exampleBytes()).isEqualTo(8);
+            assertThat(shuffle.chunkMinibatches()).isEqualTo(3);
             List<long[]> orders = new ArrayList<>();
             MapStages mapStages = new MapStages();
             sc.sc().addSparkListener(mapStages);
@@ -146,12 +150,9 @@ class EpochShuffleTest {
         }
     }
 
-    /**
-     * Each worker's features as its barrier task streams them through the prefetcher, by worker; as in training,
-     * the shuffle is read (and its spilling sort runs) on the prefetcher's reader thread.
-     */
+    /** Each worker's features as its barrier task streams them through the prefetcher, by worker. */
     private static List<List<Float>> streamInBarrierTasks(JavaPairRDD<Long, byte[]> data, TrainingPlan plan) {
-        List<Tuple2<Integer, List<Float>>> byWorker = new DeferredReadRDD<>(data.rdd(), data.classTag()).barrier().mapPartitions(
+        List<Tuple2<Integer, List<Float>>> byWorker = data.rdd().barrier().mapPartitions(
                 new StreamFeatures(plan), false, ClassTag$.MODULE$.apply(Tuple2.class)).toJavaRDD()
                 .map(tuple -> (Tuple2<Integer, List<Float>>) tuple).collect();
         List<List<Float>> out = new ArrayList<>(List.of(List.of(), List.of()));

@@ -14,11 +14,12 @@ import java.util.Locale;
  * Activations come on top and depend on the batch size, so the replica check is a lower bound.
  *
  * <p>Per executor ({@link #requireExecutorFits}), the streaming data path adds: on the Java heap, each worker's
- * prefetched minibatches ({@code depth} ready, one being assembled, one being turned into arrays); off the heap,
+ * current chunk of its share as read from the shuffle and its prefetched minibatches ({@code depth} ready, one
+ * being assembled, one being turned into arrays); off the heap,
  * each worker's current minibatch arrays (the one being fitted and the next). The cached example records are
  * Spark blocks in Spark's storage memory ({@code (heap - 300 MB) x spark.memory.fraction}, shared with execution),
- * which Spark accounts for and spills to {@code spark.local.dir}, so they need disk rather than memory; the
- * prefetch buffers live in the rest of the heap beside Spark's own objects.
+ * which Spark accounts for and spills to {@code spark.local.dir}, so they need disk rather than memory; the chunk
+ * and the prefetch buffers live in the rest of the heap beside Spark's own objects.
  */
 public final class MemoryBudget {
 
@@ -107,9 +108,12 @@ public final class MemoryBudget {
         }
     }
 
-    /** Heap bytes the data path of one worker holds at most: {@code depth + 2} minibatches of buffers. */
-    public static long prefetchHeapNeeded(long minibatchBytes, int prefetchDepth) {
-        return (prefetchDepth + 2L) * minibatchBytes;
+    /**
+     * Heap bytes the data path of one worker holds at most: a chunk of {@code chunkMinibatches} minibatches of its
+     * share and {@code depth + 2} minibatches of buffers.
+     */
+    public static long dataPathHeapNeeded(long minibatchBytes, int prefetchDepth, int chunkMinibatches) {
+        return (chunkMinibatches + prefetchDepth + 2L) * minibatchBytes;
     }
 
     /** Off-heap bytes one worker needs at least: its replica plus two minibatches of arrays. */
@@ -118,14 +122,15 @@ public final class MemoryBudget {
     }
 
     /**
-     * Refuses, before any training, an executor that cannot hold its workers' replicas and prefetch buffers.
+     * Refuses, before any training, an executor that cannot hold its workers' replicas and data path buffers.
      * The data size does not enter: records beyond the block cache spill to disk.
      *
-     * @param minibatchBytes float32 bytes of one worker's minibatch (features, labels, masks)
+     * @param minibatchBytes   float32 bytes of one worker's minibatch (features, labels, masks)
+     * @param chunkMinibatches minibatches in one chunk of a worker's share, read from the shuffle at once
      * @throws IllegalStateException naming the setting to raise (or the batch size to lower)
      */
     public static void requireExecutorFits(ExecutorMemory executor, long parameterBytes, long updaterBytes,
-                                           long minibatchBytes, int prefetchDepth) {
+                                           long minibatchBytes, int prefetchDepth, int chunkMinibatches) {
         int workers = executor.workersPerExecutor();
         long offHeap = workers * workerOffHeapNeeded(parameterBytes, updaterBytes, minibatchBytes);
         if (offHeap > executor.offHeapLimitBytes()) {
@@ -138,15 +143,16 @@ public final class MemoryBudget {
                     workers, offHeap / MB, replicaOffHeapNeeded(parameterBytes, updaterBytes) / MB,
                     minibatchBytes / (double) MB, executor.offHeapLimitBytes() / MB));
         }
-        long heap = workers * prefetchHeapNeeded(minibatchBytes, prefetchDepth);
-        // The prefetch may take at most half of the user heap: Spark's and DL4J's own objects need the rest.
+        long heap = workers * dataPathHeapNeeded(minibatchBytes, prefetchDepth, chunkMinibatches);
+        // The data path may take at most half of the user heap: Spark's and DL4J's own objects need the rest.
         if (2 * heap > executor.userHeapBytes()) {
             throw new IllegalStateException(String.format(Locale.ROOT,
-                    "%d worker(s) per executor prefetch %d minibatches of %.1f MB each (%d MB of heap) but an executor "
-                            + "heap of %d MB leaves %d MB outside Spark's memory (spark.memory.fraction=%.2f, 300 MB "
-                            + "reserved), and the prefetch may use half of it: raise spark.executor.memory, or lower "
-                            + "batchSizePerWorker",
-                    workers, prefetchDepth + 2, minibatchBytes / (double) MB, heap / MB, executor.heapBytes() / MB,
+                    "%d worker(s) per executor hold %d minibatches of %.1f MB each (%d MB of heap: a chunk of the share "
+                            + "and the prefetch) but an executor heap of %d MB leaves %d MB outside Spark's memory "
+                            + "(spark.memory.fraction=%.2f, 300 MB reserved), and the data path may use half of it: "
+                            + "raise spark.executor.memory, or lower batchSizePerWorker",
+                    workers, chunkMinibatches + prefetchDepth + 2, minibatchBytes / (double) MB, heap / MB,
+                    executor.heapBytes() / MB,
                     executor.userHeapBytes() / MB, executor.memoryFraction()));
         }
     }

@@ -50,17 +50,19 @@ class MemoryBudgetTest {
         MemoryBudget.ExecutorMemory executor = new MemoryBudget.ExecutorMemory(512 * MB, 512 * MB, 0.6, 2);
         assertThat(executor.userHeapBytes()).isEqualTo((long) (212 * MB * 0.4));
         assertThat(executor.blockCacheBytes()).isEqualTo((long) (212 * MB * 0.6));
-        // 4 MB minibatches, depth 2: 16 MB per worker, 32 MB for two, below half of 84.8 MB.
-        assertThat(MemoryBudget.prefetchHeapNeeded(4 * MB, 2)).isEqualTo(16 * MB);
-        assertThatCode(() -> MemoryBudget.requireExecutorFits(executor, 10 * MB, 20 * MB, 4 * MB, 2))
+        // 4 MB minibatches, chunks of one, depth 2: 20 MB per worker, 40 MB for two, below half of 84.8 MB.
+        assertThat(MemoryBudget.dataPathHeapNeeded(4 * MB, 2, 1)).isEqualTo(20 * MB);
+        assertThatCode(() -> MemoryBudget.requireExecutorFits(executor, 10 * MB, 20 * MB, 4 * MB, 2, 1))
                 .doesNotThrowAnyException();
-        // 6 MB minibatches: 48 MB, more than half.
-        assertThatThrownBy(() -> MemoryBudget.requireExecutorFits(executor, 10 * MB, 20 * MB, 6 * MB, 2))
-                .hasMessageContaining("2 worker(s) per executor prefetch 4 minibatches of 6.0 MB each (48 MB of heap)")
+        // Chunks of 2 minibatches (48 MB), or 6 MB minibatches (60 MB): more than half.
+        assertThatThrownBy(() -> MemoryBudget.requireExecutorFits(executor, 10 * MB, 20 * MB, 4 * MB, 2, 2))
+                .hasMessageContaining("2 worker(s) per executor hold 6 minibatches of 4.0 MB each (48 MB of heap");
+        assertThatThrownBy(() -> MemoryBudget.requireExecutorFits(executor, 10 * MB, 20 * MB, 6 * MB, 2, 1))
+                .hasMessageContaining("2 worker(s) per executor hold 5 minibatches of 6.0 MB each (60 MB of heap")
                 .hasMessageContaining("raise spark.executor.memory, or lower batchSizePerWorker");
         // Two workers of a 250 MB replica and 2 x 1 MB of minibatch arrays do not fit a 500 MB off-heap limit.
         MemoryBudget.ExecutorMemory smallOffHeap = new MemoryBudget.ExecutorMemory(512 * MB, 500 * MB, 0.6, 2);
-        assertThatThrownBy(() -> MemoryBudget.requireExecutorFits(smallOffHeap, 100 * MB, 50 * MB, 1 * MB, 2))
+        assertThatThrownBy(() -> MemoryBudget.requireExecutorFits(smallOffHeap, 100 * MB, 50 * MB, 1 * MB, 2, 1))
                 .hasMessageContaining("need at least 504 MB of ND4J off-heap memory")
                 .hasMessageContaining("-Dorg.bytedeco.javacpp.maxbytes");
     }
