@@ -71,7 +71,7 @@ final class EpochTask extends AbstractFunction1<Iterator<Tuple2<Long, byte[]>>, 
         int threads = plan.config().threadsPerWorker() > 0 ? plan.config().threadsPerWorker() : task.cpus();
         Nd4jThreads.limitTo(threads);
         DeviceIdentity device = TaskDevices.bindCurrentTask();
-        // The reader thread fetches and sorts the worker's share while this thread takes its replica and connects.
+        // The reader thread fetches the share's first chunk while this thread takes its replica and connects.
         MinibatchPrefetcher stream = WorkerStream.open(JavaConverters.asJavaIterator(partition), plan, prefetchDepth,
                 worker);
         try {
