@@ -71,7 +71,7 @@ final class EpochTask extends AbstractFunction1<Iterator<Tuple2<Long, byte[]>>, 
         int threads = plan.config().threadsPerWorker() > 0 ? plan.config().threadsPerWorker() : task.cpus();
         Nd4jThreads.limitTo(threads);
         DeviceIdentity device = TaskDevices.bindCurrentTask();
-        // The reader thread fetches the share's first chunk while this thread takes its replica and connects.
+        // The reader thread fetches the share's first chunk while this thread takes its replica.
         MinibatchPrefetcher stream = WorkerStream.open(JavaConverters.asJavaIterator(partition), plan, prefetchDepth,
                 worker);
         try {
@@ -84,6 +84,10 @@ final class EpochTask extends AbstractFunction1<Iterator<Tuple2<Long, byte[]>>, 
                 throw MemoryBudget.explain(e, "Worker " + worker + " building its replica on executor "
                         + device.executorId());
             }
+            // Connect only with the share's first chunk read: a shuffle block lost with an executor since the epoch's
+            // shuffle was written then fails this task before the driver counts it in a round (Spark reruns the lost
+            // map outputs and the stage), instead of voiding a round after the driver sent it.
+            stream.awaitOpened();
             RoundWorker[] self = {new RoundWorker(worker, device, (System.nanoTime() - setupStart) / 1_000_000,
                     lease.reused())};
             // The driver accepts this connection only if Spark told it that it runs this stage attempt.

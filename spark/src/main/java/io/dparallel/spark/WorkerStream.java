@@ -21,8 +21,9 @@ final class WorkerStream {
 
     /**
      * Opens the stream and starts its reader, which at once fetches the share's first chunk and then waits for
-     * {@link MinibatchPrefetcher#start}: an epoch task opens it before it connects to the driver, and starts it when
-     * the first round says where.
+     * {@link MinibatchPrefetcher#start}: an epoch task opens it before it takes its replica, waits for that chunk
+     * ({@link MinibatchPrefetcher#awaitOpened}) before it connects to the driver, and starts it when the first round
+     * says where.
      *
      * @param partition the worker's records keyed by epoch position, in order; read on the reader thread only
      * @param plan      the plan of the epoch

@@ -16,7 +16,7 @@ import java.util.concurrent.CountDownLatch;
  * size.
  *
  * <p>Lifecycle: optionally {@link #open} the reader early (it runs its setup, e.g. opening the stream, while the
- * caller still waits to learn where to start), {@link #start} it, take minibatches in order ({@link #next},
+ * caller still waits to learn where to start) and {@link #awaitOpened} its setup, {@link #start} it, take minibatches in order ({@link #next},
  * {@link #skipTo}), then {@link #close()} (also on failure): it stops the reader and lets it end. A failure of the
  * reader (a corrupt record, a lost shuffle block) is rethrown by the next {@link #next()} on the trainer's thread.
  * Not thread-safe: one consumer.
@@ -34,6 +34,9 @@ public final class MinibatchPrefetcher implements AutoCloseable {
     private final int minibatches;
     /** Released by {@link #start}: the reader knows {@link #skipUntil} then. */
     private final CountDownLatch started = new CountDownLatch(1);
+    /** Released when the reader's setup returned or threw. */
+    private final CountDownLatch setUp = new CountDownLatch(1);
+    private volatile Throwable setupFailure;
     private int taken;
     private long peakOffHeapBytes;
     private volatile int skipUntil;
@@ -64,6 +67,21 @@ public final class MinibatchPrefetcher implements AutoCloseable {
     public MinibatchPrefetcher open() {
         if (reader.getState() == Thread.State.NEW) {
             reader.start();
+        }
+        return this;
+    }
+
+    /**
+     * Opens the reader if needed and waits until its setup ran, rethrowing the setup's failure (a
+     * {@link RuntimeException} as it is, anything else wrapped in an {@link IllegalStateException}).
+     */
+    public MinibatchPrefetcher awaitOpened() throws InterruptedException {
+        open();
+        setUp.await();
+        Throwable failure = setupFailure;
+        if (failure != null) {
+            throw failure instanceof RuntimeException e ? e : new IllegalStateException(
+                    "Opening the worker's examples failed: " + failure, failure);
         }
         return this;
     }
@@ -149,7 +167,14 @@ public final class MinibatchPrefetcher implements AutoCloseable {
 
     private void read(Runnable setup) {
         try {
-            setup.run();
+            try {
+                setup.run();
+            } catch (Throwable failure) {
+                setupFailure = failure;
+                throw failure;
+            } finally {
+                setUp.countDown();
+            }
             started.await();
             for (int m = 0; m < minibatches; m++) {
                 if (m < skipUntil) {

@@ -82,6 +82,40 @@ class MinibatchPrefetcherTest {
     }
 
     @Test
+    void awaitOpenedWaitsForTheSetupAndRethrowsItsFailure() throws Exception {
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        AtomicInteger setUps = new AtomicInteger();
+        Runnable slowSetup = () -> {
+            try {
+                release.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            setUps.incrementAndGet();
+        };
+        try (MinibatchPrefetcher prefetcher = new MinibatchPrefetcher(new MinibatchAssembler(counted(40, new AtomicInteger()),
+                4, 10), 10, 2, slowSetup, "r")) {
+            java.util.concurrent.FutureTask<MinibatchPrefetcher> waiting = new java.util.concurrent.FutureTask<>(
+                    prefetcher::awaitOpened);
+            new Thread(waiting).start();
+            Thread.sleep(300);
+            assertThat(waiting.isDone()).as("returned before the setup ran").isFalse();
+            release.countDown();
+            assertThat(waiting.get(10, java.util.concurrent.TimeUnit.SECONDS)).isSameAs(prefetcher);
+            assertThat(setUps.get()).isEqualTo(1);
+            assertThat(prefetcher.start(0).next().getFeatures().getFloat(0)).isEqualTo(0f);
+        }
+        try (MinibatchPrefetcher prefetcher = new MinibatchPrefetcher(new MinibatchAssembler(counted(40, new AtomicInteger()),
+                4, 10), 10, 2, () -> {
+                    throw new IllegalArgumentException("no such block");
+                }, "r")) {
+            assertThatThrownBy(prefetcher::awaitOpened).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessage("no such block");
+            assertThatThrownBy(() -> prefetcher.start(0).next()).hasMessage("no such block");
+        }
+    }
+
+    @Test
     void aReaderFailureIsThrownOnTheTrainersThread() throws Exception {
         Iterator<byte[]> failing = List.<byte[]>of(new byte[] {9}).iterator();
         try (MinibatchPrefetcher prefetcher = new MinibatchPrefetcher(new MinibatchAssembler(failing, 1, 1), 1, 2,

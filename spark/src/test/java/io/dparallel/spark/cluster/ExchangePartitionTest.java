@@ -36,7 +36,9 @@ import static org.assertj.core.api.Assertions.assertThat;
  *
  * <p>How the replayed round reaches the driver: the driver removes the silent worker's executor, so the retried
  * task cannot land on it again; and wherever it lands, the fault file routes only a stage's first attempt through
- * the proxy ({@code TaskFaults.exchangePort}), so the retry (stage attempt 1) connects to the driver directly. The
+ * the proxy ({@code TaskFaults.exchangePort}), so the retry connects to the driver directly. The removed
+ * executor's part of the epoch's shuffle goes with it: a retried task fails to fetch its share's first chunk before
+ * it connects, Spark reruns the lost map tasks and then the stage, and the round is void only once. The
  * proxy cuts only the connections open at the moment of the partition: worker 1's task of the next epoch (a new
  * stage, attempt 0) connects through the proxy again and is forwarded, so the partition hits one round of one
  * worker. The tests count the proxy's connections to show both.

@@ -61,7 +61,7 @@ final class PartitioningProxy implements AutoCloseable {
         return links.size();
     }
 
-    /** Bytes forwarded so far, both directions together. */
+    /** Bytes forwarded so far (or being written to their peer), both directions together. */
     long forwardedBytes() {
         return forwardedBytes.get();
     }
@@ -136,9 +136,10 @@ final class PartitioningProxy implements AutoCloseable {
                     to.shutdownOutput();
                     return;
                 }
+                // Counted before the write: a peer that has read the bytes must also see them counted.
+                forwardedBytes.addAndGet(n);
                 out.write(buffer, 0, n);
                 out.flush();
-                forwardedBytes.addAndGet(n);
             }
             // Cut: read no more (the sender's buffers fill up, as across a partition) and close nothing.
             while (!closed) {
