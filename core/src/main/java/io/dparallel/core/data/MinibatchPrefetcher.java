@@ -16,10 +16,11 @@ import java.util.concurrent.CountDownLatch;
  * size.
  *
  * <p>Lifecycle: optionally {@link #open} the reader early (it runs its setup, e.g. opening the stream, while the
- * caller still waits to learn where to start) and {@link #awaitOpened} its setup, {@link #start} it, take minibatches in order ({@link #next},
- * {@link #skipTo}), then {@link #close()} (also on failure): it stops the reader and lets it end. A failure of the
- * reader (a corrupt record, a lost shuffle block) is rethrown by the next {@link #next()} on the trainer's thread.
- * Not thread-safe: one consumer.
+ * caller still waits to learn where to start) and {@link #awaitOpened} its setup, {@link #start} it, take
+ * minibatches in order ({@link #next}, {@link #skipTo}), then {@link #close()} (also on failure): it stops the
+ * reader and lets it end. A failure of the reader (a corrupt record, a lost shuffle block) is rethrown by the next
+ * {@link #next()} on the trainer's thread, and a failure of its setup also by {@link #awaitOpened}. Not
+ * thread-safe: one consumer.
  */
 public final class MinibatchPrefetcher implements AutoCloseable {
 
@@ -78,10 +79,8 @@ public final class MinibatchPrefetcher implements AutoCloseable {
     public MinibatchPrefetcher awaitOpened() throws InterruptedException {
         open();
         setUp.await();
-        Throwable failure = setupFailure;
-        if (failure != null) {
-            throw failure instanceof RuntimeException e ? e : new IllegalStateException(
-                    "Opening the worker's examples failed: " + failure, failure);
+        if (setupFailure != null) {
+            throw unchecked(setupFailure);
         }
         return this;
     }
@@ -153,8 +152,7 @@ public final class MinibatchPrefetcher implements AutoCloseable {
         Object item = ready.take();
         if (item instanceof Throwable failure) {
             ready.put(failure);
-            throw failure instanceof RuntimeException e ? e : new IllegalStateException(
-                    "Reading the worker's examples failed: " + failure, failure);
+            throw unchecked(failure);
         }
         if (item == END) {
             ready.put(END);
@@ -163,6 +161,12 @@ public final class MinibatchPrefetcher implements AutoCloseable {
         }
         taken++;
         return (HostMinibatch) item;
+    }
+
+    /** A reader's failure as thrown on the trainer's thread. */
+    private static RuntimeException unchecked(Throwable failure) {
+        return failure instanceof RuntimeException e ? e : new IllegalStateException(
+                "Reading the worker's examples failed: " + failure, failure);
     }
 
     private void read(Runnable setup) {

@@ -5,6 +5,9 @@ import org.nd4j.linalg.dataset.DataSet;
 
 import java.util.Iterator;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.FutureTask;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -68,10 +71,10 @@ class MinibatchPrefetcherTest {
     @Test
     void anOpenedReaderRunsItsSetupButReadsNothingUntilStarted() throws Exception {
         AtomicInteger read = new AtomicInteger();
-        java.util.concurrent.CountDownLatch setUp = new java.util.concurrent.CountDownLatch(1);
+        CountDownLatch setUp = new CountDownLatch(1);
         try (MinibatchPrefetcher prefetcher = new MinibatchPrefetcher(new MinibatchAssembler(counted(40, read), 4, 10),
                 10, 2, setUp::countDown, "r").open()) {
-            assertThat(setUp.await(10, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+            assertThat(setUp.await(10, TimeUnit.SECONDS)).isTrue();
             Thread.sleep(200);
             assertThat(read.get()).as("records read before start").isZero();
             assertThat(prefetcher.isStarted()).isFalse();
@@ -83,7 +86,7 @@ class MinibatchPrefetcherTest {
 
     @Test
     void awaitOpenedWaitsForTheSetupAndRethrowsItsFailure() throws Exception {
-        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
         AtomicInteger setUps = new AtomicInteger();
         Runnable slowSetup = () -> {
             try {
@@ -93,22 +96,22 @@ class MinibatchPrefetcherTest {
             }
             setUps.incrementAndGet();
         };
-        try (MinibatchPrefetcher prefetcher = new MinibatchPrefetcher(new MinibatchAssembler(counted(40, new AtomicInteger()),
-                4, 10), 10, 2, slowSetup, "r")) {
-            java.util.concurrent.FutureTask<MinibatchPrefetcher> waiting = new java.util.concurrent.FutureTask<>(
-                    prefetcher::awaitOpened);
+        try (MinibatchPrefetcher prefetcher = new MinibatchPrefetcher(
+                new MinibatchAssembler(counted(40, new AtomicInteger()), 4, 10), 10, 2, slowSetup, "r")) {
+            FutureTask<MinibatchPrefetcher> waiting = new FutureTask<>(prefetcher::awaitOpened);
             new Thread(waiting).start();
             Thread.sleep(300);
             assertThat(waiting.isDone()).as("returned before the setup ran").isFalse();
             release.countDown();
-            assertThat(waiting.get(10, java.util.concurrent.TimeUnit.SECONDS)).isSameAs(prefetcher);
+            assertThat(waiting.get(10, TimeUnit.SECONDS)).isSameAs(prefetcher);
             assertThat(setUps.get()).isEqualTo(1);
             assertThat(prefetcher.start(0).next().getFeatures().getFloat(0)).isEqualTo(0f);
         }
-        try (MinibatchPrefetcher prefetcher = new MinibatchPrefetcher(new MinibatchAssembler(counted(40, new AtomicInteger()),
-                4, 10), 10, 2, () -> {
-                    throw new IllegalArgumentException("no such block");
-                }, "r")) {
+        Runnable failingSetup = () -> {
+            throw new IllegalArgumentException("no such block");
+        };
+        try (MinibatchPrefetcher prefetcher = new MinibatchPrefetcher(
+                new MinibatchAssembler(counted(40, new AtomicInteger()), 4, 10), 10, 2, failingSetup, "r")) {
             assertThatThrownBy(prefetcher::awaitOpened).isInstanceOf(IllegalArgumentException.class)
                     .hasMessage("no such block");
             assertThatThrownBy(() -> prefetcher.start(0).next()).hasMessage("no such block");
